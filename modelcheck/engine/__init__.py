@@ -1,0 +1,40 @@
+"""The explicit-state model checking engine: generic, and ignorant of actors and of Kafka.
+
+`explore(model)` enumerates every reachable state of a `Model` breadth-first and returns a `Result`
+with a verdict per property and a shortest counterexample trace for every violation.
+"""
+
+from __future__ import annotations
+
+from modelcheck.engine.limits import Limits, Progress
+from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMETIMES, Action, Model,
+                                     Property, always, at_end, eventually, sometimes)
+from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
+                                      TraceStep)
+from modelcheck.engine.trace import check_replays
+
+
+def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
+            time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
+            progress=None) -> Result:
+    """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
+
+    `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
+    counts and verdicts; 0 means one per core.
+    """
+    limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit)
+    if workers == 0:
+        import os
+        workers = os.cpu_count() or 1
+    if workers > 1:
+        from modelcheck.engine.parallel import parallel_bfs
+        return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress)
+    from modelcheck.engine.bfs import bfs
+    return bfs(model, limits, symmetry=symmetry, progress=progress)
+
+
+__all__ = [
+    "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
+    "Action", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
+    "TraceStep", "always", "at_end", "check_replays", "eventually", "explore", "sometimes",
+]

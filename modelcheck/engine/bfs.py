@@ -1,0 +1,208 @@
+"""Exhaustive breadth-first search on one process.
+
+The search goes level by level, so the first state found to violate a property lies on a shortest path,
+and its trace (rebuilt by `trace.replay`) is a shortest counterexample. It keeps one dictionary: each
+state found, mapped to the state it was first reached from (None for an initial state). States are
+stored as they are (no hashing into fingerprints), so two different states are never merged.
+
+Properties are checked as states are found (`always`, `sometimes`), as states turn out to be terminal
+(`at_end`, deadlocks), and after the search on the recorded graph (`eventually`, see `liveness`).
+A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
+not decide is `bounded`.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from modelcheck.engine import liveness
+from modelcheck.engine.limits import Limits, Progress, ProgressCallback
+from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats
+from modelcheck.engine.trace import path_to, replay
+from modelcheck.errors import InvalidModel
+
+_CHECK_EVERY = 2048            # expansions between looks at the clock
+
+
+def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
+        progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
+    """Explore every state of `model` reachable within `limits`; see the module docstring."""
+    started = time.perf_counter()
+    actions = model.get_actions()
+    if not actions:
+        raise InvalidModel(f"model {model.name!r} has no actions")
+    steps = [action.step for action in actions]
+    properties = model.get_properties()
+    warnings: list[str] = []
+    canonical = model.canonical if symmetry else None
+    needs_graph = any(p.kind == EVENTUALLY for p in properties)
+    if canonical is not None and needs_graph:
+        canonical = None
+        warnings.append("symmetry reduction is off: the model has `eventually` properties, whose "
+                        "fairness is per step label")
+
+    invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
+    at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
+    open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
+    violations: dict[str, object] = {}      # property -> first state found violating it (BFS order)
+    witnesses: dict[str, object] = {}       # sometimes-property -> first state satisfying it
+    edges: list | None = [] if needs_graph else None
+    terminal_states: list | None = [] if needs_graph else None
+
+    parents: dict = {}
+    fired = [0] * len(actions)
+    generated = 0
+    terminal = 0
+    stopped_by = None
+    max_states = limits.max_states
+    max_depth = limits.max_depth
+    deadline = started + limits.time_limit if limits.time_limit else None
+    next_report = started + progress_interval
+
+    def found(state):
+        """Check a newly found state against the invariants and the open sometimes-properties."""
+        nonlocal invariants, open_sometimes
+        for name, predicate in invariants:
+            if not predicate(state):
+                violations[name] = state
+                invariants = [inv for inv in invariants if inv[0] != name]
+        for name, predicate in open_sometimes:
+            if predicate(state):
+                witnesses[name] = state
+                open_sometimes = [s for s in open_sometimes if s[0] != name]
+
+    level = []
+    try:
+        for state in model.get_initial_states():
+            generated += 1
+            if canonical is not None:
+                state = canonical(state)
+            if state in parents:
+                continue
+            parents[state] = None
+            level.append(state)
+            found(state)
+    except TypeError as error:
+        raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error})") from None
+
+    depth = 1 if level else 0
+    expansions = 0
+    try:
+        while level:
+            if max_states is not None and len(parents) >= max_states:
+                stopped_by = "max_states"
+                break
+            closed = max_depth is not None and depth >= max_depth
+            next_level = []
+            append = next_level.append
+            for state in level:
+                enabled = 0
+                for index, step in enumerate(steps):
+                    successors = step(state)
+                    if not successors:
+                        continue
+                    count = len(successors)
+                    enabled += count
+                    fired[index] += count
+                    for label, successor in successors:
+                        if canonical is not None:
+                            successor = canonical(successor)
+                        if edges is not None:
+                            edges.append((state, successor, label))
+                        if successor in parents:
+                            continue
+                        if closed:
+                            stopped_by = "max_depth"
+                            continue
+                        parents[successor] = state
+                        append(successor)
+                        if invariants or open_sometimes:
+                            found(successor)
+                generated += enabled
+                if not enabled:
+                    terminal += 1
+                    if terminal_states is not None:
+                        terminal_states.append(state)
+                    for name, predicate in at_ends:
+                        if name not in violations and not predicate(state):
+                            violations[name] = state
+                expansions += 1
+                if expansions % _CHECK_EVERY == 0:
+                    now = time.perf_counter()
+                    if deadline is not None and now >= deadline:
+                        stopped_by = "time_limit"
+                        break
+                    if max_states is not None and len(parents) >= max_states:
+                        stopped_by = "max_states"
+                        break
+                    if progress is not None and now >= next_report:
+                        next_report = now + progress_interval
+                        progress(Progress(len(parents), generated, len(next_level), depth, now - started))
+            if stopped_by in ("time_limit", "max_states"):
+                break
+            if closed:
+                break
+            level = next_level
+            if level:
+                depth += 1
+            if _all_decided(properties, violations, witnesses):
+                break
+    except KeyboardInterrupt:
+        stopped_by = "interrupted"
+    except TypeError as error:
+        raise InvalidModel(f"model {model.name!r}: a step returned something that is not a list of "
+                           f"(label, hashable state) pairs ({error})") from None
+
+    seconds = time.perf_counter() - started
+    early = stopped_by is None and bool(level) and _all_decided(properties, violations, witnesses)
+    coverage: dict[str, int] = {}
+    for action, count in zip(actions, fired):
+        coverage[action.name] = coverage.get(action.name, 0) + count
+    if stopped_by is None and not early:
+        never = sorted(name for name, count in coverage.items() if count == 0)
+        if never:
+            warnings.append(f"never fired: {', '.join(never)}")
+
+    results = {}
+    for prop in properties:
+        verdict, trace = HOLDS, None
+        if prop.name in violations:
+            verdict = VIOLATED
+            trace = replay(model, path_to(parents, violations[prop.name]), canonical)
+        elif prop.kind == SOMETIMES:
+            if prop.name in witnesses:
+                trace = replay(model, path_to(parents, witnesses[prop.name]), canonical)
+            else:
+                verdict = BOUNDED if stopped_by else VIOLATED
+        elif prop.kind == EVENTUALLY:
+            if stopped_by or early:
+                verdict = BOUNDED
+            else:
+                recorded = liveness.counterexample(model, prop.predicate, parents, edges, terminal_states)
+                if recorded is not None:
+                    verdict = VIOLATED
+                    path, loop_start = recorded
+                    trace = replay(model, path, None, loop_start)
+        elif stopped_by:
+            verdict = BOUNDED
+        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace)
+
+    stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
+                  terminal=terminal, queue=len(level) if stopped_by or early else 0,
+                  peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  workers=1, coverage=coverage)
+    return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,
+                  warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}))
+
+
+def _all_decided(properties, violations, witnesses) -> bool:
+    """True when no further exploration can change any verdict."""
+    for prop in properties:
+        if prop.kind == SOMETIMES:
+            if prop.name not in witnesses:
+                return False
+        elif prop.name not in violations:
+            return False
+    return bool(properties)

@@ -1,0 +1,78 @@
+"""Rebuilding counterexample traces by replaying the model.
+
+The search keeps one parent link per state and nothing else about paths. A trace is rebuilt by walking
+the parent links back to an initial state and then replaying forward: from each state, the model's
+steps are computed again and the one that leads to the next recorded state is taken. This recovers the
+labels without storing them, turns symmetry representatives back into concrete states, and checks that
+the model is deterministic: when no step leads to the recorded state, the model computed different
+steps the second time, and `NondeterminismError` says so. (Stateright rebuilds its paths the same way.)
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from modelcheck.errors import NondeterminismError
+from modelcheck.engine.result import Trace, TraceStep
+
+_NONDETERMINISM_HINT = (
+    "the model's steps must depend on the state alone: look for iteration over a set or dict of "
+    "strings (its order changes with PYTHONHASHSEED), random numbers, the clock, or state kept outside "
+    "the state value")
+
+
+def path_to(parents: dict, state) -> list:
+    """The recorded states from an initial state to `state`, following parent links."""
+    path = [state]
+    parent = parents[state]
+    while parent is not None:
+        path.append(parent)
+        parent = parents[parent]
+    path.reverse()
+    return path
+
+
+def replay(model, recorded: list, canonical: Callable | None = None, loop_start: int | None = None) -> Trace:
+    """Replay `recorded` (states as the search stored them) through `model` into a concrete trace."""
+    same = canonical or (lambda s: s)
+    first = recorded[0]
+    for init in model.get_initial_states():
+        if same(init) == first:
+            initial = current = init
+            break
+    else:
+        raise NondeterminismError(
+            f"replay: no initial state of {model.name!r} matches the recorded one; {_NONDETERMINISM_HINT}")
+    steps = []
+    actions = model.get_actions()
+    for index, target in enumerate(recorded[1:], start=1):
+        step = _find_step(actions, current, target, same)
+        if step is None:
+            raise NondeterminismError(
+                f"replay of a trace through {model.name!r} diverged at step {index}: no step from the "
+                f"recorded state leads to the next recorded one; {_NONDETERMINISM_HINT}")
+        steps.append(step)
+        current = step.state
+    return Trace(initial, tuple(steps), loop_start)
+
+
+def _find_step(actions: Iterable, current, target, same) -> TraceStep | None:
+    for action in actions:
+        for label, nxt in action.step(current):
+            if same(nxt) == target:
+                return TraceStep(action.name, label, nxt)
+    return None
+
+
+def check_replays(model, trace: Trace) -> bool:
+    """True when every step of `trace` is a step the model enables (the replay test's oracle)."""
+    actions = {a.name: a for a in model.get_actions()}
+    if trace.initial not in list(model.get_initial_states()):
+        return False
+    current = trace.initial
+    for step in trace.steps:
+        action = actions.get(step.action)
+        if action is None or (step.label, step.state) not in list(action.step(current)):
+            return False
+        current = step.state
+    return True

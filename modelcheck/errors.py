@@ -1,0 +1,45 @@
+"""The one exception hierarchy of modelcheck.
+
+User errors (a bad spec, a model that breaks the engine's contract) are exceptions; search outcomes
+(a violated property, a search stopped by a limit) are never exceptions, they are part of a `Result`.
+Every message says what is wrong and what to do about it.
+"""
+
+
+class ModelcheckError(Exception):
+    """Base of every error modelcheck raises on purpose."""
+
+
+class InvalidSpec(ModelcheckError):
+    """A spec file (YAML or Python) or a command-line override is malformed.
+
+    `file`, `line` and `key` locate the problem where they are known; `str()` names all three.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 key: str | None = None):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.key = key
+        where = []
+        if file:
+            where.append(str(file))
+        if line:
+            where.append(f"line {line}")
+        text = f"{key}: {message}" if key else message
+        if where:
+            text = f"{text} ({' '.join(where)})"
+        super().__init__(text)
+
+
+class InvalidModel(ModelcheckError):
+    """A model breaks the engine's contract (no initial state, an unhashable state, a bad step)."""
+
+
+class NondeterminismError(InvalidModel):
+    """Replaying a recorded path through the model did not reach the recorded state.
+
+    The model's steps must be a function of the state alone: no iteration over an unordered collection
+    of strings, no random numbers, no clock, no state kept outside the state value.
+    """
