@@ -6,6 +6,7 @@ with a verdict per property and a shortest counterexample trace for every violat
 
 from __future__ import annotations
 
+from modelcheck.engine.label import StepLabel
 from modelcheck.engine.limits import Limits, Progress
 from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMETIMES, Action, Model,
                                      Property, always, at_end, eventually, sometimes)
@@ -34,7 +35,7 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
 
 
 __all__ = [
-    "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
+    "StepLabel", "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
     "Action", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "at_end", "check_replays", "eventually", "explore", "sometimes",
 ]

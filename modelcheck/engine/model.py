@@ -19,6 +19,9 @@ Properties come in four kinds, after Stateright and TLA+:
   step label (a step that stays enabled forever is eventually taken), checked on the strongly connected
   components of the state graph.
 
+Reports use three optional hooks when a model gives them: `describe_state` (a state in words),
+`explain_step` (what a step changed) and `explain_violation` (the evidence at the end of a trace).
+
 A model may also say when a terminal state is a proper end (`done`); a terminal state that is not done
 is reported as a *deadlock*. And it may give a `canonical` form of a state for symmetry reduction: a
 function that maps every state to one chosen representative of its class under permutations of
@@ -114,6 +117,11 @@ class Model:
     canonical: Callable[[Any], Any] | None = None
     format_label: Callable[[Label], str] = str
     describe_state: Callable[[Any], str] = repr
+    # What a step changed, in the model's own words ("log of p0: [e1] -> [e1, e2]"), for traces.
+    explain_step: Callable[[Any, Label, Any], list[str]] | None = None
+    # The evidence of a violation at the end of a trace ("e1 written to the database twice: steps 6
+    # and 11"), given the property name and the trace.
+    explain_violation: Callable[[str, Any], str] | None = None
     parameters: dict = field(default_factory=dict)
 
     def get_initial_states(self) -> list:

@@ -1,0 +1,166 @@
+"""The configuration of one Kafka setup to check, typed, with Kafka's defaults where the spec is silent.
+
+This is the Kafka layer's input. It knows nothing of YAML: `modelcheck.spec` reads a spec file, checks
+every key and builds a `KafkaConfig`. `KEYS` maps each dotted spec key (spelled as Kafka spells the
+property, as in `../SPEC-FORMAT.md`) to its field, its allowed values and its default, so the spec layer
+validates against one table and the two never drift apart.
+
+Defaults follow SPEC-FORMAT.md's example where it gives one; fault budgets default to 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    brokers: int = 1
+    partitions: int = 1
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+    unclean_leader_election_enable: bool = False
+    transaction_version: int = 2
+
+
+@dataclass(frozen=True)
+class WorkloadConfig:
+    messages: int = 2
+    keys: tuple[str, ...] = ("k1",)
+    keyed: bool = True
+
+    def key_of(self, event: int) -> str:
+        """The key of event `event` (1-based): keys are cycled in order."""
+        return self.keys[(event - 1) % len(self.keys)]
+
+
+@dataclass(frozen=True)
+class ProducerConfig:
+    acks: str = "all"                      # "0" | "1" | "all"
+    retries: int = 1
+    enable_idempotence: bool = False
+    max_in_flight: int = 1                 # max.in.flight.requests.per.connection
+    transactional_id: str | None = None
+    source: str = "direct"                 # direct | dual-write | outbox
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    instances: int = 1
+    enable_auto_commit: bool = False
+    isolation_level: str = "read_uncommitted"
+    auto_offset_reset: str = "earliest"
+    max_poll_records: int = 2
+    commit: str = "after-process"
+    on_abort: str = "rewind"
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    type: str = "database"                 # database | topic | http
+    dedupe: str = "none"                   # none | processed-table | in-batch | idempotency-key
+
+
+@dataclass(frozen=True)
+class FaultBudget:
+    producer_crash: int = 0
+    consumer_crash: int = 0
+    broker_crash: int = 0
+    request_lost: int = 0
+    response_lost: int = 0
+    producer_pause: int = 0
+    consumer_pause: int = 0
+    request_delayed: int = 0
+    rebalance: int = 0
+    transaction_timeout: int = 0
+    transaction_abort: int = 0
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    workload: WorkloadConfig = field(default_factory=WorkloadConfig)
+    producer: ProducerConfig = field(default_factory=ProducerConfig)
+    consumer: ConsumerConfig = field(default_factory=ConsumerConfig)
+    sink: SinkConfig = field(default_factory=SinkConfig)
+    faults: FaultBudget = field(default_factory=FaultBudget)
+
+    def get(self, key: str) -> Any:
+        """The value of a dotted spec key, e.g. `config.get("producer.acks")`."""
+        section, attribute = _field_of(key)
+        return getattr(getattr(self, section), attribute)
+
+    def with_value(self, key: str, value: Any) -> "KafkaConfig":
+        """A copy with one dotted spec key set (the value already validated)."""
+        section, attribute = _field_of(key)
+        return replace(self, **{section: replace(getattr(self, section), **{attribute: value})})
+
+
+@dataclass(frozen=True)
+class Key:
+    """One spec key: its type and, for enumerations, the allowed values (as a spec spells them)."""
+
+    type: type
+    choices: tuple | None = None
+    minimum: int | None = None
+    nullable: bool = False
+
+
+_SECTIONS = {"cluster": ClusterConfig, "workload": WorkloadConfig, "producer": ProducerConfig,
+             "consumer": ConsumerConfig, "sink": SinkConfig, "faults": FaultBudget}
+
+# Spec key -> field name where the two differ (Kafka's spelling has dots and a long name).
+_RENAMED = {
+    "producer.max.in.flight.requests.per.connection": "max_in_flight",
+}
+
+KEYS: dict[str, Key] = {
+    "cluster.brokers": Key(int, minimum=1),
+    "cluster.partitions": Key(int, minimum=1),
+    "cluster.replication.factor": Key(int, minimum=1),
+    "cluster.min.insync.replicas": Key(int, minimum=1),
+    "cluster.unclean.leader.election.enable": Key(bool),
+    "cluster.transaction.version": Key(int, choices=(1, 2)),
+    "workload.messages": Key(int, minimum=1),
+    "workload.keys": Key(tuple),
+    "workload.keyed": Key(bool),
+    "producer.acks": Key(str, choices=("0", "1", "all")),
+    "producer.retries": Key(int, minimum=0),
+    "producer.enable.idempotence": Key(bool),
+    "producer.max.in.flight.requests.per.connection": Key(int, minimum=1),
+    "producer.transactional.id": Key(str, nullable=True),
+    "producer.source": Key(str, choices=("direct", "dual-write", "outbox")),
+    "consumer.instances": Key(int, minimum=1),
+    "consumer.enable.auto.commit": Key(bool),
+    "consumer.isolation.level": Key(str, choices=("read_uncommitted", "read_committed")),
+    "consumer.auto.offset.reset": Key(str, choices=("earliest", "latest")),
+    "consumer.max.poll.records": Key(int, minimum=1),
+    "consumer.commit": Key(str, choices=("before-process", "after-process", "auto", "sink", "transactional",
+                                         "transactional-legacy")),
+    "consumer.on-abort": Key(str, choices=("rewind", "continue")),
+    "sink.type": Key(str, choices=("database", "topic", "http")),
+    "sink.dedupe": Key(str, choices=("none", "processed-table", "in-batch", "idempotency-key")),
+    **{f"faults.{name}": Key(int, minimum=0) for name in (
+        "producer.crash", "consumer.crash", "broker.crash", "request.lost", "response.lost",
+        "producer.pause", "consumer.pause", "request.delayed", "rebalance", "transaction.timeout",
+        "transaction.abort")},
+}
+
+
+def _field_of(key: str) -> tuple[str, str]:
+    section, _, rest = key.partition(".")
+    if section not in _SECTIONS or key not in KEYS:
+        raise KeyError(key)
+    attribute = _RENAMED.get(key, rest.replace(".", "_").replace("-", "_"))
+    return section, attribute
+
+
+def _check_table():
+    for key in KEYS:
+        section, attribute = _field_of(key)
+        names = {f.name for f in fields(_SECTIONS[section])}
+        assert attribute in names, f"{key} -> {section}.{attribute} is not a field"
+
+
+_check_table()
