@@ -1,0 +1,43 @@
+"""One checked configuration: the spec it came from, its result, and what the spec expected.
+
+`modelcheck check` produces one `Outcome` per spec (per sweep point with a sweep); reports render them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcheck.engine.result import BOUNDED, Result
+
+
+@dataclass
+class Outcome:
+    spec_path: str                    # the file, as the user named it
+    name: str                         # the spec's name
+    result: Result
+    model: Any                        # the engine Model that was explored (for the report hooks)
+    description: str = ""
+    config: dict[str, Any] = field(default_factory=dict)   # dotted keys of this point (sweeps), or {}
+    expected: dict[str, str] = field(default_factory=dict)  # property -> holds | violated
+
+    @property
+    def mismatches(self) -> list[tuple[str, str, str]]:
+        """(property, expected, found) for every expectation the result does not meet."""
+        out = []
+        for name, expected in self.expected.items():
+            found = self.result.properties[name].verdict if name in self.result.properties else "missing"
+            if found != expected:
+                out.append((name, expected, found))
+        return out
+
+    @property
+    def bounded(self) -> bool:
+        return any(p.verdict == BOUNDED for p in self.result.properties.values())
+
+    @property
+    def passed(self) -> bool:
+        """Every expectation met; with no expectation, nothing violated."""
+        if self.expected:
+            return not self.mismatches
+        return not self.result.violated
