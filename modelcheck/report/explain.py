@@ -1,0 +1,203 @@
+"""What each step of a trace did, in words: the shared vocabulary of every renderer.
+
+A trace is a path of states joined by labelled steps. For people a step is "who did what, and what
+changed": the actor and the action come from the label (a `StepLabel` names its actor, the peer it talked
+to and whether it was a fault; any other label is printed with the model's `format_label`, by default
+`str`); what changed comes from the model's own `explain_step(before, label, after)` when it has one,
+and otherwise from a generic diff of the two states that names only the fields that changed
+(`rm_state: (0, 0) -> (1, 0)`), recursing into NamedTuples, dataclasses and tuples of them.
+
+Left out: which step made a violation inevitable (that needs a search of its own), and any judgement
+of which change matters most; every change is listed in the order of the state's fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from modelcheck.engine.label import StepLabel
+from modelcheck.engine.model import SOMETIMES
+from modelcheck.engine.result import HOLDS, VIOLATED, PropertyResult, Trace
+
+SYSTEM_ACTOR = "system"        # the one lane of a sequence diagram when labels name no actor
+_MAX_DIFF_DEPTH = 4            # how deep the generic diff looks into nested records
+
+
+@dataclass(frozen=True)
+class ExplainedStep:
+    """One step of a trace, ready to print."""
+
+    number: int                     # 1 for the first step after the initial state
+    actor: str                      # StepLabel.actor, or "" for a label that names no actor
+    action: str                     # StepLabel.text, or the whole label as the model formats it
+    peer: str | None                # the actor a message went to, for sequence diagrams
+    fault: bool                     # a crash, a lost message, a pause
+    changes: tuple[str, ...]        # "what: before -> after" lines, or the model's own sentences
+    loop_start: bool = False        # an `eventually` lasso's cycle starts with this step
+    action_name: str = ""           # the engine Action that fired (TraceStep.action)
+
+    @property
+    def sentence(self) -> str:
+        """The step as one line: "consumer[0] commits offset 2"."""
+        return f"{self.actor} {self.action}" if self.actor else self.action
+
+
+def label_parts(label, model=None) -> tuple[str, str, str | None, bool]:
+    """(actor, action, peer, fault) of a step label."""
+    if isinstance(label, StepLabel):
+        return label.actor, label.text, label.peer, bool(label.fault)
+    formatter = getattr(model, "format_label", None) or str
+    return "", formatter(label), None, False
+
+
+def explain_trace(trace: Trace, model=None) -> list[ExplainedStep]:
+    """Every step of `trace` explained, with the model's `explain_step` hook when it has one."""
+    hook = getattr(model, "explain_step", None) if model is not None else None
+    explained = []
+    before = trace.initial
+    for number, step in enumerate(trace.steps, start=1):
+        actor, action, peer, fault = label_parts(step.label, model)
+        if hook is not None:
+            changes = tuple(str(line) for line in hook(before, step.label, step.state))
+        else:
+            changes = tuple(state_diff(before, step.state))
+        starts_loop = trace.loop_start is not None and number == trace.loop_start + 1
+        explained.append(ExplainedStep(number, actor, action, peer, fault, changes, starts_loop,
+                                       step.action))
+        before = step.state
+    return explained
+
+
+def state_diff(before, after, path: str = "") -> list[str]:
+    """Lines "field: before -> after" for every part of the state that differs.
+
+    NamedTuples and dataclasses are compared field by field (nested names joined with dots), a plain
+    tuple at the top of the state position by position (`[0]`), and a tuple holding records (several
+    brokers, say) element by element; any other value that changed is shown whole.
+    """
+    if before == after:
+        return []
+    return _diff(before, after, path, 0)
+
+
+def _diff(before, after, path: str, depth: int) -> list[str]:
+    if before == after:
+        return []
+    if depth < _MAX_DIFF_DEPTH:
+        fields = _record_fields(before, after)
+        if fields is not None:
+            lines = []
+            for name, old, new in fields:
+                lines.extend(_diff(old, new, f"{path}.{name}" if path else name, depth + 1))
+            return lines
+        if _positional(before, after, top=depth == 0):
+            lines = []
+            for index, (old, new) in enumerate(zip(before, after)):
+                lines.extend(_diff(old, new, f"{path or 'state'}[{index}]", depth + 1))
+            return lines
+    return [f"{path or 'state'}: {show_value(before)} -> {show_value(after)}"]
+
+
+def _record_fields(before, after):
+    """[(name, old, new)] when both values are records of the same type, else None."""
+    if type(before) is not type(after):
+        return None
+    if isinstance(before, tuple) and hasattr(before, "_fields"):
+        return [(name, getattr(before, name), getattr(after, name)) for name in before._fields]
+    if dataclasses.is_dataclass(before) and not isinstance(before, type):
+        return [(f.name, getattr(before, f.name), getattr(after, f.name)) for f in dataclasses.fields(before)]
+    return None
+
+
+def _is_record(value) -> bool:
+    return (isinstance(value, tuple) and hasattr(value, "_fields")) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type))
+
+
+def _positional(before, after, top: bool) -> bool:
+    """Compare two plain tuples position by position? At the top of a state, or when they hold records."""
+    if type(before) is not tuple or type(after) is not tuple or len(before) != len(after):
+        return False
+    return top or any(_is_record(item) for item in before + after)
+
+
+def show_value(value) -> str:
+    """A short, stable rendering of a state component (sets sorted, records by field)."""
+    if isinstance(value, (frozenset, set)):
+        items = sorted((show_value(item) for item in value))
+        return "{" + ", ".join(items) + "}" if items else "{}"
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        inner = ", ".join(f"{name}={show_value(getattr(value, name))}" for name in value._fields)
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, tuple):
+        inner = ", ".join(show_value(item) for item in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def changes_as_dict(lines) -> dict[str, str]:
+    """Lines "what: change" as a mapping; a line without ": " is kept under its position ("1", "2")."""
+    out: dict[str, str] = {}
+    for position, line in enumerate(lines, start=1):
+        key, separator, value = line.partition(": ")
+        if separator and key:
+            if key in out:
+                out[key] = f"{out[key]}; {value}"
+            else:
+                out[key] = value
+        else:
+            out[str(position)] = line
+    return out
+
+
+def describe_state(model, state) -> str:
+    """The state in the model's words (`describe_state`), or its repr."""
+    describe = getattr(model, "describe_state", None) if model is not None else None
+    return str(describe(state)) if describe is not None else show_value(state)
+
+
+def evidence(model, prop: PropertyResult) -> str | None:
+    """The model's own account of a violation (`explain_violation(name, trace)`), if it gives one."""
+    hook = getattr(model, "explain_violation", None) if model is not None else None
+    if hook is None or prop.trace is None or prop.verdict != VIOLATED:
+        return None
+    text = hook(prop.name, prop.trace)
+    return str(text) if text else None
+
+
+def trace_role(prop: PropertyResult) -> str:
+    """What the property's trace shows: "counterexample", "witness" or "" when there is none."""
+    if prop.trace is None:
+        return ""
+    if prop.verdict == HOLDS and prop.kind == SOMETIMES:
+        return "witness"
+    return "counterexample"
+
+
+def trace_length(prop: PropertyResult) -> int | None:
+    """Steps in a violation's trace (None when the verdict has no counterexample)."""
+    if prop.verdict != VIOLATED or prop.trace is None:
+        return None
+    return len(prop.trace.steps)
+
+
+def actors_of(steps: list[ExplainedStep]) -> list[str]:
+    """The actors and peers of `steps` in order of first appearance; "system" for unnamed actors."""
+    seen: dict[str, None] = {}
+    for step in steps:
+        seen.setdefault(step.actor or SYSTEM_ACTOR, None)
+        if step.peer:
+            seen.setdefault(step.peer, None)
+    return list(seen)
+
+
+def verdict_sentence(prop: PropertyResult) -> str:
+    """The property in plain words with its verdict: "TCConsistent (always) violated: no RM ..."."""
+    head = f"{prop.name} ({prop.kind}) {prop.verdict}"
+    return f"{head}: {prop.description}" if prop.description else head
+
+
+def is_lasso(trace: Any) -> bool:
+    return trace is not None and trace.loop_start is not None

@@ -1,0 +1,219 @@
+"""Plain-text reports for a terminal: the search summary, the verdict table and explained traces.
+
+Every function returns a string and prints nothing; `color=True` adds ANSI colour codes (the caller
+decides whether the output is a terminal). A trace is shown as numbered steps, each with its actor, what
+it did and what changed (see `explain`), followed by the property in plain words and the model's
+evidence for the violation; an `eventually` counterexample marks where its cycle starts.
+
+A search stopped by a limit is said loudly, because its `bounded` verdicts prove nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from modelcheck.engine.model import AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
+from modelcheck.report.explain import (describe_state, evidence, explain_trace, trace_length, trace_role)
+
+_RESET = "\033[0m"
+_STYLES = {"bold": "\033[1m", "dim": "\033[2m", "red": "\033[31m", "green": "\033[32m",
+           "yellow": "\033[33m", "cyan": "\033[36m", "alarm": "\033[1;31m"}
+
+STOP_REASONS = {
+    "max_states": "the state limit (max_states)",
+    "max_depth": "the depth limit (max_depth)",
+    "time_limit": "the time limit",
+    "interrupted": "an interrupt (Ctrl-C)",
+}
+
+
+class _Paint:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.color or not text:
+            return text
+        return f"{_STYLES[style]}{text}{_RESET}"
+
+
+def stopped_sentence(result: Result) -> str | None:
+    """The loud sentence for a search that a limit stopped, or None for a complete search."""
+    if result.stopped_by is None:
+        return None
+    reason = STOP_REASONS.get(result.stopped_by, result.stopped_by)
+    return (f"search stopped by {reason} after {result.stats.distinct:,} states: "
+            f"verdicts marked bounded are NOT proofs")
+
+
+def stats_sentence(result: Result) -> str:
+    """"288 distinct states, 1,146 generated, depth 11, 0.02 s (14,400 states/s)"."""
+    stats = result.stats
+    text = (f"{stats.distinct:,} distinct states, {stats.generated:,} generated, depth {stats.depth}, "
+            f"{stats.seconds:.2f} s ({stats.states_per_second:,.0f} states/s)")
+    if stats.terminal:
+        text += f", {stats.terminal:,} terminal"
+    if stats.workers > 1:
+        text += f", {stats.workers} workers"
+    return text
+
+
+def render_summary(result: Result, *, color: bool = False) -> str:
+    """The search in a few lines: statistics, coverage warnings, and a limit that stopped it."""
+    paint = _Paint(color)
+    lines = [f"{paint(result.model, 'bold')}: {stats_sentence(result)}"]
+    stopped = stopped_sentence(result)
+    if stopped:
+        lines.append(paint(f"!! {stopped}", "alarm"))
+        if result.stats.queue:
+            lines.append(paint(f"!! {result.stats.queue:,} states were found but never explored", "alarm"))
+    for warning in result.warnings:
+        lines.append(paint(f"warning: {warning}", "yellow"))
+    return "\n".join(lines) + "\n"
+
+
+def row_status(found: str, expected: str | None) -> str:
+    """"ok", "MISMATCH", "BOUNDED" or "VIOLATED" (a violation nobody expected or ruled out)."""
+    if found == BOUNDED:
+        return "BOUNDED"
+    if expected is not None:
+        return "ok" if found == expected else "MISMATCH"
+    return "VIOLATED" if found == VIOLATED else "ok"
+
+
+def render_verdicts(result: Result, expected: Mapping[str, str] | None = None, *,
+                    color: bool = False) -> str:
+    """A table: property, kind, expected, found, trace length, status; one row per property."""
+    paint = _Paint(color)
+    expected = dict(expected or {})
+    rows = [("property", "kind", "expected", "found", "trace", "")]
+    styles = [None]
+    names = list(result.properties) + [name for name in expected if name not in result.properties]
+    for name in names:
+        prop = result.properties.get(name)
+        found = prop.verdict if prop else "missing"
+        length = trace_length(prop) if prop else None
+        status = row_status(found, expected.get(name))
+        rows.append((name, prop.kind if prop else "-", expected.get(name, "-"), found,
+                     "" if length is None else str(length), status))
+        styles.append({"ok": "green", "BOUNDED": "yellow"}.get(status, "red"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for index, (row, style) in enumerate(zip(rows, styles)):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        line = "  ".join(cells).rstrip()
+        if index == 0:
+            line = paint(line, "bold")
+        elif style:
+            line = "  ".join(cells[:-1]) + "  " + paint(row[-1], style)
+        out.append(line.rstrip())
+    return "\n".join(out) + "\n"
+
+
+def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> str:
+    """A property's trace explained step by step, ending with the property and the evidence.
+
+    `model` (the explored `Model`) supplies `describe_state`, `explain_step` and `explain_violation`
+    when it has them; without it the steps show a generic diff of the state.
+    """
+    paint = _Paint(color)
+    role = trace_role(prop)
+    head = f"{prop.name} ({prop.kind}) {prop.verdict}"
+    lines = [paint(head, "red" if prop.verdict == VIOLATED else "bold")
+             + (f": {prop.description}" if prop.description else "")]
+    trace = prop.trace
+    if trace is None:
+        if prop.verdict == VIOLATED and prop.kind == SOMETIMES:
+            lines.append("  no reachable state satisfies it (every reachable state was explored)")
+        return "\n".join(lines) + "\n"
+    count = len(trace.steps)
+    kind = "shortest counterexample" if role == "counterexample" else "shortest witness"
+    lines.append(f"{kind}, {count} step{'s' if count != 1 else ''}:")
+    steps = explain_trace(trace, model)
+    number_width = len(str(count))
+    actor_width = max((len(step.actor) for step in steps), default=0)
+    indent = " " * (2 + number_width + 2 + (actor_width + 2 if actor_width else 0))
+    lines.append(f"  {'0'.rjust(number_width)}  " + (" " * (actor_width + 2) if actor_width else "")
+                 + paint(f"initial state: {describe_state(model, trace.initial)}", "dim"))
+    for step in steps:
+        if step.loop_start:
+            lines.append(paint(f"  ⟲ the cycle starts here: steps {step.number}-{count} repeat for ever",
+                               "cyan"))
+        actor = (paint(step.actor.ljust(actor_width), "bold") + "  ") if actor_width else ""
+        action = step.action
+        if step.fault:
+            action = paint(f"[fault] {action}", "yellow")
+        lines.append(f"  {str(step.number).rjust(number_width)}  {actor}{action}")
+        for change in step.changes:
+            lines.append(indent + "  " + paint(change, "dim"))
+    lines.extend(_ending(prop, model, paint, count))
+    return "\n".join(lines) + "\n"
+
+
+def _ending(prop: PropertyResult, model, paint, count: int) -> list[str]:
+    trace = prop.trace
+    lines = []
+    if prop.verdict == VIOLATED:
+        if trace.loop_start is not None:
+            back = ("in its initial state" if trace.loop_start == 0
+                    else f"where it was after step {trace.loop_start}")
+            where = (f"after step {count} the system is back {back}, and it can go round that cycle "
+                     f"for ever without the property coming true")
+        elif prop.kind in (EVENTUALLY, AT_END):
+            where = f"after step {count} no step is enabled: the run ends here"
+        else:
+            where = f"the state after step {count} breaks it"
+        lines.append(paint(f"=> {prop.name} violated: {where}", "red"))
+        if prop.description:
+            lines.append(f"   the property: {prop.description}")
+        said = evidence(model, prop)
+        if said:
+            lines.append(f"   evidence: {said}")
+    elif prop.verdict == HOLDS:
+        lines.append(f"=> {prop.name} is satisfied in the state after step {count}")
+    lines.append(paint(f"   state: {describe_state(model, trace.last)}", "dim"))
+    return lines
+
+
+def render_result(result: Result, model=None, *, expected: Mapping[str, str] | None = None,
+                  color: bool = False, traces: bool = True) -> str:
+    """Summary, verdict table, and (with `traces`) the trace of every violated property."""
+    parts = [render_summary(result, color=color), render_verdicts(result, expected, color=color)]
+    if traces:
+        for prop in result.properties.values():
+            if prop.verdict == VIOLATED:
+                parts.append(render_trace(prop, model, color=color))
+    return "\n".join(parts)
+
+
+def render_outcome(outcome, *, color: bool = False, traces: bool = True) -> str:
+    """One checked configuration (`spec.outcome.Outcome`): its spec, configuration and result."""
+    paint = _Paint(color)
+    head = f"{outcome.name} ({outcome.spec_path})"
+    lines = [paint(head, "bold")]
+    if outcome.description:
+        lines.append(outcome.description.strip())
+    if outcome.config:
+        lines.append("config: " + ", ".join(f"{key}={value}" for key, value in outcome.config.items()))
+    verdict = "PASSED" if outcome.passed else "FAILED"
+    if outcome.bounded:
+        verdict += " (bounded)"
+    lines.append(paint(verdict, "green" if outcome.passed and not outcome.bounded else
+                       "yellow" if outcome.passed else "red"))
+    body = render_result(outcome.result, outcome.model, expected=outcome.expected, color=color,
+                         traces=traces)
+    return "\n".join(lines) + "\n" + body
+
+
+def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = True) -> str:
+    """Several outcomes, one after another, then one line counting those that passed."""
+    outcomes = list(outcomes)
+    parts = [render_outcome(outcome, color=color, traces=traces) for outcome in outcomes]
+    failed = sum(not outcome.passed for outcome in outcomes)
+    bounded = sum(outcome.bounded for outcome in outcomes)
+    tail = f"{len(outcomes) - failed} passed, {failed} failed"
+    if bounded:
+        tail += f", {bounded} bounded"
+    parts.append(tail + "\n")
+    return ("\n" + "-" * 72 + "\n").join(parts[:-1]) + "\n" + parts[-1] if len(parts) > 1 else parts[-1]
