@@ -1,0 +1,101 @@
+"""A validated spec: the typed value a YAML spec file (plus command-line overrides) reads into.
+
+`Spec` keeps the explicit settings apart from Kafka's defaults (`settings` holds only the dotted keys the
+user wrote), because some defaults depend on other keys, as in Kafka itself: a `transactional.id` turns
+on idempotence unless `enable.idempotence` is given. It keeps where each setting was written
+(`origins`), so a conflict found later, in one point of a sweep, still names a file and a line.
+
+`Point` is one configuration to explore: the swept values that single it out, its `KafkaConfig` and
+the expectations that apply to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcheck.engine.limits import Limits
+from modelcheck.kafka.config import KafkaConfig
+from modelcheck.spec.values import format_value
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting was written: a file and line, or a command-line option (line None)."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file} line {self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept key and its values, in the order listed."""
+
+    key: str
+    values: tuple
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An expectation rule: property -> verdict where every `when` condition matches.
+
+    `when` maps a dotted key to the values it may take (a condition written as a list matches any of
+    them). A rule with no condition matches every point.
+    """
+
+    verdicts: dict[str, str]
+    when: dict[str, tuple] = field(default_factory=dict)
+    line: int | None = None
+
+    def matches(self, config: KafkaConfig) -> bool:
+        return all(config.get(key) in values for key, values in self.when.items())
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str                                   # the file, as the user named it
+    name: str
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)     # explicit dotted keys, normalised
+    origins: dict[str, Origin] = field(default_factory=dict)   # where each explicit key was written
+    expect: dict[str, str] | tuple[Rule, ...] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    sweep: tuple[Axis, ...] = ()
+    properties: tuple[str, ...] | None = None  # report only these (None: every property)
+
+    @property
+    def config(self) -> KafkaConfig:
+        """The base configuration: the explicit settings over Kafka's defaults, before any sweep.
+
+        With a sweep, what is checked is each point's configuration (see `expand`), not this one.
+        """
+        from modelcheck.spec.configuration import build_config
+        return build_config(self.settings, self.origins, strict=False)
+
+    def expected_for(self, config: KafkaConfig) -> dict[str, str]:
+        """The property -> verdict expectations that apply to `config` (later rules win)."""
+        if isinstance(self.expect, dict):
+            return dict(self.expect)
+        expected: dict[str, str] = {}
+        for rule in self.expect:
+            if rule.matches(config):
+                expected.update(rule.verdicts)
+        return expected
+
+
+@dataclass(frozen=True)
+class Point:
+    """One configuration of a spec: the swept `values` that single it out ({} without a sweep)."""
+
+    values: dict[str, Any]
+    config: KafkaConfig
+    expected: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """'producer.acks=1, consumer.commit=after-process', or '' without a sweep."""
+        return ", ".join(f"{key}={format_value(value)}" for key, value in self.values.items())

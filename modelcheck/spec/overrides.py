@@ -1,0 +1,86 @@
+"""Command-line changes to a loaded spec: `--set KEY=VALUE` and `--sweep KEY=V1,V2`.
+
+A value is read with YAML's rules for a scalar (`--set producer.acks=1`, `--set
+producer.transactional.id=null`, `--set workload.keys=[k1,k2]`) and checked exactly as it would be in
+the file; errors name the option (e.g. "--set producer.acks") where a file error names the file.
+
+`--set` pins a key: it replaces the file's value and, if the key is swept, removes that axis (the
+`when:` conditions of expectation rules still see the pinned value). `--sweep` adds an axis after the
+file's, or replaces the file's axis of the same key in place. The result is validated again, point by
+point, so an override cannot produce a configuration Kafka would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from yaml.nodes import Node, ScalarNode
+
+from modelcheck.errors import InvalidSpec
+from modelcheck.spec.document import Origin, Spec
+from modelcheck.spec.nodes import NULL_TAG, Source, compose
+from modelcheck.spec.sweep import expand, parse_axis
+from modelcheck.spec.values import config_key, value_of
+
+
+def apply_overrides(spec: Spec, assignments: Iterable[str]) -> Spec:
+    """`spec` with each `KEY=VALUE` of `--set` applied, in order."""
+    settings, origins = dict(spec.settings), dict(spec.origins)
+    sweep = list(spec.sweep)
+    for text in assignments:
+        key, value_text, source = _split(text, "--set")
+        value = value_of(key, _node(value_text, source), source)
+        settings[key] = value
+        origins[key] = Origin(source.name)
+        sweep = [axis for axis in sweep if axis.key != key]
+    changed = replace(spec, settings=settings, origins=origins, sweep=tuple(sweep))
+    expand(changed)
+    return changed
+
+
+def apply_sweeps(spec: Spec, axes: Iterable[str]) -> Spec:
+    """`spec` with each `KEY=V1,V2,...` of `--sweep` added as an axis (or replacing the file's)."""
+    sweep = list(spec.sweep)
+    for text in axes:
+        key, values_text, source = _split(text, "--sweep")
+        stripped = values_text.strip()
+        listed = stripped if stripped.startswith("[") else f"[{values_text}]"
+        axis = parse_axis(key, _node(listed, source), source, Origin(source.name))
+        positions = [index for index, existing in enumerate(sweep) if existing.key == key]
+        if positions:
+            sweep[positions[0]] = axis
+        else:
+            sweep.append(axis)
+    changed = replace(spec, sweep=tuple(sweep))
+    expand(changed)
+    return changed
+
+
+def apply_command_line(spec: Spec, assignments: Iterable[str] = (), axes: Iterable[str] = ()) -> Spec:
+    """`--set` then `--sweep`; a key given to both is refused (it cannot be pinned and swept)."""
+    assignments, axes = list(assignments), list(axes)
+    pinned = {text.partition("=")[0].strip() for text in assignments}
+    for text in axes:
+        key = text.partition("=")[0].strip()
+        if key in pinned:
+            raise InvalidSpec("given to both --set and --sweep; a key is either pinned or swept",
+                              file=f"--sweep {key}", key=key)
+    return apply_sweeps(apply_overrides(spec, assignments), axes)
+
+
+def _split(text: str, option: str) -> tuple[str, str, Source]:
+    name, equals, value = text.partition("=")
+    name = name.strip()
+    if not equals or not name:
+        example = "producer.acks=1" if option == "--set" else "producer.acks=0,1,all"
+        raise InvalidSpec(f"expected KEY=VALUE such as {example}, not {text!r}", file=option)
+    source = Source(f"{option} {name}", has_lines=False)
+    return config_key(name, source, None), value, source
+
+
+def _node(text: str, source: Source) -> Node:
+    node = compose(text, source)
+    if node is None:                        # `--set producer.transactional.id=` means null
+        return ScalarNode(NULL_TAG, "")
+    return node

@@ -1,0 +1,119 @@
+"""Python specs: a `.py` file whose `model(**params)` returns an engine `Model`.
+
+This is how users check protocols that are not Kafka (SPEC-FORMAT.md, "Python specs"). The file is
+imported under a module name of its own (so two specs that share a file name do not collide), its
+`model` is called with the `--param NAME=VALUE` pairs, and the result must be a `Model`.
+
+Parameter values arrive as text; one that reads as a whole number, a decimal number or true/false is
+passed as an int, a float or a bool, anything else as text. Every failure is an InvalidSpec naming the
+spec file (and, for an exception raised in the file, the line it was raised on), never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping
+
+from modelcheck.engine.model import Model
+from modelcheck.errors import InvalidSpec, ModelcheckError
+
+
+def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) -> Model:
+    """The model of the Python spec at `path`, built with `params` (name -> text)."""
+    params = dict(params or {})
+    module = _import(path)
+    factory = getattr(module, "model", None)
+    if factory is None or not callable(factory):
+        raise InvalidSpec("defines no model(**params) function; a Python spec must define one that "
+                          "returns a modelcheck Model", file=str(path))
+    arguments = _arguments(factory, params, path)
+    try:
+        built = factory(**arguments)
+    except ModelcheckError:
+        raise
+    except Exception as error:   # noqa: BLE001 -- any failure of user code becomes a spec error
+        call = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+        raise InvalidSpec(f"model({call}) raised {type(error).__name__}: {error}", file=str(path),
+                          line=_line_in(path, error)) from None
+    if not isinstance(built, Model):
+        raise InvalidSpec(f"model() returned {type(built).__name__}, not a modelcheck Model", file=str(path))
+    if not built.parameters and arguments:
+        built.parameters = dict(arguments)
+    return built
+
+
+def parse_param(text: str) -> Any:
+    """A parameter's text as the value it looks like: int, float, bool, else the text itself."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _import(path: str | Path) -> ModuleType:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidSpec("no such file" if not file.exists() else "is not a file", file=str(path))
+    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]
+    name = f"modelcheck_spec_{file.stem.replace('-', '_')}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise InvalidSpec("cannot be imported as Python", file=str(path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module           # dataclasses and pickling look a module up by name
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        del sys.modules[name]
+        raise InvalidSpec(f"Python syntax error: {error.msg}", file=str(path), line=error.lineno) from None
+    except Exception as error:   # noqa: BLE001 -- an error while importing user code
+        del sys.modules[name]
+        raise InvalidSpec(f"importing the spec raised {type(error).__name__}: {error}", file=str(path),
+                          line=_line_in(path, error)) from None
+    return module
+
+
+def _arguments(factory, params: dict[str, str], path) -> dict[str, Any]:
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return {name: parse_param(text) for name, text in params.items()}
+    accepted = [p.name for p in signature.parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    for name in params:
+        if name not in accepted and not takes_any:
+            offered = ", ".join(accepted) if accepted else "none"
+            raise InvalidSpec(f"model() has no parameter {name!r}; it accepts: {offered}", file=str(path),
+                              key=f"--param {name}")
+    missing = [p.name for p in signature.parameters.values()
+               if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty
+               and p.name not in params]
+    if missing:
+        raise InvalidSpec(f"model() needs a value for {', '.join(missing)}; give it with "
+                          f"--param {missing[0]}=VALUE", file=str(path))
+    return {name: parse_param(text) for name, text in params.items()}
+
+
+def _line_in(path, error: BaseException) -> int | None:
+    """The line of the spec file nearest to where `error` was raised, if the file is on the stack."""
+    target = str(Path(path).resolve())
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        try:
+            if str(Path(frame.filename).resolve()) == target:
+                line = frame.lineno
+        except OSError:
+            continue
+    return line

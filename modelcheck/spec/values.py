@@ -1,0 +1,146 @@
+"""One spec value, checked against `KEYS` and normalised to the form `KafkaConfig` holds.
+
+The same function serves the spec file, `--set`, `--sweep` and the `when:` of an expectation rule, so a
+value is accepted or refused the same way wherever it is written.
+
+Kafka spellings are accepted as Kafka accepts them: `acks` may be 0, 1, all or -1, as a number or as
+text ("all" in any case, and -1 meaning all, as the Java client's `ProducerConfig.parseAcks` reads it);
+booleans may be YAML booleans or the text true/false of a `.properties` file; `transactional.id: null`
+means no transactions. Numbers must be whole numbers at or above the key's minimum.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from modelcheck.kafka.config import KEYS, Key
+from modelcheck.spec.nodes import (BOOL_TAG, INT_TAG, NULL_TAG, Source, describe, did_you_mean,
+                                   python_value, suggest)
+
+SECTIONS = ("cluster", "workload", "producer", "consumer", "sink", "faults")
+
+
+def config_key(name: str, source: Source, node: Node | None) -> str:
+    """`name` if it is a dotted spec key; otherwise an error suggesting the nearest one."""
+    if name in KEYS:
+        return name
+    raise source.error("unknown key" + _key_hint(name), node=node, key=name)
+
+
+def _key_hint(name: str) -> str:
+    section, _, rest = name.partition(".")
+    same_section = [key for key in KEYS if key.startswith(section + ".")]
+    # The right name in the wrong section ("producer.isolation.level") is the likeliest slip.
+    elsewhere = [key for key in KEYS if key.partition(".")[2] == rest]
+    if elsewhere:
+        return f"; did you mean {elsewhere[0]}?"
+    nearest = suggest(name, same_section) or suggest(name, KEYS)
+    if nearest is not None:
+        return f"; did you mean {nearest}?"
+    if same_section:
+        return f"; the keys of {section} are {', '.join(k.partition('.')[2] for k in same_section)}"
+    return did_you_mean(section, SECTIONS)
+
+
+def value_of(key: str, node: Node, source: Source) -> Any:
+    """The normalised value of `key` written as `node`, or an InvalidSpec naming the key and line."""
+    spec = KEYS[key]
+    special = _SPECIAL.get(key)
+    if special is not None:
+        return special(key, node, source)
+    if is_null_node(node):
+        if spec.nullable:
+            return None
+        raise source.error(f"a value is required here (null is allowed only for "
+                           f"{', '.join(k for k, s in KEYS.items() if s.nullable)})", node=node, key=key)
+    if spec.type is bool:
+        return _boolean(key, node, source)
+    if spec.type is int:
+        return _whole_number(key, spec, node, source)
+    if spec.type is str:
+        return _text(key, spec, node, source)
+    if spec.type is tuple:
+        return _text_list(key, node, source)
+    raise AssertionError(f"KEYS[{key!r}] has a type the spec layer does not read: {spec.type}")
+
+
+def is_null_node(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == NULL_TAG
+
+
+def format_value(value: Any) -> str:
+    """A value as a spec would write it, for messages and sweep labels."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
+
+
+def _boolean(key: str, node: Node, source: Source) -> bool:
+    if isinstance(node, ScalarNode):
+        if node.tag == BOOL_TAG:
+            return bool(python_value(node))
+        if str(node.value).lower() in ("true", "false"):
+            return str(node.value).lower() == "true"
+    raise source.error(f"expected true or false, not {describe(node)}", node=node, key=key)
+
+
+def _whole_number(key: str, spec: Key, node: Node, source: Source) -> int:
+    if not (isinstance(node, ScalarNode) and node.tag == INT_TAG):
+        raise source.error(f"expected a whole number, not {describe(node)}", node=node, key=key)
+    value = python_value(node)
+    if spec.choices is not None and value not in spec.choices:
+        raise source.error(f"{value} is not one of {', '.join(map(str, spec.choices))}", node=node, key=key)
+    if spec.minimum is not None and value < spec.minimum:
+        raise source.error(f"must be at least {spec.minimum}, not {value}", node=node, key=key)
+    return value
+
+
+def _text(key: str, spec: Key, node: Node, source: Source) -> str:
+    if not isinstance(node, ScalarNode) or (node.tag == BOOL_TAG and spec.choices is None):
+        raise source.error(f"expected text, not {describe(node)}", node=node, key=key)
+    value = str(node.value)
+    if spec.choices is not None and value not in spec.choices:
+        hint = suggest(value, spec.choices)
+        near = f"; did you mean {hint}?" if hint is not None and hint != value else ""
+        raise source.error(f"{value!r} is not one of {', '.join(spec.choices)}{near}", node=node, key=key)
+    if not value:
+        raise source.error("must not be empty" + ("; use null for none" if spec.nullable else ""),
+                           node=node, key=key)
+    return value
+
+
+def _text_list(key: str, node: Node, source: Source) -> tuple[str, ...]:
+    if not isinstance(node, SequenceNode):
+        raise source.error(f"expected a list such as [k1, k2], not {describe(node)}", node=node, key=key)
+    values = []
+    for item in node.value:
+        if not isinstance(item, ScalarNode) or item.tag == NULL_TAG or not str(item.value):
+            raise source.error(f"each entry must be a name, not {describe(item)}", node=item, key=key)
+        values.append(str(item.value))
+    if not values:
+        raise source.error("must name at least one entry", node=node, key=key)
+    return tuple(values)
+
+
+def _acks(key: str, node: Node, source: Source) -> str:
+    """acks as the Java client reads it: all, -1 (the same as all), 0 or 1."""
+    if isinstance(node, ScalarNode) and node.tag != BOOL_TAG and node.tag != NULL_TAG:
+        text = str(node.value).strip().lower()
+        if text in ("all", "-1"):
+            return "all"
+        if text in ("0", "1"):
+            return text
+        raise source.error(f"{str(node.value)!r} is not one of 0, 1, all (or -1, which means all)",
+                           node=node, key=key)
+    raise source.error(f"expected 0, 1 or all, not {describe(node)}", node=node, key=key)
+
+
+_SPECIAL: dict[str, Callable[[str, Node, Source], Any]] = {
+    "producer.acks": _acks,
+}

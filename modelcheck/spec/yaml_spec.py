@@ -1,0 +1,137 @@
+"""Loading a YAML spec file into a validated `Spec` (the format is SPEC-FORMAT.md).
+
+Top-level keys: `name`, `description`, the configuration sections (`cluster`, `workload`, `producer`,
+`consumer`, `sink`, `faults`, whose keys are Kafka's property names as Kafka spells them), `expect`,
+`limits` (`max-states`, `time-limit`, `max-depth`), `sweep` and `properties`. Every key is optional:
+a spec names only what matters to its claim.
+
+Everything is checked when the file is read, including every point of a sweep and every expectation
+rule (a rule that matches no point of the sweep is refused: it is a slip, not a claim). Every error
+names the file, the line and the dotted key, and suggests the nearest valid name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yaml.nodes import Node, ScalarNode
+
+from modelcheck.engine.limits import Limits
+from modelcheck.errors import InvalidSpec
+from modelcheck.spec.document import Origin, Spec
+from modelcheck.spec.expectations import parse_expect, parse_properties
+from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, NULL_TAG, Source, compose, describe,
+                                   did_you_mean, mapping_items, python_value)
+from modelcheck.spec.sweep import expand, parse_sweep
+from modelcheck.spec.values import SECTIONS, config_key, format_value, value_of
+
+TOP_LEVEL = ("name", "description", *SECTIONS, "expect", "limits", "sweep", "properties")
+LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "max_depth"}
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, validate and type the YAML spec at `path`; InvalidSpec on any problem."""
+    text = read_text(path)
+    source = Source(str(path))
+    root = compose(text, source)
+    if root is None:
+        raise InvalidSpec("the spec is empty; see SPEC-FORMAT.md for what a spec holds", file=str(path))
+    parts = {name: (key_node, value_node)
+             for name, key_node, value_node in mapping_items(root, source, what="a spec")}
+    for name, (key_node, _) in parts.items():
+        if name not in TOP_LEVEL:
+            raise source.error("unknown key" + _top_level_hint(name), node=key_node, key=name)
+
+    settings, origins = {}, {}
+    for section in SECTIONS:
+        if section in parts and not _null(parts[section][1]):
+            for name, key_node, value_node in mapping_items(parts[section][1], source, what=section,
+                                                            key=section):
+                key = config_key(f"{section}.{name}", source, key_node)
+                settings[key] = value_of(key, value_node, source)
+                origins[key] = Origin(source.name, source.line_of(key_node))
+
+    reported = parse_properties(parts["properties"][1], source) if "properties" in parts else None
+    spec = Spec(
+        path=str(path),
+        name=_text(parts, "name", source) or Path(path).stem,
+        description=(_text(parts, "description", source) or "").strip(),
+        settings=settings,
+        origins=origins,
+        expect=parse_expect(parts["expect"][1], source, reported) if "expect" in parts else {},
+        limits=_limits(parts["limits"][1], source) if "limits" in parts else Limits(),
+        sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not _null(parts["sweep"][1])
+        else (),
+        properties=reported,
+    )
+    points = expand(spec)
+    _check_rules_match(spec, points, source)
+    return spec
+
+
+def read_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidSpec("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise InvalidSpec("is a directory, not a spec file", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InvalidSpec("not UTF-8 text", file=str(path)) from None
+    except OSError as error:
+        raise InvalidSpec(f"cannot be read: {error.strerror}", file=str(path)) from None
+
+
+def _top_level_hint(name: str) -> str:
+    section = name.partition(".")[0]
+    if "." in name and section in SECTIONS:
+        rest = name.partition(".")[2]
+        return f"; write it inside the {section} block (`{section}:` then `  {rest}: ...`)"
+    return did_you_mean(name, TOP_LEVEL)
+
+
+def _null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == NULL_TAG
+
+
+def _text(parts, name: str, source: Source) -> str | None:
+    if name not in parts or _null(parts[name][1]):
+        return None
+    node = parts[name][1]
+    if not isinstance(node, ScalarNode):
+        raise source.error(f"expected text, not {describe(node)}", node=node, key=name)
+    return str(node.value)
+
+
+def _limits(node: Node, source: Source) -> Limits:
+    if _null(node):
+        return Limits()
+    values = {}
+    for name, key_node, value_node in mapping_items(node, source, what="limits", key="limits"):
+        key = f"limits.{name}"
+        if name not in LIMITS:
+            raise source.error("unknown key" + did_you_mean(name, LIMITS), node=key_node, key=key)
+        if _null(value_node):
+            continue                                   # an explicit null: no such limit
+        allowed = (INT_TAG, FLOAT_TAG) if name == "time-limit" else (INT_TAG,)
+        if not isinstance(value_node, ScalarNode) or value_node.tag not in allowed:
+            kind = "a number of seconds" if name == "time-limit" else "a whole number"
+            raise source.error(f"expected {kind}, not {describe(value_node)}", node=value_node, key=key)
+        value = python_value(value_node)
+        if not value > 0:
+            raise source.error(f"must be above 0, not {value_node.value}", node=value_node, key=key)
+        values[LIMITS[name]] = value
+    return Limits(**values)
+
+
+def _check_rules_match(spec: Spec, points, source: Source):
+    """Refuse an expectation rule with a condition that no configuration of the spec meets."""
+    if isinstance(spec.expect, dict):
+        return
+    for rule in spec.expect:
+        if rule.when and not any(rule.matches(point.config) for point in points):
+            conditions = ", ".join(f"{key} in [{', '.join(map(format_value, values))}]" if len(values) > 1
+                                   else f"{key}={format_value(values[0])}"
+                                   for key, values in rule.when.items())
+            raise InvalidSpec(f"this rule's condition ({conditions}) matches no configuration of the spec",
+                              file=source.name, line=rule.line, key="expect.when")
