@@ -1,0 +1,29 @@
+"""A record as the producer sends it and a partition log stores it.
+
+A `Record` carries the application's event id (1..N, the order in which the application emitted the
+events), the index of its key in `workload.keys` (None when the record is sent without a key) and the
+idempotence header the producer stamps on its batch: producer id, producer epoch and sequence number
+(KIP-98; -1 when the producer is not idempotent, as on the wire). `transactional` marks a record written
+inside a transaction (the transactions issue uses it; the write side never sets it yet).
+
+A record's offset is its position in the partition log tuple. Each batch carries exactly one record in
+this model (one event per send, `linger.ms` too short to group two), so a batch's base sequence is the
+record's sequence; batching several records changes none of the claims checked here and would multiply
+the states.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Record(NamedTuple):
+    event: int                       # 1..N: the application's event id, in emission order
+    key: int | None                  # index into workload.keys; None when sent without a key
+    producer_id: int = -1            # idempotent producers only (KIP-98)
+    producer_epoch: int = -1
+    sequence: int = -1               # per partition, from 0, per producer id
+    transactional: bool = False
+
+    def __str__(self) -> str:
+        return f"e{self.event}"
