@@ -9,18 +9,25 @@ Properties are checked as states are found (`always`, `sometimes`), as states tu
 (`at_end`, deadlocks), and after the search on the recorded graph (`eventually`, see `liveness`).
 A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
 not decide is `bounded`.
+
+Speed: the cyclic garbage collector is switched off during the search (states are acyclic tuples, and
+with millions of them alive every full collection would walk them all), and the loop over successors
+has a plain path for the common case (no symmetry, no recorded graph, depth bound not reached).
+Verdicts and traces are made by `verdicts`, shared with the parallel search.
 """
 
 from __future__ import annotations
 
+import gc
 import resource
 import time
 
 from modelcheck.engine import liveness
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
-from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats
-from modelcheck.engine.trace import path_to, replay
+from modelcheck.engine.result import Result, Stats
+from modelcheck.engine.trace import path_to
+from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel
 
 _CHECK_EVERY = 2048            # expansions between looks at the clock
@@ -61,9 +68,11 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     deadline = started + limits.time_limit if limits.time_limit else None
     next_report = started + progress_interval
 
+    checking = bool(invariants or open_sometimes)
+
     def found(state):
         """Check a newly found state against the invariants and the open sometimes-properties."""
-        nonlocal invariants, open_sometimes
+        nonlocal invariants, open_sometimes, checking
         for name, predicate in invariants:
             if not predicate(state):
                 violations[name] = state
@@ -72,6 +81,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             if predicate(state):
                 witnesses[name] = state
                 open_sometimes = [s for s in open_sometimes if s[0] != name]
+        checking = bool(invariants or open_sometimes)
 
     level = []
     try:
@@ -89,23 +99,35 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
 
     depth = 1 if level else 0
     expansions = 0
+    indexed_steps = list(enumerate(steps))
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while level:
             if max_states is not None and len(parents) >= max_states:
                 stopped_by = "max_states"
                 break
             closed = max_depth is not None and depth >= max_depth
+            plain = canonical is None and edges is None and not closed
             next_level = []
             append = next_level.append
             for state in level:
                 enabled = 0
-                for index, step in enumerate(steps):
+                for index, step in indexed_steps:
                     successors = step(state)
                     if not successors:
                         continue
                     count = len(successors)
                     enabled += count
                     fired[index] += count
+                    if plain:
+                        for _label, successor in successors:
+                            if successor not in parents:
+                                parents[successor] = state
+                                append(successor)
+                                if checking:
+                                    found(successor)
+                        continue
                     for label, successor in successors:
                         if canonical is not None:
                             successor = canonical(successor)
@@ -118,7 +140,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                             continue
                         parents[successor] = state
                         append(successor)
-                        if invariants or open_sometimes:
+                        if checking:
                             found(successor)
                 generated += enabled
                 if not enabled:
@@ -147,62 +169,34 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             level = next_level
             if level:
                 depth += 1
-            if _all_decided(properties, violations, witnesses):
+            if all_decided(properties, violations, witnesses):
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
     except TypeError as error:
         raise InvalidModel(f"model {model.name!r}: a step returned something that is not a list of "
                            f"(label, hashable state) pairs ({error})") from None
+    finally:
+        if collecting:
+            gc.enable()
 
     seconds = time.perf_counter() - started
-    early = stopped_by is None and bool(level) and _all_decided(properties, violations, witnesses)
-    coverage: dict[str, int] = {}
-    for action, count in zip(actions, fired):
-        coverage[action.name] = coverage.get(action.name, 0) + count
+    early = stopped_by is None and bool(level) and all_decided(properties, violations, witnesses)
+    coverage = coverage_of(actions, fired)
     if stopped_by is None and not early:
-        never = sorted(name for name, count in coverage.items() if count == 0)
+        never = never_fired_warning(coverage)
         if never:
-            warnings.append(f"never fired: {', '.join(never)}")
+            warnings.append(never)
 
-    results = {}
-    for prop in properties:
-        verdict, trace = HOLDS, None
-        if prop.name in violations:
-            verdict = VIOLATED
-            trace = replay(model, path_to(parents, violations[prop.name]), canonical)
-        elif prop.kind == SOMETIMES:
-            if prop.name in witnesses:
-                trace = replay(model, path_to(parents, witnesses[prop.name]), canonical)
-            else:
-                verdict = BOUNDED if stopped_by else VIOLATED
-        elif prop.kind == EVENTUALLY:
-            if stopped_by or early:
-                verdict = BOUNDED
-            else:
-                recorded = liveness.counterexample(model, prop.predicate, parents, edges, terminal_states)
-                if recorded is not None:
-                    verdict = VIOLATED
-                    path, loop_start = recorded
-                    trace = replay(model, path, None, loop_start)
-        elif stopped_by:
-            verdict = BOUNDED
-        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace)
+    def lasso(prop):
+        return liveness.counterexample(model, prop.predicate, parents, edges, terminal_states)
 
+    results = decide(model, properties, violations=violations, witnesses=witnesses,
+                     path_of=lambda state: path_to(parents, state), canonical=canonical,
+                     stopped_by=stopped_by, early=early, liveness=lasso)
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=len(level) if stopped_by or early else 0,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   workers=1, coverage=coverage)
     return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,
                   warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}))
-
-
-def _all_decided(properties, violations, witnesses) -> bool:
-    """True when no further exploration can change any verdict."""
-    for prop in properties:
-        if prop.kind == SOMETIMES:
-            if prop.name not in witnesses:
-                return False
-        elif prop.name not in violations:
-            return False
-    return bool(properties)

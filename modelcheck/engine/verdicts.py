@@ -1,0 +1,79 @@
+"""From what a search found to a `Result`: verdicts, traces, coverage and warnings.
+
+Every search strategy (one process in `bfs`, several in `parallel`) gathers the same facts: for each
+property the first state found violating it (or, for `sometimes`, satisfying it), how often each action
+fired, and whether a limit stopped the search. This module turns those facts into verdicts the same
+way for all of them, so the strategies cannot drift apart. A state is named by a *reference* that the
+strategy can turn into the recorded path from an initial state (`path_of`): the state itself in `bfs`,
+a global number in `parallel`.
+
+It leaves out the search itself and the liveness check (`liveness`), which only `bfs` runs.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from modelcheck.engine.model import EVENTUALLY, SOMETIMES
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult
+from modelcheck.engine.trace import replay
+
+
+def all_decided(properties, violations, witnesses) -> bool:
+    """True when no further exploration can change any verdict."""
+    for prop in properties:
+        if prop.kind == SOMETIMES:
+            if prop.name not in witnesses:
+                return False
+        elif prop.name not in violations:
+            return False
+    return bool(properties)
+
+
+def coverage_of(actions, fired) -> dict[str, int]:
+    """Successors computed per action name (two actions of one name add up)."""
+    coverage: dict[str, int] = {}
+    for action, count in zip(actions, fired):
+        coverage[action.name] = coverage.get(action.name, 0) + count
+    return coverage
+
+
+def never_fired_warning(coverage: dict[str, int]) -> str | None:
+    """The warning for actions that never fired in a complete search, or None."""
+    never = sorted(name for name, count in coverage.items() if count == 0)
+    return f"never fired: {', '.join(never)}" if never else None
+
+
+def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Callable[[object], list],
+           canonical, stopped_by: str | None, early: bool,
+           liveness: Callable | None = None) -> dict[str, PropertyResult]:
+    """A `PropertyResult` per property.
+
+    `violations` and `witnesses` map property names to references of the first states found;
+    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of an `eventually` property, or
+    None when it holds (only asked for a complete search).
+    """
+    results = {}
+    for prop in properties:
+        verdict, trace = HOLDS, None
+        if prop.name in violations:
+            verdict = VIOLATED
+            trace = replay(model, path_of(violations[prop.name]), canonical)
+        elif prop.kind == SOMETIMES:
+            if prop.name in witnesses:
+                trace = replay(model, path_of(witnesses[prop.name]), canonical)
+            else:
+                verdict = BOUNDED if stopped_by else VIOLATED
+        elif prop.kind == EVENTUALLY:
+            if stopped_by or early or liveness is None:
+                verdict = BOUNDED
+            else:
+                recorded = liveness(prop)
+                if recorded is not None:
+                    verdict = VIOLATED
+                    path, loop_start = recorded
+                    trace = replay(model, path, None, loop_start)
+        elif stopped_by:
+            verdict = BOUNDED
+        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace)
+    return results
