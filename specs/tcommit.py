@@ -16,7 +16,9 @@ WORKING, PREPARED, COMMITTED, ABORTED = 0, 1, 2, 3
 NAMES = ("working", "prepared", "committed", "aborted")
 
 
-def model(rms: int = 3) -> Model:
+def model(rms: int = 3, symmetry: bool = False) -> Model:
+    """The model for `rms` resource managers; `symmetry=True` adds the canonical form that treats them
+    as interchangeable (a symmetry-reduced search then counts classes of states, not states)."""
     rms = int(rms)
     if rms < 1:
         raise ValueError("rms must be at least 1")
@@ -47,7 +49,8 @@ def model(rms: int = 3) -> Model:
                    "no RM has committed while another has aborted"),
             sometimes("all-committed", lambda s: all(x == COMMITTED for x in s), "every RM can commit"),
         ],
-        canonical=lambda s: tuple(sorted(s)),
+        canonical=(lambda s: tuple(sorted(s))) if symmetry else None,
         describe_state=lambda s: ", ".join(f"rm{rm}={NAMES[x]}" for rm, x in enumerate(s)),
-        parameters={"rms": rms},
+        description=__doc__,
+        parameters={"rms": rms, "symmetry": symmetry},
     )

@@ -26,7 +26,9 @@ RM_STATE_NAMES = ("working", "prepared", "committed", "aborted")
 TM_INIT, TM_DONE = 0, 1
 
 
-def model(rms: int = 3) -> Model:
+def model(rms: int = 3, symmetry: bool = False) -> Model:
+    """The model for `rms` resource managers; `symmetry=True` adds the canonical form that treats them
+    as interchangeable (a symmetry-reduced search then counts classes of states, not states)."""
     rms = int(rms)
     if rms < 1:
         raise ValueError("rms must be at least 1")
@@ -121,7 +123,8 @@ def model(rms: int = 3) -> Model:
             sometimes("some-commit", lambda s: COMMITTED in s[0], "a run in which an RM commits exists"),
             sometimes("some-abort", lambda s: ABORTED in s[0], "a run in which an RM aborts exists"),
         ],
-        canonical=canonical,
+        canonical=canonical if symmetry else None,
         describe_state=describe,
-        parameters={"rms": rms},
+        description=__doc__,
+        parameters={"rms": rms, "symmetry": symmetry},
     )

@@ -110,6 +110,7 @@ class Model:
     """
 
     name: str = "model"
+    description: str = ""
     initial_states: Iterable[State] = ()
     actions: Sequence[Action] = ()
     properties: Sequence[Property] = ()

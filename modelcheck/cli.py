@@ -1,0 +1,248 @@
+"""The `modelcheck` command line: explore, check, graph, report, specs.
+
+Standard output carries the requested document (text, JSON, Markdown, Mermaid); progress and messages go
+to standard error, and progress only when standard error is a terminal. Exit codes (SPEC-FORMAT.md):
+0 every verdict as expected, 1 a violation or a mismatch, 2 an invalid spec or usage, 3 a limit left a
+verdict bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from modelcheck.errors import ModelcheckError
+from modelcheck.runner import RunOptions, exit_code, run_specs
+
+FORMATS = ("text", "json", "markdown", "mermaid", "html")
+EXIT_INVALID = 2
+
+
+class Progress:
+    """A live status line on standard error while a search runs; silent unless it is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, progress):
+        if not self.enabled:
+            return
+        line = (f"  {progress.distinct:,} states, {progress.states_per_second:,.0f}/s, "
+                f"queue {progress.queue:,}, depth {progress.depth}, {progress.seconds:.0f}s")
+        sys.stderr.write("\r" + line.ljust(78)[:100])
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+            self.shown = False
+
+
+def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for text in values:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--param")
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry) -> RunOptions:
+    return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
+                      max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry)
+
+
+def _search_options(function):
+    """The options every exploring command shares."""
+    decorators = [
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override one key of a YAML spec (dotted, as in the file), e.g. producer.acks=1."),
+        click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2",
+                     help="Explore every value of KEY (a matrix); repeat for more axes."),
+        click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="A parameter of a Python spec's model(), e.g. rms=5."),
+        click.option("--max-states", type=click.IntRange(min=1), default=None,
+                     help="Stop after this many distinct states (verdicts left open are 'bounded')."),
+        click.option("--max-depth", type=click.IntRange(min=1), default=None,
+                     help="Do not explore paths longer than this many states."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS", help="Stop after this many seconds."),
+        click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Processes to search with; 0 means one per core."),
+        click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
+                     help="Turn symmetry reduction off (the model's canonical form is ignored)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on standard error."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def _run(paths, options: RunOptions, quiet: bool):
+    progress = Progress(not quiet)
+    try:
+        return run_specs(paths, options, progress=progress)
+    finally:
+        progress.clear()
+
+
+def _fail(error: ModelcheckError):
+    click.echo(f"error: {error}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
+    """The document for `--format`; None when it was written to a file (html)."""
+    if fmt == "text":
+        from modelcheck.report.text import render_outcomes
+        return render_outcomes(outcomes, color=color)
+    if fmt == "json":
+        from modelcheck.report.json_report import render_json
+        return render_json(outcomes)
+    if fmt == "markdown":
+        from modelcheck.report.markdown import render_markdown
+        return render_markdown(outcomes)
+    if fmt == "mermaid":
+        from modelcheck.report.mermaid import render_outcomes as render_mermaid
+        return render_mermaid(outcomes)
+    if fmt == "html":
+        from modelcheck.report.html import render_html
+        directory = Path(out or ".")
+        directory.mkdir(parents=True, exist_ok=True)
+        page = directory / "index.html"
+        page.write_text(render_html(outcomes), encoding="utf-8")
+        click.echo(f"wrote {page}", err=True)
+        return None
+    raise click.BadParameter(fmt, param_hint="--format")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="modelcheck")
+def main():
+    """Exhaustive model checking of Kafka delivery guarantees.
+
+    A spec names a Kafka setup (YAML, with Kafka's property names) or a model of your own (a Python
+    file with a model() function). modelcheck explores every interleaving of its steps, faults and
+    crashes within the spec's budget and says, for each property, whether it holds, with the shortest
+    counterexample when it does not.
+
+    \b
+    Examples:
+      modelcheck explore specs/at-least-once.yaml
+      modelcheck explore specs/two_phase_commit.py --param rms=5 --format json
+      modelcheck check specs/ --junit junit.xml
+    """
+
+
+@main.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@_search_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print the result.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Directory for --format html (index.html is written there).")
+def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, fmt, out):
+    """Explore one spec and print every property's verdict, with counterexample traces."""
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry)
+    try:
+        outcomes = _run([spec], options, quiet)
+        text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
+    except ModelcheckError as error:
+        _fail(error)
+    if text is not None:
+        click.echo(text)
+    sys.exit(exit_code(outcomes))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@_search_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print the results.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Directory for --format html.")
+@click.option("--junit", type=click.Path(dir_okay=False), default=None,
+              help="Write JUnit XML here: one test case per spec and property.")
+@click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
+              help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
+def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, fmt, out,
+          junit, markdown_file):
+    """The CI gate: check every spec (files or directories) against its expect: block."""
+    from modelcheck.spec import discover
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry)
+    try:
+        files = discover(paths)
+        if not files:
+            raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
+        outcomes = _run(files, options, quiet)
+        if fmt == "text":
+            from modelcheck.report.text import render_check
+            text = render_check(outcomes, color=sys.stdout.isatty())
+        else:
+            text = _render(outcomes, fmt, out, color=False)
+    except ModelcheckError as error:
+        _fail(error)
+    if text is not None:
+        click.echo(text)
+    if junit:
+        from modelcheck.report.junit import render_junit
+        Path(junit).write_text(render_junit(outcomes), encoding="utf-8")
+    from modelcheck.report.markdown import render_markdown
+    summary = render_markdown(outcomes)
+    if markdown_file:
+        Path(markdown_file).write_text(summary, encoding="utf-8")
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+            handle.write(summary + "\n")
+    sys.exit(exit_code(outcomes))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(("dot", "graphml", "json")), default="dot", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one key of a YAML spec.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of a Python spec.")
+@click.option("--max-states", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Refuse models with more states than this: graphs are for small models.")
+def graph(spec, fmt, sets, params, max_states):
+    """Print the state graph of a small model (DOT, GraphML or JSON)."""
+    from modelcheck.engine import graph as graphs
+    from modelcheck.runner import load_models
+    options = RunOptions(sets=tuple(sets), params=_param(params))
+    try:
+        models = list(load_models(spec, options))
+        if len(models) != 1:
+            raise click.UsageError("graph draws one configuration: this spec has a sweep")
+        state_graph = graphs.state_graph(models[0][0], max_states=max_states)
+    except ModelcheckError as error:
+        _fail(error)
+    render = {"dot": graphs.to_dot, "graphml": graphs.to_graphml, "json": graphs.to_json}[fmt]
+    click.echo(render(state_graph))
+
+
+@main.command("specs")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False), default="specs")
+def list_specs(directory):
+    """List the specs in a directory (the bundled ones by default) with their descriptions."""
+    from modelcheck.spec import discover, is_python_spec, load_spec
+    for path in discover([directory]):
+        if is_python_spec(path):
+            click.echo(f"{path}  (Python model)")
+            continue
+        try:
+            spec = load_spec(path)
+        except ModelcheckError as error:
+            click.echo(f"{path}  INVALID: {error}")
+            continue
+        first = " ".join(spec.description.split())[:100]
+        click.echo(f"{path}  {spec.name}: {first}")
+
+
+if __name__ == "__main__":
+    main()
