@@ -1,0 +1,61 @@
+"""Shared fixtures: loading the bundled Python specs, and models built from explicit transition systems.
+
+Keep this file small and generic; fixtures that only one test module needs belong in that module.
+The fixtures here are session-scoped factories, so hypothesis tests may use them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from modelcheck.engine import Action, Model
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+
+
+@pytest.fixture(scope="session")
+def load_python_spec():
+    """`load_python_spec("tcommit")` imports specs/tcommit.py as a module (once per session)."""
+    loaded = {}
+
+    def load(name: str):
+        if name not in loaded:
+            path = SPECS / f"{name}.py"
+            spec = importlib.util.spec_from_file_location(f"specs_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            loaded[name] = module
+        return loaded[name]
+
+    return load
+
+
+def transition_system(initial, edges, *, properties=(), done=None, labels=None,
+                      name="transition-system") -> Model:
+    """A `Model` over the states and labelled edges given explicitly.
+
+    `edges` is a sequence of `(source, label, target)`; each label (of `labels`, by default those the
+    edges use) becomes an action named `do <label>`, whose steps are that label's edges from a state,
+    in the order given.
+    """
+    labels = sorted(set(labels or ()) | {label for _source, label, _target in edges})
+    by_label = {label: {} for label in labels}
+    for source, label, target in edges:
+        by_label[label].setdefault(source, []).append((label, target))
+
+    def action(label):
+        table = by_label[label]
+        return Action(f"do {label}", lambda state: list(table.get(state, ())))
+
+    return Model(name=name, initial_states=list(initial), actions=[action(label) for label in labels],
+                 properties=list(properties), done=done)
+
+
+@pytest.fixture(scope="session")
+def make_transition_system():
+    """The `transition_system` factory: a model from explicit initial states and labelled edges."""
+    return transition_system
