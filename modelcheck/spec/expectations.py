@@ -56,8 +56,11 @@ def _verdicts(node: MappingNode, source: Source, reported, *, allow_when: bool):
             when = _conditions(value_node, source)
             continue
         key = f"expect.{name}"
+        if name == "when":
+            raise source.error("a condition belongs to a rule: write expect as a list of rules, e.g. "
+                               "- when: {consumer.commit: after-process}", node=key_node, key=key)
         if name not in PROPERTY_NAMES:
-            hint = did_you_mean(name, PROPERTY_NAMES + (("when",) if allow_when else ()))
+            hint = did_you_mean(name, PROPERTY_NAMES + ("when",) if allow_when else PROPERTY_NAMES)
             raise source.error(f"unknown property{hint}", node=key_node, key=key)
         if reported is not None and name not in reported:
             raise source.error(f"{name} is not among the reported properties ({', '.join(reported)})",
