@@ -54,9 +54,11 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry) -> RunOptions:
+def _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry,
+             suggest=False) -> RunOptions:
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
-                      max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry)
+                      max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
+                      suggest=suggest)
 
 
 def _search_options(function):
@@ -78,7 +80,10 @@ def _search_options(function):
                      help="Processes to search with; 0 means one per core."),
         click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
                      help="Turn symmetry reduction off (the model's canonical form is ignored)."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on standard error."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
+        click.option("--suggest", is_flag=True,
+                     help="For each violated property, explore every one-setting change and report those "
+                          "under which it holds."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -148,9 +153,10 @@ def main():
               help="How to print the result.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for --format html (index.html is written there).")
-def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, fmt, out):
+def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, suggest,
+            fmt, out):
     """Explore one spec and print every property's verdict, with counterexample traces."""
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry)
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest)
     try:
         outcomes = _run([spec], options, quiet)
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
@@ -171,11 +177,11 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, worke
               help="Write JUnit XML here: one test case per spec and property.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
               help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
-def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, fmt, out,
-          junit, markdown_file):
+def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, suggest,
+          fmt, out, junit, markdown_file):
     """The CI gate: check every spec (files or directories) against its expect: block."""
     from modelcheck.spec import discover
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry)
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest)
     try:
         files = discover(paths)
         if not files:
@@ -216,10 +222,10 @@ def graph(spec, fmt, sets, params, max_states):
     from modelcheck.runner import load_models
     options = RunOptions(sets=tuple(sets), params=_param(params))
     try:
-        models = list(load_models(spec, options))
-        if len(models) != 1:
+        jobs = list(load_models(spec, options))
+        if len(jobs) != 1:
             raise click.UsageError("graph draws one configuration: this spec has a sweep")
-        state_graph = graphs.state_graph(models[0][0], max_states=max_states)
+        state_graph = graphs.state_graph(jobs[0].model, max_states=max_states)
     except ModelcheckError as error:
         _fail(error)
     render = {"dot": graphs.to_dot, "graphml": graphs.to_graphml, "json": graphs.to_json}[fmt]

@@ -7,7 +7,7 @@ the callback it is given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -29,6 +29,21 @@ class RunOptions:
     time_limit: float | None = None
     workers: int = 1
     symmetry: bool = True
+    suggest: bool = False          # explore one-setting changes for every violated property
+
+
+@dataclass
+class Job:
+    """One configuration to explore, with what the report needs to know of where it came from."""
+
+    model: object
+    name: str
+    description: str
+    limits: Limits
+    values: dict = field(default_factory=dict)       # the sweep point's values ({} without a sweep)
+    expected: dict = field(default_factory=dict)
+    settings: dict | None = None                      # explicit dotted settings (YAML specs only)
+    config: object = None                             # the KafkaConfig (YAML specs only)
 
 
 def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
@@ -41,7 +56,7 @@ def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
 
 
 def load_models(path: str | Path, options: RunOptions = RunOptions()):
-    """Yield (model, point values, expectations, description, name, limits) for each configuration."""
+    """Yield a `Job` for each configuration of the spec file at `path`."""
     if is_python_spec(path):
         if options.sets or options.sweeps:
             from modelcheck.errors import InvalidSpec
@@ -49,7 +64,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
                               file=str(path))
         model = load_python_spec(path, dict(options.params))
         expected = dict(getattr(model, "expect", None) or {})
-        yield model, {}, expected, model.description, model.name, Limits()
+        yield Job(model, model.name, model.description, Limits(), expected=expected)
         return
     if options.params:
         from modelcheck.errors import InvalidSpec
@@ -62,7 +77,8 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
             model = replace(model, name=f"{spec.name} [{point.label}]")
         else:
             model = replace(model, name=spec.name)
-        yield model, dict(point.values), point.expected, spec.description, spec.name, spec.limits
+        yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
+                  expected=point.expected, settings={**spec.settings, **point.values}, config=point.config)
 
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
@@ -70,13 +86,19 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Explore every configuration of one spec file; see the module docstring."""
     outcomes = []
-    for model, values, expected, description, name, spec_limits in load_models(path, options):
-        limits = limits_for(spec_limits, options)
-        result = explore(model, max_states=limits.max_states, max_depth=limits.max_depth,
+    for job in load_models(path, options):
+        limits = limits_for(job.limits, options)
+        result = explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                          time_limit=limits.time_limit, workers=options.workers,
                          symmetry=options.symmetry, progress=progress)
-        outcome = Outcome(spec_path=str(path), name=name, result=result, model=model,
-                          description=description.strip(), config=values, expected=expected)
+        outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
+                          description=job.description.strip(), config=job.values, expected=job.expected)
+        if options.suggest and job.settings is not None and result.violated and result.complete:
+            from modelcheck.advice import suggest
+            from modelcheck.kafka.model import build_model
+            verdicts = {name: prop.verdict for name, prop in result.properties.items()}
+            outcome.suggestions = suggest(job.settings, job.config, verdicts, limits,
+                                          build_model=build_model, workers=options.workers)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)

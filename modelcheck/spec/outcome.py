@@ -20,6 +20,8 @@ class Outcome:
     description: str = ""
     config: dict[str, Any] = field(default_factory=dict)   # dotted keys of this point (sweeps), or {}
     expected: dict[str, str] = field(default_factory=dict)  # property -> holds | violated
+    # What to change (`modelcheck.advice`): property -> suggestions, each backed by an exploration.
+    suggestions: dict[str, list] = field(default_factory=dict)
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:

@@ -1,0 +1,78 @@
+"""What to change: for each violated property, the one-setting changes under which it holds.
+
+For a checked configuration, every neighbour (`modelcheck.kafka.neighbours`) that Kafka accepts (the
+spec layer's cross-key checks) is explored in full with the same limits; a neighbour is advised for a
+property when the property was violated and now `holds`. Nothing is guessed: a neighbour whose search
+hit a limit is not advised, and each suggestion carries the figures of its own exploration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from modelcheck.engine import HOLDS, SOMETIMES, VIOLATED, explore
+from modelcheck.engine.limits import Limits
+from modelcheck.errors import InvalidSpec, ModelcheckError
+from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.neighbours import neighbours
+from modelcheck.spec.configuration import build_config
+from modelcheck.spec.values import format_value
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    property: str
+    key: str
+    value: object
+    distinct: int            # states of the neighbour's exhaustive exploration
+    seconds: float
+    breaks: tuple[str, ...] = ()   # properties that held and are violated under the change
+
+    def __str__(self) -> str:
+        text = (f"{self.property} holds if {self.key} = {format_value(self.value)} "
+                f"(explored: {self.distinct:,} states)")
+        if self.breaks:
+            text += f", but then {', '.join(self.breaks)} {'is' if len(self.breaks) == 1 else 'are'} violated"
+        return text
+
+
+def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limits: Limits, *,
+            build_model: Callable[[KafkaConfig], object], workers: int = 1) -> dict[str, list[Suggestion]]:
+    """Suggestions per violated property, for the configuration of explicit `settings` (dotted keys).
+
+    `verdicts` are the configuration's own (property -> verdict). A neighbour in which a `sometimes`
+    guard fails is skipped: there the bad thing could not even be attempted, so its "holds" proves
+    nothing.
+    """
+    violated = [name for name, verdict in verdicts.items() if verdict == VIOLATED]
+    held = [name for name, verdict in verdicts.items() if verdict == HOLDS]
+    found: dict[str, list[Suggestion]] = {name: [] for name in violated}
+    if not violated:
+        return found
+    for key, value in neighbours(config):
+        changed = dict(settings)
+        changed[key] = value
+        try:
+            neighbour = build_config(changed, {}, strict=True)
+        except InvalidSpec:
+            continue                       # a combination Kafka refuses is no advice
+        if neighbour == config:
+            continue
+        try:
+            result = explore(build_model(neighbour), max_states=limits.max_states,
+                             max_depth=limits.max_depth, time_limit=limits.time_limit, workers=workers)
+        except ModelcheckError:
+            continue                       # not modelled (yet) for this combination
+        if not result.complete:
+            continue
+        if any(p.kind == SOMETIMES and p.verdict != HOLDS for p in result.properties.values()):
+            continue
+        breaks = tuple(name for name in held
+                       if name in result.properties and result.properties[name].verdict == VIOLATED)
+        for name in violated:
+            prop = result.properties.get(name)
+            if prop is not None and prop.verdict == HOLDS:
+                found[name].append(Suggestion(name, key, value, result.stats.distinct, result.stats.seconds,
+                                              breaks))
+    return found
