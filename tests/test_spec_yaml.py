@@ -197,3 +197,23 @@ def test_an_empty_file_and_a_missing_file_are_errors(tmp_path):
     assert "empty" in error_of(tmp_path, "").message
     with pytest.raises(InvalidSpec, match="no such file"):
         load_spec(tmp_path / "absent.yaml")
+
+
+def test_every_key_of_the_table_reads_its_default_and_each_of_its_choices():
+    """The spec layer reads every key config.KEYS names, so the two cannot drift apart."""
+    from modelcheck.kafka.config import KEYS
+    from modelcheck.spec.nodes import Source, compose
+    from modelcheck.spec.values import format_value, value_of
+
+    source = Source("test", has_lines=False)
+    defaults = KafkaConfig()
+    for key, spec in KEYS.items():
+        default = defaults.get(key)
+        assert value_of(key, compose(format_value(default), source), source) == default, key
+        for choice in spec.choices or ():
+            assert value_of(key, compose(format_value(choice), source), source) == choice, key
+
+
+def test_kafka_spellings_with_underscores_are_suggested(tmp_path):
+    error = error_of(tmp_path, "producer:\n  enable_idempotence: true\n")
+    assert error.message == "unknown key; did you mean producer.enable.idempotence?"

@@ -16,6 +16,7 @@ from typing import Any
 
 from modelcheck.engine.limits import Limits
 from modelcheck.kafka.config import KafkaConfig
+from modelcheck.spec.configuration import build_config
 from modelcheck.spec.values import format_value
 
 
@@ -73,7 +74,6 @@ class Spec:
 
         With a sweep, what is checked is each point's configuration (see `expand`), not this one.
         """
-        from modelcheck.spec.configuration import build_config
         return build_config(self.settings, self.origins, strict=False)
 
     def expected_for(self, config: KafkaConfig) -> dict[str, str]:

@@ -92,11 +92,6 @@ def mapping_items(node: Node, source: Source, *, what: str, key: str | None = No
         yield name, key_node, value_node
 
 
-def sequence_items(node: Node) -> list[Node]:
-    assert isinstance(node, SequenceNode)
-    return list(node.value)
-
-
 def describe(node: Node) -> str:
     """A node in words, for 'expected X, not Y' messages."""
     if isinstance(node, MappingNode):
@@ -113,14 +108,18 @@ def describe(node: Node) -> str:
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest to a misspelled `name`, if one is near enough."""
+    """The candidate nearest to a misspelled `name`, if one is near enough.
+
+    Spellings that differ only in case or in `_` / `-` / `.` (enable_idempotence, on_abort) match first.
+    """
     candidates = list(candidates)
-    lowered = {candidate.lower(): candidate for candidate in candidates}
-    normal = name.lower().replace("_", ".")
-    if normal in lowered:
-        return lowered[normal]
-    if normal.replace("-", ".") in {c.replace("-", ".") for c in lowered}:
-        return next(c for c in candidates if c.lower().replace("-", ".") == normal.replace("-", "."))
+
+    def plain(text: str) -> str:
+        return text.lower().replace("_", ".").replace("-", ".")
+
+    for candidate in candidates:
+        if plain(candidate) == plain(name):
+            return candidate
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

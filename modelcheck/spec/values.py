@@ -16,7 +16,7 @@ from typing import Any, Callable
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from modelcheck.kafka.config import KEYS, Key
-from modelcheck.spec.nodes import (BOOL_TAG, INT_TAG, NULL_TAG, Source, describe, did_you_mean,
+from modelcheck.spec.nodes import (BOOL_TAG, INT_TAG, NULL_TAG, Source, describe, did_you_mean, is_null,
                                    python_value, suggest)
 
 SECTIONS = ("cluster", "workload", "producer", "consumer", "sink", "faults")
@@ -50,7 +50,7 @@ def value_of(key: str, node: Node, source: Source) -> Any:
     special = _SPECIAL.get(key)
     if special is not None:
         return special(key, node, source)
-    if is_null_node(node):
+    if is_null(node):
         if spec.nullable:
             return None
         raise source.error(f"a value is required here (null is allowed only for "
@@ -64,10 +64,6 @@ def value_of(key: str, node: Node, source: Source) -> Any:
     if spec.type is tuple:
         return _text_list(key, node, source)
     raise AssertionError(f"KEYS[{key!r}] has a type the spec layer does not read: {spec.type}")
-
-
-def is_null_node(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == NULL_TAG
 
 
 def format_value(value: Any) -> str:

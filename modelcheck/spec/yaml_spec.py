@@ -20,8 +20,8 @@ from modelcheck.engine.limits import Limits
 from modelcheck.errors import InvalidSpec
 from modelcheck.spec.document import Origin, Spec
 from modelcheck.spec.expectations import parse_expect, parse_properties
-from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, NULL_TAG, Source, compose, describe,
-                                   did_you_mean, mapping_items, python_value)
+from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, Source, compose, describe, did_you_mean, is_null,
+                                   mapping_items, python_value)
 from modelcheck.spec.sweep import expand, parse_sweep
 from modelcheck.spec.values import SECTIONS, config_key, format_value, value_of
 
@@ -44,7 +44,7 @@ def load_spec(path: str | Path) -> Spec:
 
     settings, origins = {}, {}
     for section in SECTIONS:
-        if section in parts and not _null(parts[section][1]):
+        if section in parts and not is_null(parts[section][1]):
             for name, key_node, value_node in mapping_items(parts[section][1], source, what=section,
                                                             key=section):
                 key = config_key(f"{section}.{name}", source, key_node)
@@ -60,7 +60,7 @@ def load_spec(path: str | Path) -> Spec:
         origins=origins,
         expect=parse_expect(parts["expect"][1], source, reported) if "expect" in parts else {},
         limits=_limits(parts["limits"][1], source) if "limits" in parts else Limits(),
-        sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not _null(parts["sweep"][1])
+        sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not is_null(parts["sweep"][1])
         else (),
         properties=reported,
     )
@@ -90,12 +90,8 @@ def _top_level_hint(name: str) -> str:
     return did_you_mean(name, TOP_LEVEL)
 
 
-def _null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == NULL_TAG
-
-
 def _text(parts, name: str, source: Source) -> str | None:
-    if name not in parts or _null(parts[name][1]):
+    if name not in parts or is_null(parts[name][1]):
         return None
     node = parts[name][1]
     if not isinstance(node, ScalarNode):
@@ -104,14 +100,14 @@ def _text(parts, name: str, source: Source) -> str | None:
 
 
 def _limits(node: Node, source: Source) -> Limits:
-    if _null(node):
+    if is_null(node):
         return Limits()
     values = {}
     for name, key_node, value_node in mapping_items(node, source, what="limits", key="limits"):
         key = f"limits.{name}"
         if name not in LIMITS:
             raise source.error("unknown key" + did_you_mean(name, LIMITS), node=key_node, key=key)
-        if _null(value_node):
+        if is_null(value_node):
             continue                                   # an explicit null: no such limit
         allowed = (INT_TAG, FLOAT_TAG) if name == "time-limit" else (INT_TAG,)
         if not isinstance(value_node, ScalarNode) or value_node.tag not in allowed:
