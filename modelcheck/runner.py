@@ -43,6 +43,7 @@ class Job:
     values: dict = field(default_factory=dict)       # the sweep point's values ({} without a sweep)
     expected: dict = field(default_factory=dict)
     settings: dict | None = None                      # explicit dotted settings (YAML specs only)
+    properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
 
 
@@ -78,7 +79,8 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         else:
             model = replace(model, name=spec.name)
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
-                  expected=point.expected, settings={**spec.settings, **point.values}, config=point.config)
+                  expected=point.expected, settings={**spec.settings, **point.values}, config=point.config,
+                  properties=spec.properties)
 
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
@@ -91,6 +93,9 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
         result = explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                          time_limit=limits.time_limit, workers=options.workers,
                          symmetry=options.symmetry, progress=progress)
+        if job.properties is not None:
+            result.properties = {name: prop for name, prop in result.properties.items()
+                                 if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
                           description=job.description.strip(), config=job.values, expected=job.expected)
         if options.suggest and job.settings is not None and result.violated and result.complete:
