@@ -47,11 +47,15 @@ def stopped_sentence(result: Result) -> str | None:
             f"verdicts marked bounded are NOT proofs")
 
 
-def stats_sentence(result: Result) -> str:
-    """"288 distinct states, 1,146 generated, depth 11, 0.02 s (14,400 states/s)"."""
+def stats_sentence(result: Result, *, timings: bool = True) -> str:
+    """"288 distinct states, 1,146 generated, depth 11, 0.02 s (14,400 states/s)".
+
+    `timings=False` leaves out the seconds and the rate, which change from run to run.
+    """
     stats = result.stats
-    text = (f"{stats.distinct:,} distinct states, {stats.generated:,} generated, depth {stats.depth}, "
-            f"{stats.seconds:.2f} s ({stats.states_per_second:,.0f} states/s)")
+    text = f"{stats.distinct:,} distinct states, {stats.generated:,} generated, depth {stats.depth}"
+    if timings:
+        text += f", {stats.seconds:.2f} s ({stats.states_per_second:,.0f} states/s)"
     if stats.terminal:
         text += f", {stats.terminal:,} terminal"
     if stats.workers > 1:
@@ -59,10 +63,10 @@ def stats_sentence(result: Result) -> str:
     return text
 
 
-def render_summary(result: Result, *, color: bool = False) -> str:
+def render_summary(result: Result, *, color: bool = False, timings: bool = True) -> str:
     """The search in a few lines: statistics, coverage warnings, and a limit that stopped it."""
     paint = _Paint(color)
-    lines = [f"{paint(result.model, 'bold')}: {stats_sentence(result)}"]
+    lines = [f"{paint(result.model, 'bold')}: {stats_sentence(result, timings=timings)}"]
     stopped = stopped_sentence(result)
     if stopped:
         lines.append(paint(f"!! {stopped}", "alarm"))
@@ -177,9 +181,10 @@ def _ending(prop: PropertyResult, model, paint, count: int) -> list[str]:
 
 
 def render_result(result: Result, model=None, *, expected: Mapping[str, str] | None = None,
-                  color: bool = False, traces: bool = True) -> str:
+                  color: bool = False, traces: bool = True, timings: bool = True) -> str:
     """Summary, verdict table, and (with `traces`) the trace of every violated property."""
-    parts = [render_summary(result, color=color), render_verdicts(result, expected, color=color)]
+    parts = [render_summary(result, color=color, timings=timings),
+             render_verdicts(result, expected, color=color)]
     if traces:
         for prop in result.properties.values():
             if prop.verdict == VIOLATED:
@@ -187,7 +192,7 @@ def render_result(result: Result, model=None, *, expected: Mapping[str, str] | N
     return "\n".join(parts)
 
 
-def render_outcome(outcome, *, color: bool = False, traces: bool = True) -> str:
+def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings: bool = True) -> str:
     """One checked configuration (`spec.outcome.Outcome`): its spec, configuration and result."""
     paint = _Paint(color)
     head = f"{outcome.name} ({outcome.spec_path})"
@@ -202,14 +207,19 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True) -> str:
     lines.append(paint(verdict, "green" if outcome.passed and not outcome.bounded else
                        "yellow" if outcome.passed else "red"))
     body = render_result(outcome.result, outcome.model, expected=outcome.expected, color=color,
-                         traces=traces)
+                         traces=traces, timings=timings)
+    advice = [f"what to change: {text}" for name in outcome.result.properties for text in
+              _suggestions(outcome, name)]
+    if advice:
+        body += "\n" + "\n".join(advice) + "\n"
     return "\n".join(lines) + "\n" + body
 
 
-def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = True) -> str:
+def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = True,
+                    timings: bool = True) -> str:
     """Several outcomes, one after another, then one line counting those that passed."""
     outcomes = list(outcomes)
-    parts = [render_outcome(outcome, color=color, traces=traces) for outcome in outcomes]
+    parts = [render_outcome(outcome, color=color, traces=traces, timings=timings) for outcome in outcomes]
     failed = sum(not outcome.passed for outcome in outcomes)
     bounded = sum(outcome.bounded for outcome in outcomes)
     tail = f"{len(outcomes) - failed} passed, {failed} failed"
@@ -217,3 +227,54 @@ def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = T
         tail += f", {bounded} bounded"
     parts.append(tail + "\n")
     return ("\n" + "-" * 72 + "\n").join(parts[:-1]) + "\n" + parts[-1] if len(parts) > 1 else parts[-1]
+
+
+def _suggestions(outcome, name: str) -> list[str]:
+    return [str(suggestion) for suggestion in (getattr(outcome, "suggestions", None) or {}).get(name, ())]
+
+
+def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = True) -> str:
+    """The CI gate's view: one line per configuration, and the trace of every missed expectation.
+
+    A configuration is PASS (every expectation met), FAIL (with each property that missed and its
+    explained trace) or BOUNDED (a limit stopped the search; the loud sentence follows). The last
+    line counts them.
+    """
+    paint = _Paint(color)
+    outcomes = list(outcomes)
+    lines: list[str] = []
+    for outcome in outcomes:
+        result = outcome.result
+        config = ", ".join(f"{key}={value}" for key, value in outcome.config.items())
+        where = f"{outcome.name} [{config}]" if config else outcome.name
+        figures = stats_sentence(result, timings=timings)
+        if not outcome.passed:
+            tag = paint("FAIL", "red")
+        elif outcome.bounded:
+            tag = paint("BOUNDED", "yellow")
+        else:
+            tag = paint("PASS", "green")
+        lines.append(f"{tag}  {where}  ({outcome.spec_path}: {figures})")
+        stopped = stopped_sentence(result)
+        if stopped:
+            lines.append(paint(f"      !! {stopped}", "alarm"))
+        for warning in result.warnings:
+            lines.append(paint(f"      warning: {warning}", "yellow"))
+        failing = outcome.mismatches if outcome.expected else [
+            (prop.name, None, prop.verdict) for prop in result.violated]
+        for name, expected, found in failing:
+            said = f"expected {expected}, found {found}" if expected else f"found {found}"
+            lines.append(paint(f"      {name}: {said}", "red"))
+            prop = result.properties.get(name)
+            if prop is not None and prop.trace is not None and found == VIOLATED:
+                trace = render_trace(prop, outcome.model, color=color)
+                lines.extend("      " + line if line else "" for line in trace.rstrip("\n").splitlines())
+            for suggestion in _suggestions(outcome, name):
+                lines.append(f"      what to change: {suggestion}")
+    failed = sum(not outcome.passed for outcome in outcomes)
+    bounded = sum(outcome.bounded for outcome in outcomes)
+    tail = f"{len(outcomes) - failed} passed, {failed} failed"
+    if bounded:
+        tail += f", {bounded} bounded"
+    lines.append(paint(tail, "bold"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,237 @@
+"""One self-contained HTML page for a list of outcomes: the matrix, the verdicts and every trace.
+
+The page loads nothing: no script, no stylesheet, font or image from anywhere; its style is inline
+and its sequence diagrams are inline SVG (`svg`), so it reads the same offline, from a CI artifact or
+attached to a ticket, and it works without JavaScript (collapsible parts are `<details>`). Every text
+from a model or a spec is HTML-escaped.
+
+For each outcome: the spec (name, file, description), its configuration, the search statistics (and
+loudly a limit that stopped the search), the verdict table (✅/❌ for an expectation met or missed,
+⏳ for bounded, with expected and found and the length of the trace), then every violated property
+with its explained steps as an ordered list (actor, action, what changed, the start of an `eventually`
+cycle), the evidence, and the sequence diagram. With more than one configuration the page opens with
+the matrix of every spec (`matrix`).
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Iterable
+
+from modelcheck.engine.result import BOUNDED, VIOLATED
+from modelcheck.report.explain import (describe_state, evidence, explain_trace, trace_length)
+from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
+from modelcheck.report.svg import render_svg
+from modelcheck.report.text import row_status, stats_sentence, stopped_sentence
+
+PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
+
+STYLE = """
+:root { color-scheme: light; --ink: #1d2230; --muted: #5b6275; --line: #d8dce6; --bg: #ffffff;
+  --soft: #f5f7fb; --bad: #b42318; --bad-bg: #fdecea; --good: #1e7a46; --good-bg: #e7f6ec;
+  --warn: #8a5a00; --warn-bg: #fff4d6; --accent: #3b4f8f; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--ink);
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+h1 { font-size: 1.75rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.35rem; margin: 2.5rem 0 .25rem; padding-top: 1rem; border-top: 2px solid var(--line); }
+h3 { font-size: 1.1rem; margin: 1.75rem 0 .5rem; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  font-size: .9em; }
+.path { color: var(--muted); font-weight: normal; font-size: .95rem; }
+.lead { color: var(--muted); margin: .25rem 0 1rem; }
+.badge { display: inline-block; padding: .05rem .55rem; border-radius: 1rem; font-size: .85rem;
+  font-weight: 600; vertical-align: middle; }
+.badge.pass { background: var(--good-bg); color: var(--good); }
+.badge.fail { background: var(--bad-bg); color: var(--bad); }
+.badge.bounded { background: var(--warn-bg); color: var(--warn); }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .95rem; }
+th, td { border: 1px solid var(--line); padding: .3rem .65rem; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.mark, th.mark { text-align: center; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.mismatch td, td.mismatch { background: var(--bad-bg); }
+table.matrix a { color: inherit; text-decoration: none; display: block; }
+tr.bounded td { background: var(--warn-bg); }
+.stats { font-variant-numeric: tabular-nums; }
+.alarm { background: var(--bad-bg); color: var(--bad); border-left: 4px solid var(--bad);
+  padding: .5rem .75rem; font-weight: 600; }
+.warning { background: var(--warn-bg); color: var(--warn); border-left: 4px solid #c98a00;
+  padding: .35rem .75rem; margin: .35rem 0; }
+details.trace { border: 1px solid var(--line); border-radius: .5rem; padding: .25rem 1rem 1rem;
+  margin: 1rem 0; }
+details.trace > summary { cursor: pointer; font-weight: 600; padding: .5rem 0; }
+ol.steps { padding-left: 2.75rem; margin: .5rem 0; }
+ol.steps > li { margin: .35rem 0; padding-left: .25rem; }
+ol.steps > li.fault { background: var(--warn-bg); border-radius: .25rem; }
+ol.steps > li.initial { list-style: none; margin-left: -2.75rem; color: var(--muted); }
+ol.steps > li.cycle { list-style: none; margin-left: -2.75rem; color: var(--accent); font-weight: 600; }
+.actor { font-weight: 700; }
+.fault-mark { color: var(--warn); font-weight: 700; }
+ul.changes { margin: .1rem 0 .2rem; padding-left: 1.25rem; color: var(--muted); list-style: "→ "; }
+.verdict-note { background: var(--bad-bg); border-left: 4px solid var(--bad); padding: .5rem .75rem; }
+.verdict-note p { margin: .2rem 0; }
+figure { margin: 1rem 0 0; overflow-x: auto; }
+figcaption { color: var(--muted); font-size: .9rem; margin-bottom: .35rem; }
+svg.sequence { max-width: 100%; height: auto; }
+.legend { color: var(--muted); font-size: .9rem; }
+"""
+
+
+def _e(text) -> str:
+    return escape(str(text), quote=True)
+
+
+def anchor(*parts) -> str:
+    """An id made of `parts`, safe in HTML and URLs."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(str(p) for p in parts)).strip("-") or "x"
+
+
+def _config_table(outcome) -> str:
+    values = {**outcome.result.parameters, **outcome.config}
+    if not values:
+        return ""
+    rows = "".join(f"<tr><th scope=\"row\"><code>{_e(key)}</code></th><td><code>{_e(config_value(value))}"
+                   f"</code></td></tr>" for key, value in values.items())
+    return f'<table class="config"><caption class="legend">configuration</caption>{rows}</table>'
+
+
+def _verdict_table(outcome, prefix: str) -> str:
+    result = outcome.result
+    rows = []
+    for name, cell in cells_of(outcome).items():
+        prop = result.properties.get(name)
+        status = row_status(cell.verdict, cell.expected)
+        mark = {"ok": PASS, "BOUNDED": BOUNDED_MARK}.get(status, FAIL)
+        css = {"MISMATCH": "mismatch", "BOUNDED": "bounded", "VIOLATED": "mismatch"}.get(status, "")
+        length = cell.trace_length
+        trace = f'<a href="#{prefix}-{anchor(name)}">{length} steps</a>' if length is not None else ""
+        rows.append(f'<tr class="{css}"><td class="mark">{mark}</td><td><code>{_e(name)}</code></td>'
+                    f'<td>{_e(prop.kind if prop else "-")}</td><td>{_e(cell.expected or "-")}</td>'
+                    f'<td>{_e(cell.verdict)}</td><td class="num">{trace}</td>'
+                    f'<td>{_e(prop.description if prop else "")}</td></tr>')
+    return ('<table class="verdicts"><thead><tr><th class="mark">ok</th><th>property</th><th>kind</th>'
+            '<th>expected</th><th>found</th><th>trace</th><th>meaning</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def _trace_section(outcome, prop, prefix: str) -> str:
+    model = outcome.model
+    trace = prop.trace
+    steps = explain_trace(trace, model)
+    items = [f'<li class="initial">initial state: <code>{_e(describe_state(model, trace.initial))}</code></li>']
+    for step in steps:
+        if step.loop_start:
+            items.append(f'<li class="cycle">⟲ the cycle starts here: steps {step.number}–{len(steps)} '
+                         f'repeat for ever</li>')
+        actor = f'<span class="actor">{_e(step.actor)}</span> ' if step.actor else ""
+        fault = '<span class="fault-mark">⚡ fault:</span> ' if step.fault else ""
+        peer = f' <span class="legend">(→ {_e(step.peer)})</span>' if step.peer else ""
+        changes = ""
+        if step.changes:
+            changes = '<ul class="changes">' + "".join(f"<li><code>{_e(c)}</code></li>"
+                                                       for c in step.changes) + "</ul>"
+        items.append(f'<li value="{step.number}" class="{"fault" if step.fault else "step"}">'
+                     f'{fault}{actor}<span class="action">{_e(step.action)}</span>{peer}{changes}</li>')
+    count = len(steps)
+    note = [f"<p><strong>{_e(prop.name)} violated</strong>"
+            + (f": {_e(prop.description)}" if prop.description else "") + "</p>"]
+    if trace.loop_start is not None:
+        back = "its initial state" if trace.loop_start == 0 else f"the state after step {trace.loop_start}"
+        note.append(f"<p>After step {count} the system is back in {back}; it can go round that cycle for "
+                    f"ever without the property coming true.</p>")
+    said = evidence(model, prop)
+    if said:
+        note.append(f"<p>Evidence: {_e(said)}</p>")
+    advice = (getattr(outcome, "suggestions", None) or {}).get(prop.name) or []
+    if advice:
+        note.append("<p>What to change (each explored in full):</p><ul>"
+                    + "".join(f"<li>{_e(item)}</li>" for item in advice) + "</ul>")
+    note.append(f'<p class="legend">final state: <code>{_e(describe_state(model, trace.last))}</code></p>')
+    diagram = render_svg(trace, model, prop, diagram_id=f"{prefix}-{anchor(prop.name)}-diagram")
+    return (f'<details class="trace" open id="{prefix}-{anchor(prop.name)}">'
+            f"<summary>{FAIL} {_e(prop.name)} ({_e(prop.kind)}) violated — shortest counterexample, "
+            f"{count} step{'s' if count != 1 else ''}</summary>"
+            f'<ol class="steps" start="0">{"".join(items)}</ol>'
+            f'<div class="verdict-note">{"".join(note)}</div>'
+            f"<figure><figcaption>sequence diagram</figcaption>{diagram}</figure></details>")
+
+
+def _outcome_section(outcome, index: int, timings: bool) -> str:
+    prefix = f"o{index}"
+    result = outcome.result
+    badge = ('<span class="badge pass">passed</span>' if outcome.passed
+             else '<span class="badge fail">failed</span>')
+    if outcome.bounded:
+        badge += ' <span class="badge bounded">bounded</span>'
+    config = ", ".join(f"{k}={config_value(v)}" for k, v in outcome.config.items())
+    title = f"{_e(outcome.name)}" + (f" <span class=\"path\">[{_e(config)}]</span>" if config else "")
+    parts = [f'<section class="outcome" id="{prefix}">',
+             f"<h2>{title} {badge}</h2>",
+             f'<p class="lead"><code>{_e(outcome.spec_path)}</code> · model <code>{_e(result.model)}</code></p>']
+    if outcome.description:
+        parts.append(f"<p>{_e(outcome.description.strip())}</p>")
+    parts.append(_config_table(outcome))
+    parts.append(f'<p class="stats">{_e(stats_sentence(result, timings=timings))}</p>')
+    stopped = stopped_sentence(result)
+    if stopped:
+        parts.append(f'<p class="alarm">{_e(stopped)}</p>')
+    for warning in result.warnings:
+        parts.append(f'<p class="warning">warning: {_e(warning)}</p>')
+    parts.append(_verdict_table(outcome, prefix))
+    for prop in result.properties.values():
+        if prop.verdict == VIOLATED and prop.trace is not None:
+            parts.append(_trace_section(outcome, prop, prefix))
+    parts.append("</section>")
+    return "\n".join(part for part in parts if part)
+
+
+def _overview(outcomes: list) -> str:
+    parts = []
+    position = {id(outcome): index for index, outcome in enumerate(outcomes, start=1)}
+    for matrix in build_matrices(outcomes):
+        head = "".join(f"<th><code>{_e(key)}</code></th>" for key in matrix.config_keys)
+        head += "".join(f'<th class="mark"><code>{_e(name)}</code></th>' for name in matrix.properties)
+        rows = []
+        for row in matrix.rows:
+            index = position[id(row.outcome)]
+            cells = "".join(f"<td><code>{_e(config_value(row.config[key]))}</code></td>" if key in row.config
+                            else "<td></td>" for key in matrix.config_keys)
+            for name in matrix.properties:
+                cell = row.cells.get(name)
+                css = " mismatch" if cell is not None and cell.matches is False else ""
+                text = _e(cell.text) if cell else ""
+                tip = ""
+                if cell is not None:
+                    tip = cell.verdict + (f", {cell.trace_length} steps" if cell.trace_length is not None else "")
+                    tip += f", expected {cell.expected}" if cell.expected else ""
+                target = f"o{index}-{anchor(name)}" if cell and cell.trace_length is not None else f"o{index}"
+                cells += f'<td class="mark{css}" title="{_e(tip)}"><a href="#{target}">{text}</a></td>'
+            rows.append(f"<tr>{cells}</tr>")
+        parts.append(f"<h3>{_e(matrix.name)} <span class=\"path\"><code>{_e(matrix.spec_path)}</code></span></h3>"
+                     f'<table class="matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    parts.append(f'<p class="legend">{_e(LEGEND)}</p>')
+    return '<section class="overview"><h2>Matrix</h2>' + "".join(parts) + "</section>"
+
+
+def render_html(outcomes: Iterable, *, title: str = "modelcheck report", timings: bool = True) -> str:
+    """The whole page as a string (UTF-8 text, starting with `<!DOCTYPE html>`).
+
+    `timings=False` leaves out seconds and rates, so a stored page can be compared with a new one.
+    """
+    outcomes = list(outcomes)
+    failed = sum(not outcome.passed for outcome in outcomes)
+    bounded = sum(outcome.bounded for outcome in outcomes)
+    summary = f"{len(outcomes) - failed} of {len(outcomes)} configuration{'s' if len(outcomes) != 1 else ''} passed"
+    if bounded:
+        summary += f"; {bounded} with bounded verdicts ({SYMBOLS[BOUNDED]} a limit stopped the search: not a proof)"
+    body = [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(summary)}</p>']
+    if len(outcomes) > 1:
+        body.append(_overview(outcomes))
+    body.extend(_outcome_section(outcome, index, timings) for index, outcome in enumerate(outcomes, start=1))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")

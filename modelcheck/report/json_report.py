@@ -1,0 +1,107 @@
+"""Results as JSON, in the format of SPEC-FORMAT.md ("Results"), for machines.
+
+One object per spec:
+
+    {"spec", "name", "config", "stats": {distinct, generated, depth, seconds, terminal, coverage},
+     "properties": {name: {"verdict", "expected", "trace": [{step, actor, action, changes}]}}}
+
+A spec explored under several configurations (a sweep: several outcomes with the same spec path)
+becomes {"spec", "name", "configs": [one such object per configuration]}. One spec gives one object,
+several give a list.
+
+Choices the format leaves open, made here:
+- `expected` is always present, null when the spec states no expectation for the property;
+- `trace` is present only for a violated property: the steps of the shortest counterexample, numbered
+  from 1 (the initial state is not a step); an `eventually` counterexample that ends in a cycle also
+  has `loop_start`, the number of the step the cycle begins with;
+- a step's `actor` is the `StepLabel` actor ("" for a label that names none), its `action` the label's
+  text (the whole label otherwise), its `changes` the model's `explain_step` lines or the generic
+  state diff as {"what": "before -> after"} (see `explain.changes_as_dict`);
+- with `--suggest`, a violated property lists the one-setting changes under which it holds
+  (`suggestions`: [{key, value, distinct, breaks, text}], see `modelcheck.advice`);
+- `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run.
+Values of a configuration that JSON cannot hold are given as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from modelcheck.engine.result import VIOLATED
+from modelcheck.report.explain import changes_as_dict, explain_trace
+
+STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage")
+
+
+def _plain(value):
+    """A JSON-able copy of a configuration value."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return str(value)
+
+
+def _suggestion(item) -> dict[str, Any]:
+    """A `modelcheck.advice.Suggestion` as {key, value, distinct, breaks, text}."""
+    return {"key": getattr(item, "key", None), "value": _plain(getattr(item, "value", None)),
+            "distinct": getattr(item, "distinct", None),
+            "breaks": list(getattr(item, "breaks", ()) or ()), "text": str(item)}
+
+
+def trace_to_list(trace, model=None) -> list[dict[str, Any]]:
+    """[{step, actor, action, changes}] for every step of `trace`."""
+    return [{"step": step.number, "actor": step.actor, "action": step.action,
+             "changes": changes_as_dict(step.changes)} for step in explain_trace(trace, model)]
+
+
+def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
+    """One configuration's result as the SPEC-FORMAT object."""
+    result = outcome.result
+    stats = result.stats
+    properties: dict[str, Any] = {}
+    names = list(result.properties) + [n for n in outcome.expected if n not in result.properties]
+    for name in names:
+        prop = result.properties.get(name)
+        entry: dict[str, Any] = {"verdict": prop.verdict if prop else "missing",
+                                 "expected": outcome.expected.get(name)}
+        if prop is not None and prop.verdict == VIOLATED and prop.trace is not None:
+            entry["trace"] = trace_to_list(prop.trace, outcome.model)
+            if prop.trace.loop_start is not None:
+                entry["loop_start"] = prop.trace.loop_start + 1
+        advice = (getattr(outcome, "suggestions", None) or {}).get(name)
+        if advice:
+            entry["suggestions"] = [_suggestion(item) for item in advice]
+        properties[name] = entry
+    return {
+        "spec": outcome.spec_path,
+        "name": outcome.name,
+        "config": _plain(dict(outcome.config)),
+        "stats": {"distinct": stats.distinct, "generated": stats.generated, "depth": stats.depth,
+                  "seconds": round(stats.seconds, 3) if timings else None, "terminal": stats.terminal,
+                  "coverage": dict(stats.coverage)},
+        "properties": properties,
+    }
+
+
+def to_json_data(outcomes: Iterable, *, timings: bool = True):
+    """The JSON document as Python data: an object for one spec, a list for several."""
+    groups: dict[str, list] = {}
+    for outcome in outcomes:
+        groups.setdefault(outcome.spec_path, []).append(outcome)
+    documents = []
+    for spec_path, members in groups.items():
+        if len(members) == 1:
+            documents.append(outcome_to_dict(members[0], timings=timings))
+        else:
+            documents.append({"spec": spec_path, "name": members[0].name,
+                              "configs": [outcome_to_dict(o, timings=timings) for o in members]})
+    return documents[0] if len(documents) == 1 else documents
+
+
+def render_json(outcomes: Iterable, *, timings: bool = True, indent: int | None = 2) -> str:
+    """The JSON document as text (one object for one spec, a list for several), newline-terminated."""
+    return json.dumps(to_json_data(outcomes, timings=timings), indent=indent, ensure_ascii=False) + "\n"

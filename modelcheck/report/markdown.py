@@ -1,0 +1,90 @@
+"""Markdown for CI job summaries and README files: a verdict table and, for sweeps, the matrix.
+
+GitHub-flavoured Markdown tables. The summary table has one row per property of every outcome (spec,
+configuration, property, expected, found, ✅/❌ for met or missed expectation, trace length); the matrix
+(see `matrix`) has one row per configuration of a spec with its configuration values as columns and
+one column per property. Cell text is escaped so that a `|`, a backtick or an HTML tag in a name
+cannot break the table. Traces are left to the text, Mermaid and HTML reports.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from modelcheck.engine.result import BOUNDED, VIOLATED
+from modelcheck.report.matrix import LEGEND, Matrix, build_matrices, cells_of, config_value
+
+PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
+_SPECIAL = set("\\`*_[]<>|~#")
+
+
+def escape(text) -> str:
+    """`text` as literal Markdown inside a table cell."""
+    flat = " ".join(str(text).split())
+    return "".join("\\" + char if char in _SPECIAL else char for char in flat)
+
+
+def _table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> str:
+    align = align or ["---"] * len(header)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def _config_text(config: dict) -> str:
+    return ", ".join(f"{key}={config_value(value)}" for key, value in config.items())
+
+
+def render_summary_table(outcomes: Iterable) -> str:
+    """| spec | property | expected | found | result | trace |: one row per property of every outcome.
+
+    The result column is ✅ when the verdict meets the expectation (with none: when it is not
+    violated), ❌ when it does not, ⏳ when the verdict is bounded.
+    """
+    rows = []
+    for outcome in outcomes:
+        spec = escape(outcome.name)
+        if outcome.config:
+            spec += f" ({escape(_config_text(outcome.config))})"
+        for name, cell in cells_of(outcome).items():
+            if cell.verdict == BOUNDED:
+                mark = BOUNDED_MARK
+            elif cell.expected is not None:
+                mark = PASS if cell.matches else FAIL
+            else:
+                mark = FAIL if cell.verdict in (VIOLATED, "missing") else PASS
+            rows.append([spec, escape(name), escape(cell.expected or "-"), escape(cell.verdict), mark,
+                         "" if cell.trace_length is None else str(cell.trace_length)])
+    return _table(["spec", "property", "expected", "found", "result", "trace"], rows,
+                  ["---", "---", "---", "---", ":---:", "---:"])
+
+
+def render_matrix(matrix: Matrix) -> str:
+    """One spec's matrix: configuration values as columns, then one column per property."""
+    header = [escape(key) for key in matrix.config_keys] + [escape(name) for name in matrix.properties]
+    rows = []
+    for row in matrix.rows:
+        values = [escape(config_value(row.config[key])) if key in row.config else "" for key in
+                  matrix.config_keys]
+        cells = [row.cells[name].text if name in row.cells else "" for name in matrix.properties]
+        rows.append(values + cells)
+    align = ["---"] * len(matrix.config_keys) + [":---:"] * len(matrix.properties)
+    return _table(header, rows, align)
+
+
+def render_markdown(outcomes: Iterable, *, title: str = "modelcheck results") -> str:
+    """A whole job summary: a heading, the count of passes, the summary table, and the matrix of
+    every spec that was explored under more than one configuration."""
+    outcomes = list(outcomes)
+    failed = sum(not outcome.passed for outcome in outcomes)
+    bounded = sum(outcome.bounded for outcome in outcomes)
+    head = f"{len(outcomes) - failed} of {len(outcomes)} configurations passed"
+    if bounded:
+        head += f", {bounded} with bounded verdicts (not proofs)"
+    parts = [f"## {escape(title)}\n", f"{head}\n", render_summary_table(outcomes)]
+    for matrix in build_matrices(outcomes):
+        if len(matrix.rows) > 1 or matrix.config_keys:
+            parts.append(f"### {escape(matrix.name)} (`{matrix.spec_path.replace('`', '')}`)\n")
+            parts.append(render_matrix(matrix))
+            parts.append(f"{LEGEND}\n")
+    return "\n".join(parts)

@@ -1,0 +1,103 @@
+"""The verdict matrix of a set of outcomes: per spec, one row per configuration, one cell per property.
+
+A sweep explores one spec under many configurations; the matrix lays its outcomes side by side so a
+reader sees at a glance which settings lose or duplicate messages. A cell says what was found (✅
+holds, ❌ violated with the length of the shortest counterexample, ⏳ bounded: a limit stopped the
+search) and is flagged ⚠️ when that is not what the spec expects. Markdown and HTML render this data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
+from modelcheck.report.explain import trace_length
+
+SYMBOLS = {HOLDS: "✅", VIOLATED: "❌", BOUNDED: "⏳", "missing": "∅"}
+MISMATCH = "⚠️"
+LEGEND = (f"{SYMBOLS[HOLDS]} holds · {SYMBOLS[VIOLATED]} violated (steps in the shortest counterexample)"
+          f" · {SYMBOLS[BOUNDED]} bounded (a limit stopped the search: not a proof)"
+          f" · {MISMATCH} not what the spec expects")
+
+
+@dataclass(frozen=True)
+class Cell:
+    verdict: str                      # holds | violated | bounded | missing
+    expected: str | None              # what the spec expects, if it says
+    trace_length: int | None          # steps of the counterexample of a violation
+
+    @property
+    def matches(self) -> bool | None:
+        """True or False against the expectation; None when the spec expects nothing."""
+        return None if self.expected is None else self.verdict == self.expected
+
+    @property
+    def text(self) -> str:
+        """"✅", "❌ 7", "⏳", with " ⚠️" appended when it is not what the spec expects."""
+        out = SYMBOLS.get(self.verdict, self.verdict)
+        if self.trace_length is not None:
+            out += f" {self.trace_length}"
+        if self.matches is False:
+            out += f" {MISMATCH}"
+        return out
+
+
+@dataclass(frozen=True)
+class Row:
+    outcome: Any                      # the spec.outcome.Outcome of this configuration
+    config: dict
+    cells: dict                       # property name -> Cell (absent: not checked in this row)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    spec_path: str
+    name: str
+    config_keys: tuple[str, ...]
+    properties: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+def cells_of(outcome) -> dict[str, Cell]:
+    """Every property of an outcome's result (and every expected one) as a Cell, in result order."""
+    result = outcome.result
+    names = list(result.properties) + [n for n in outcome.expected if n not in result.properties]
+    cells = {}
+    for name in names:
+        prop = result.properties.get(name)
+        cells[name] = Cell(prop.verdict if prop else "missing", outcome.expected.get(name),
+                           trace_length(prop) if prop else None)
+    return cells
+
+
+def build_matrices(outcomes: Iterable) -> list[Matrix]:
+    """One Matrix per spec path, in order of first appearance; rows in the order given."""
+    groups: dict[str, list] = {}
+    for outcome in outcomes:
+        groups.setdefault(outcome.spec_path, []).append(outcome)
+    matrices = []
+    for spec_path, members in groups.items():
+        keys: dict[str, None] = {}
+        properties: dict[str, None] = {}
+        rows = []
+        for outcome in members:
+            for key in outcome.config:
+                keys.setdefault(key, None)
+            cells = cells_of(outcome)
+            for name in cells:
+                properties.setdefault(name, None)
+            rows.append(Row(outcome, dict(outcome.config), cells))
+        matrices.append(Matrix(spec_path, members[0].name, tuple(keys), tuple(properties), tuple(rows)))
+    return matrices
+
+
+def config_value(value) -> str:
+    """A configuration value as a spec would spell it (YAML's true/false/null)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
