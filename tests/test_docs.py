@@ -1,0 +1,30 @@
+"""The reference docs and the README stay in step with the code."""
+
+import re
+from pathlib import Path
+
+from modelcheck.kafka.config import KEYS
+from modelcheck.kafka.properties import PROPERTY_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_spec_key_is_documented():
+    text = (ROOT / "docs" / "spec-format.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z.\-]+)` \|", text, re.MULTILINE))
+    assert documented >= set(KEYS), f"undocumented keys: {sorted(set(KEYS) - documented)}"
+    assert documented - set(KEYS) - set(PROPERTY_NAMES) == set(), "documented keys that do not exist"
+
+
+def test_every_property_is_documented():
+    text = (ROOT / "docs" / "spec-format.md").read_text()
+    for name in PROPERTY_NAMES:
+        assert f"| `{name}` |" in text, name
+
+
+def test_readme_commands_exist_in_makefile():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"^make (\w+)", readme, re.MULTILINE):
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), f"make {target} has no target"
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
