@@ -10,7 +10,14 @@ SCC-based check for weak fairness (as in the tableau constructions of LTL model 
 step label; strongly connected components come from networkx.
 
 The counterexample is a lasso: a shortest path through not-P states to the component, then a cycle in
-it that takes every label the fairness condition demands.
+it that is itself weakly fair. The cycle is grown from the entry state until every label enabled in all
+the states it visits is taken on it: a missing label is either taken inside the component or, when it
+has no step inside, disabled by visiting a state of the component where it is not enabled. (A cycle
+that merely takes the labels enabled everywhere in the component can still be unfair: a shorter loop
+may keep a label enabled that the whole component does not.) Ties are broken by breadth-first order,
+never by set order, so the trace is the same under every PYTHONHASHSEED.
+
+What it leaves out: strong fairness, and fairness per action rather than per label.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from __future__ import annotations
 from collections import deque
 
 import networkx as nx
+
+from modelcheck.errors import InvalidModel
 
 
 def counterexample(model, predicate, parents: dict, edges: list, terminal_states: list):
@@ -28,10 +37,15 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
         return None
     successors: dict = {}
     enabled_labels: dict = {}
-    for source, target, label in edges:
-        enabled_labels.setdefault(source, set()).add(label)
-        if source in bad and target in bad:
-            successors.setdefault(source, []).append((target, label))
+    try:
+        for source, target, label in edges:
+            enabled_labels.setdefault(source, set()).add(label)
+            if source in bad and target in bad:
+                successors.setdefault(source, []).append((target, label))
+    except TypeError as error:
+        raise InvalidModel(f"model {getattr(model, 'name', 'model')!r}: a step label is not hashable "
+                           f"({error}); `eventually` needs hashable labels (strings, tuples, StepLabel)"
+                           ) from None
 
     # Breadth-first over not-P states from the initial ones: reachable region and shortest paths.
     came_from = {state: None for state in initial}
@@ -42,6 +56,7 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
             if target not in came_from:
                 came_from[target] = state
                 queue.append(target)
+    order = {state: index for index, state in enumerate(came_from)}     # breadth-first, so by distance
 
     def prefix(state):
         path = [state]
@@ -53,26 +68,27 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
     terminal = set(terminal_states)
     for state in came_from:
         if state in terminal:
-            candidates.append((len(prefix(state)), 0, prefix(state), None))
+            path = prefix(state)
+            candidates.append((len(path), 0, path, None))
             break
     graph = nx.DiGraph()
     graph.add_nodes_from(came_from)
     for source in came_from:
-        for target, label in successors.get(source, ()):
+        for target, _label in successors.get(source, ()):
             graph.add_edge(source, target)
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:
             (only,) = component
             if not graph.has_edge(only, only):
                 continue
-        inner = {(s, t, label) for s in component for t, label in successors.get(s, ()) if t in component}
-        inner_labels = {label for _s, _t, label in inner}
-        always_enabled = set.intersection(*(enabled_labels.get(s, set()) for s in component))
+        members = sorted(component, key=order.__getitem__)
+        inner_labels = {label for s in members for t, label in successors.get(s, ()) if t in component}
+        always_enabled = set.intersection(*(enabled_labels.get(s, set()) for s in members))
         if not always_enabled <= inner_labels:
-            continue                    # some step stays enabled but leaves: the cycle is unfair
-        entry = min(component, key=lambda s: len(prefix(s)))
+            continue                    # some step stays enabled but leaves: every cycle here is unfair
+        entry = members[0]              # the first found, so the nearest to an initial state
         path = prefix(entry)
-        cycle = _fair_cycle(entry, component, successors, always_enabled)
+        cycle = _fair_cycle(entry, component, successors, enabled_labels, inner_labels)
         candidates.append((len(path) + len(cycle), 1, path + cycle, len(path) - 1))
     if not candidates:
         return None
@@ -81,21 +97,38 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
     return path, loop_start
 
 
-def _fair_cycle(entry, component, successors, required_labels) -> list:
-    """States after `entry` on a cycle inside `component` back to `entry` taking every required label."""
-    cycle = []
+def _fair_cycle(entry, component, successors, enabled_labels, inner_labels) -> list:
+    """States after `entry` on a weakly fair cycle inside `component` back to `entry`."""
+    cycle: list = []
+    visited = {entry}
+    taken: set = set()
     current = entry
-    for label in sorted(required_labels, key=repr):
-        walk = _walk(current, component, successors, lambda s, t, l: l == label)
-        cycle.extend(walk)
-        current = walk[-1] if walk else current
-    back = _walk(current, component, successors, lambda s, t, l: t == entry)
-    cycle.extend(back)
+    while True:
+        continuously = set.intersection(*(enabled_labels.get(s, set()) for s in visited))
+        missing = sorted(continuously - taken, key=repr)
+        if not missing:
+            break
+        label = missing[0]
+        if label in inner_labels:       # take it
+            walk = _walk(current, component, successors, lambda s, t, l: l == label)
+        else:                           # go where it is not enabled (the component's check ensures one)
+            walk = _walk(current, component, successors,
+                         lambda s, t, l: label not in enabled_labels.get(t, ()))
+        for step_label, state in walk:
+            taken.add(step_label)
+            visited.add(state)
+            cycle.append(state)
+        current = walk[-1][1]
+    if current != entry or not cycle:
+        # Going back to the entry only adds states and steps, so the cycle stays fair.
+        cycle.extend(state for _label, state in _walk(current, component, successors,
+                                                      lambda s, t, l: t == entry))
     return cycle
 
 
 def _walk(start, component, successors, goal) -> list:
-    """Shortest walk inside `component` from `start` whose last edge satisfies `goal`; its states after start."""
+    """Shortest walk inside `component` from `start` whose last edge satisfies `goal`: its (label, state)
+    steps after `start`."""
     came_from = {start: None}
     queue = deque([start])
     while queue:
@@ -104,12 +137,13 @@ def _walk(start, component, successors, goal) -> list:
             if target not in component:
                 continue
             if goal(state, target, label):
-                walk = [target]
+                walk = [(label, target)]
                 while state != start:
-                    walk.append(state)
-                    state = came_from[state]
+                    previous, step_label = came_from[state]
+                    walk.append((step_label, state))
+                    state = previous
                 return walk[::-1]
             if target not in came_from:
-                came_from[target] = state
+                came_from[target] = (state, label)
                 queue.append(target)
-    return []
+    raise RuntimeError("no walk inside a strongly connected component: the component check is wrong")
