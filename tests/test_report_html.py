@@ -1,0 +1,139 @@
+"""The HTML report: self-contained, escaped, with the verdicts, the steps and an SVG diagram per trace."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+from modelcheck.engine import Action, Model, StepLabel, always, explore
+from modelcheck.report.html import render_html
+from modelcheck.report.svg import render_svg
+from modelcheck.spec.outcome import Outcome
+from test_report_models import retry_model, shop_model, shop_outcome, two_phase_commit
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+class Page(HTMLParser):
+    """Collects tags, attributes and the visible text of a page."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self._skip = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("style", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+    @property
+    def visible(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def svgs(page: str) -> list[ET.Element]:
+    return [ET.fromstring(match) for match in re.findall(r"<svg .*?</svg>", page, re.S)]
+
+
+def test_page_loads_nothing_from_anywhere():
+    page = render_html([shop_outcome(), shop_outcome(crash_budget=0)])
+    parsed = Page(page)
+    tags = {tag for tag, _ in parsed.tags}
+    assert "script" not in tags and "link" not in tags and "iframe" not in tags and "img" not in tags
+    for tag, attributes in parsed.tags:
+        for name, value in attributes.items():
+            if name in ("src", "href", "xlink:href"):
+                assert value.startswith("#"), (tag, name, value)      # only links within the page
+    assert "@import" not in page and "url(http" not in page and "//" not in re.sub(
+        r'xmlns="http://www.w3.org/2000/svg"', "", page)
+
+
+def test_verdict_table_and_steps_are_on_the_page():
+    outcome = shop_outcome(expected={"no-duplicate": "holds", "no-loss": "violated"})
+    page = render_html([outcome])
+    text = Page(page).visible
+    assert "0 of 1 configuration passed" in text
+    assert "❌ no-duplicate always holds violated 5 steps" in text
+    assert "✅ no-loss at_end violated violated 6 steps" in text
+    assert "✅ key-order always - holds" in text
+    # the trace as an ordered list: the crash is step 4, marked as a fault, with what it changed
+    item = re.search(r'<li value="4" class="fault">(.*?)</li></ul></li>', page, re.S).group(1)
+    assert "consumer" in item and "crashes; restarts at offset 0" in item
+    assert "position: 1 -&gt; 0" in item and "crashes: 0 -&gt; 1" in item
+    assert "Evidence: e1 written to the database twice" in text
+
+
+def test_each_trace_has_a_well_formed_svg_with_a_lane_per_actor():
+    model = shop_model()
+    result = explore(model)
+    page = render_html([Outcome("tests/shop.py", "shop", result, model)])
+    diagrams = svgs(page)
+    assert len(diagrams) == 2                                       # no-duplicate and no-loss
+    ids = [svg.get("id") for svg in diagrams]
+    assert len(set(ids)) == 2
+    lost = next(svg for svg in diagrams if "no-loss" in svg.get("id"))
+    actors = [g.find(f"{SVG_NS}text").text for g in lost.iter(f"{SVG_NS}g") if g.get("class") == "actor"]
+    assert actors == ["producer", "broker", "network", "consumer", "database"]
+    faults = [g for g in lost.iter(f"{SVG_NS}g") if "fault" in (g.get("class") or "")]
+    assert len(faults) == 1
+    assert "loses the request carrying e2" in "".join(faults[0].itertext())
+    messages = [line for line in lost.iter(f"{SVG_NS}line") if line.get("class") == "message"]
+    assert len(messages) == len(result.properties["no-loss"].trace.steps) - 1
+    verdict = [g for g in lost.iter(f"{SVG_NS}g") if "verdict" in (g.get("class") or "")]
+    assert "no-loss violated" in "".join(verdict[0].itertext())
+
+
+def test_lasso_is_framed_as_a_loop():
+    model = retry_model()
+    prop = explore(model).properties["delivered"]
+    svg = ET.fromstring(render_svg(prop.trace, model, prop))
+    assert [r for r in svg.iter(f"{SVG_NS}rect") if r.get("class") == "loop"]
+    assert "loop: repeats for ever" in "".join(svg.itertext())
+    page = render_html([Outcome("tests/retry.py", "retry", explore(model), model)])
+    assert "the cycle starts here: steps 1–2 repeat for ever" in Page(page).visible
+
+
+def test_every_text_is_escaped():
+    evil = '<script>alert("x")</script> & <b>'
+
+    def step(state):
+        return [(StepLabel(evil, evil, peer=evil + "2"), state + 1)] if state < 1 else []
+
+    model = Model(name=evil, initial_states=[0], actions=[Action("write", step)],
+                  properties=[always("small", lambda s: s < 1, evil)])
+    outcome = Outcome(evil + ".py", evil, explore(model), model, description=evil, config={evil: evil},
+                      expected={"small": "holds"})
+    page = render_html([outcome], title=evil)
+    assert "<script" not in page and "<b>" not in page
+    assert page.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 6
+    for svg in svgs(page):                                          # still well-formed XML
+        assert evil in "".join(svg.itertext())
+
+
+def test_bounded_search_is_said_loudly_and_matrix_appears_for_several_outcomes():
+    model = two_phase_commit(3)
+    bounded = Outcome("specs/two_phase_commit.py", "two-phase", explore(model, max_states=50), model,
+                      expected={"TCConsistent": "holds"})
+    page = render_html([bounded, shop_outcome()])
+    text = Page(page).visible
+    assert "verdicts marked bounded are NOT proofs" in text
+    assert '<p class="alarm">' in page
+    assert "Matrix" in text and "⏳ ⚠️" in text
+
+
+def test_timings_can_be_left_out_for_stable_pages():
+    first = render_html([shop_outcome()], timings=False)
+    assert "states/s" not in first
+    assert first == render_html([shop_outcome()], timings=False)
