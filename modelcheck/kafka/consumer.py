@@ -30,7 +30,9 @@ maybe commit`, with synchronous processing)
 - Crash (`faults.consumer.crash`): a member loses its volatile state (fetched batch, positions, in-batch
   memory) and restarts at once with the same partitions (as with static membership, KIP-345), looking
   its positions up again. A crash is offered only where it changes what happens next: the consumer
-  holds a batch or a position that differs from where it would restart.
+  holds a batch or a position that differs from where it would restart now (a crash where it would
+  restart from where it stands only renames the state; the same crash after more records are written
+  is still explored).
 - An evicted consumer (a zombie, see `rebalance.py`) never polls again: it processes what it holds,
   and its commit is rejected for its stale generation (ILLEGAL_GENERATION -> CommitFailedException);
   it then drops its batch and plays no further part (the model leaves out its rejoin, which with
@@ -125,6 +127,32 @@ def restart_offset(settings: Settings, read, partition: int) -> int:
     if settings.commit == "sink":
         return read.sink.stored_offsets[partition]
     return read.group.committed[partition]
+
+
+def restart_position(settings: Settings, read, logs, partition: int) -> int:
+    """The position a (re)starting owner of `partition` would look up now (UNKNOWN if it cannot yet)."""
+    start = restart_offset(settings, read, partition)
+    if start != NO_OFFSET:
+        return start
+    if logs[partition] is None:
+        return UNKNOWN
+    return 0 if settings.auto_offset_reset == "earliest" else len(logs[partition])
+
+
+def has_work(settings: Settings, read, logs, index: int) -> bool:
+    """Consumer `index` has something left to do with what is readable now."""
+    consumer = read.consumers[index]
+    if consumer.batch is not None:
+        return True
+    if consumer.status != Status.MEMBER:
+        return False
+    if pending_auto_commit(settings, read, index):
+        return True
+    for p in groups.partitions_of(read.group, index):
+        position = consumer.positions[p]
+        if position == UNKNOWN or (logs[p] is not None and position != len(logs[p])):
+            return True
+    return False
 
 
 def with_consumer(read, index: int, consumer: ConsumerState):
@@ -295,7 +323,7 @@ def crash_steps(settings: Settings, read, logs) -> list:
         if consumer.status != Status.MEMBER:
             continue
         if consumer.batch is None and all(
-                consumer.positions[p] == UNKNOWN or consumer.positions[p] == restart_offset(settings, read, p)
+                consumer.positions[p] in (UNKNOWN, restart_position(settings, read, logs, p))
                 for p in range(len(consumer.positions))):
             continue
         lost = "its fetched batch and position" if consumer.batch is not None else "its position"

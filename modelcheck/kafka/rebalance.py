@@ -16,7 +16,9 @@ What it models
   is enabled only while no member holds a batch. With auto commit, each member first commits the
   positions it has consumed (`ConsumerCoordinator.onJoinPrepare` -> `maybeAutoCommitOffsetsSync`).
   A partition that moves is looked up again by its new owner from the committed offset; one that
-  stays keeps its position. With one member there is no other assignment, so no rebalance step.
+  stays keeps its position. With one member there is no other assignment, so no rebalance step; nor
+  is there one while the members have nothing left to read (it would only rename who idles: the same
+  rebalance once more records are readable is explored).
 
 What it leaves out
 - The JoinGroup/SyncGroup exchange, session timeouts and heartbeats as separate steps; the eager
@@ -33,8 +35,8 @@ from __future__ import annotations
 
 from modelcheck.engine.label import StepLabel
 from modelcheck.kafka import group as groups
-from modelcheck.kafka.consumer import (UNKNOWN, Settings, Status, name, offsets_text, pending_auto_commit,
-                                       replace_at)
+from modelcheck.kafka.consumer import (UNKNOWN, Settings, Status, has_work, name, offsets_text,
+                                       pending_auto_commit, replace_at)
 
 
 def pause_steps(settings: Settings, read, logs) -> list:
@@ -80,6 +82,8 @@ def rebalance_steps(settings: Settings, read, logs) -> list:
         return out
     members = tuple(i for i, c in enumerate(read.consumers) if c.status == Status.MEMBER)
     if len(members) < 2 or any(read.consumers[i].batch is not None for i in members):
+        return out
+    if not any(has_work(settings, read, logs, i) for i in members):
         return out
     committed = {}
     said = []
