@@ -430,6 +430,25 @@ def test_the_zombie_counterexample_shows_both_consumers_writing_the_same_event()
     assert any(step.label.fault and "max.poll.interval.ms" in step.label.text for step in trace.steps)
 
 
+def test_an_evicted_consumer_can_still_write_after_its_eviction():
+    point = expand(load_spec(SPECS / "consumer-pause-zombie.yaml"))[0]
+    model = read_alone(point.config)
+    seen = set(model.get_initial_states())
+    frontier = list(seen)
+    zombie_writes = 0
+    while frontier:
+        state = frontier.pop()
+        for _, label, nxt in model.successors(state):
+            actor = getattr(label, "actor", "")
+            if actor.startswith("consumer[") and "inserts row" in label.text:
+                index = int(actor[len("consumer["):-1])
+                zombie_writes += state.read.consumers[index].status == Status.EVICTED
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    assert zombie_writes > 0
+
+
 def test_latest_loses_exactly_the_events_written_before_the_first_lookup():
     point = [p for p in expand(load_spec(SPECS / "consumer-auto-offset-reset.yaml"))
              if p.config.consumer.auto_offset_reset == "latest"][0]

@@ -36,7 +36,9 @@ maybe commit`, with synchronous processing)
 - An evicted consumer (a zombie, see `rebalance.py`) never polls again: it processes what it holds,
   and its commit is rejected for its stale generation (ILLEGAL_GENERATION -> CommitFailedException);
   it then drops its batch and plays no further part (the model leaves out its rejoin, which with
-  sticky assignment would hand it no partition back).
+  sticky assignment would hand it no partition back). With auto commit or commit `sink` it makes no
+  group commit of its own: it stops after its batch (its next poll's auto commit would carry the old
+  generation and be rejected the same way).
 
 What it leaves out
 - Batches spanning several partitions (a poll here returns records of one partition), asynchronous

@@ -66,9 +66,20 @@ _DEDUPE_FOR = {"database": ("none", "processed-table", "in-batch"),
                "topic": ("none", "in-batch")}
 
 
-@lru_cache(maxsize=64)
 def settings(config) -> Settings:
     """The read side's settings of `config`, checked; InvalidSpec names the offending key."""
+    try:
+        return _cached_settings(config)
+    except TypeError:                     # a config with an unhashable value: no cache
+        return _settings(config)
+
+
+@lru_cache(maxsize=64)
+def _cached_settings(config) -> Settings:
+    return _settings(config)
+
+
+def _settings(config) -> Settings:
     consumer, sink, faults = config.consumer, config.sink, config.faults
     if consumer.commit in ("transactional", "transactional-legacy"):
         raise InvalidSpec(f"{consumer.commit} is not modelled yet", key="consumer.commit")
