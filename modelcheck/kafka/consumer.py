@@ -44,7 +44,9 @@ What it leaves out
 - Batches spanning several partitions (a poll here returns records of one partition), asynchronous
   commits and asynchronous processing, `commitSync` failures other than the stale generation,
   pause()/resume() of partitions, graceful close (which also auto-commits), KIP-320 truncation
-  detection, `auto.offset.reset: none`, and isolation levels (no transactions yet).
+  detection, `auto.offset.reset: none`, and isolation levels (no transactions yet). The auto-commit
+  timing is the classic consumer's (`ConsumerCoordinator`); the consumer of the KIP-848 group protocol
+  is not modelled separately.
 
 Sources: the Java client's `ConsumerCoordinator` (auto commit in poll, `allConsumed`, `onJoinPrepare`,
 the OffsetCommit error handling) and `ConsumerConfig` (`auto.offset.reset`: what to do when there is no
