@@ -213,13 +213,13 @@ def read_properties(config, get_read: Callable) -> list[Property]:
     props = [sometimes("sink-written", lambda state: bool(get_read(state).sink.effects),
                        "some record takes effect in the sink")]
     if s.crash_budget:
-        props.append(sometimes("consumer-crashes", lambda state: get_read(state).crashes > 0,
+        props.append(sometimes("consumer-crash-happens", lambda state: get_read(state).crashes > 0,
                                "a consumer crash happens"))
     if s.pause_budget:
-        props.append(sometimes("consumer-pauses", lambda state: get_read(state).pauses > 0,
+        props.append(sometimes("consumer-pause-happens", lambda state: get_read(state).pauses > 0,
                                "a consumer stalls past max.poll.interval.ms and is evicted"))
     if s.rebalance_budget and s.instances > 1:
-        props.append(sometimes("group-rebalances", lambda state: get_read(state).rebalances > 0,
+        props.append(sometimes("rebalance-happens", lambda state: get_read(state).rebalances > 0,
                                "the group rebalances"))
     return props
 
