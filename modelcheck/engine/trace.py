@@ -42,15 +42,17 @@ def replay(model, recorded: list, canonical: Callable | None = None, loop_start:
             break
     else:
         raise NondeterminismError(
-            f"replay: no initial state of {model.name!r} matches the recorded one; {_NONDETERMINISM_HINT}")
+            f"model {model.name!r} is nondeterministic: replaying a trace, no initial state matches the "
+            f"one the search recorded; {_NONDETERMINISM_HINT}")
     steps = []
     actions = model.get_actions()
     for index, target in enumerate(recorded[1:], start=1):
         step = _find_step(actions, current, target, same)
         if step is None:
             raise NondeterminismError(
-                f"replay of a trace through {model.name!r} diverged at step {index}: no step from the "
-                f"recorded state leads to the next recorded one; {_NONDETERMINISM_HINT}")
+                f"model {model.name!r} is nondeterministic: replaying a trace diverged at step {index}, "
+                f"where no step from the recorded state leads to the next recorded one (the search "
+                f"computed different steps from the same state); {_NONDETERMINISM_HINT}")
         steps.append(step)
         current = step.state
     return Trace(initial, tuple(steps), loop_start)
