@@ -10,7 +10,8 @@ the end as OFFSET_OUT_OF_RANGE.
   lost on a crash), the sink (durable), and the fault budget spent.
 - `initial_read(config)`, `read_steps(config, read, logs)`: the state machine. Steps come from
   `consumer.py` (lookup, poll, process, commit, crash) and `rebalance.py` (pause, rebalance);
-  `READ_ACTIONS` names each family, for coverage.
+  `READ_ACTIONS` names each family, for coverage; each family's function takes
+  `(settings(config), read, logs)`, `settings` being the checked, cached read-side configuration.
 - `sink_effects(read)`: the events in the order they took effect in the sink, repeated on duplicates.
 - `read_pending(config, read, logs)`: what is still to do, for the progress property and `done`.
 - `read_explain(config, before, after)`: what a step changed, in Kafka's words, for traces.
