@@ -1,29 +1,66 @@
 """The Kafka model: the write side and the read side composed into one engine `Model`.
 
-(Interface placeholder; properties and explanations come in the next commits.)
+A state is a `KafkaState(write, read)`. The steps are the write side's (`write_side.write_actions`:
+application, producer, network, brokers, faults), each acting on `state.write`, and the read side's
+(`read_side.READ_ACTIONS`: consumers, group coordinator, sink), each acting on `state.read` with the
+logs the write side makes readable at that moment (`cluster.readable_logs`). The two sides interleave
+freely; the read side never changes the write side and the write side never looks at the read side.
+
+Every step family is its own engine action, so the statistics count how often each fired and warn about
+one that never did. The properties are `properties.build_properties`; the report hooks are
+`explain`'s.
 """
 
 from __future__ import annotations
 
 from modelcheck.engine import Action, Model
+from modelcheck.kafka import explain, properties
 from modelcheck.kafka.cluster import readable_logs
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.state import KafkaState
-from modelcheck.kafka.write_side import initial_write, write_steps
+from modelcheck.kafka.write_side import initial_write, write_actions
 
 
-def build_model(config: KafkaConfig, read_side=None) -> Model:
-    """The engine model of `config`. `read_side` defaults to `modelcheck.kafka.read_side` (a test may
-    pass a stand-in module with the same functions)."""
+def _write_action(config, name, step) -> Action:
+    def steps(state):
+        read = state.read
+        return [(label, KafkaState(after, read)) for label, after in step(config, state.write)]
+    return Action(name, steps)
+
+
+def _read_action(config, read_side, name, step) -> Action:
+    settings = read_side.settings(config)
+
+    def steps(state):
+        write = state.write
+        logs = readable_logs(config, write)
+        return [(label, KafkaState(write, after)) for label, after in step(settings, state.read, logs)]
+    return Action(name, steps)
+
+
+def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Model:
+    """The engine model of `config`. `read_side` defaults to `modelcheck.kafka.read_side`; a test may pass
+    a stand-in module with the same functions."""
     if read_side is None:
         from modelcheck.kafka import read_side
     initial = KafkaState(initial_write(config), read_side.initial_read(config))
-
-    def write(state):
-        return [(label, KafkaState(after, state.read)) for label, after in write_steps(config, state.write)]
-
-    def read(state):
-        logs = readable_logs(config, state.write)
-        return [(label, KafkaState(state.write, after)) for label, after in read_side.read_steps(config, state.read, logs)]
-
-    return Model(name="kafka", initial_states=[initial], actions=[Action("write", write), Action("read", read)])
+    actions = [_write_action(config, action_name, step) for action_name, step in write_actions(config)]
+    read_actions = getattr(read_side, "READ_ACTIONS", None)
+    if read_actions is not None and hasattr(read_side, "settings"):
+        actions += [_read_action(config, read_side, action_name, step) for action_name, step in read_actions]
+    else:
+        def read_steps(state):
+            write = state.write
+            logs = readable_logs(config, write)
+            return [(label, KafkaState(write, after))
+                    for label, after in read_side.read_steps(config, state.read, logs)]
+        actions.append(Action("read", read_steps))
+    return Model(
+        name=name,
+        initial_states=[initial],
+        actions=actions,
+        properties=properties.build_properties(config, read_side),
+        describe_state=lambda state: explain.describe_state(config, read_side, state),
+        explain_step=lambda before, label, after: explain.explain_step(config, read_side, before, label, after),
+        explain_violation=lambda prop, trace: explain.explain_violation(config, read_side, prop, trace),
+    )
