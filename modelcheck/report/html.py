@@ -51,7 +51,8 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .95rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .65rem; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 td.mark, th.mark { text-align: center; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td code, th code { white-space: nowrap; }
 tr.mismatch td, td.mismatch { background: var(--bad-bg); }
 table.matrix a { color: inherit; text-decoration: none; display: block; }
 tr.bounded td { background: var(--warn-bg); }
