@@ -1,0 +1,652 @@
+"""Exhaustive breadth-first search on several processes of one machine.
+
+The states are partitioned among `workers` processes by the hash of the state: a worker owns the
+states whose `hash(state) % workers` is its number, keeps the parent link of each of them, and expands
+them. The search is level-synchronous: every worker expands its part of level d, keeps the successors it
+owns, ships the others to their owners in one batch per owner, merges what it receives, and only then
+does level d+1 start. So every level holds exactly the states at that distance from an initial state,
+the counts (`distinct`, `generated`, `depth`, `terminal`, coverage) are those of the one-process `bfs`,
+and every counterexample is a shortest one. The first states found violating a property may differ from
+`bfs`'s (any state of the first violating level will do); their traces have the same length.
+
+Processes rather than threads, because CPython runs one thread at a time. They are started with the
+`fork` start method (Linux, macOS), so a model built from closures and lambdas needs no pickling: each
+worker inherits the model, and `hash()` of strings agrees between workers because they share the
+parent's hash seed. Where `fork` is not available the search raises `ModelcheckError`; use `workers=1`.
+
+What a worker keeps: a dictionary from each state it has seen to the global number of its parent
+(position in the owner's list of states times `workers` plus the owner's number), and the list of the
+states it owns in the order found, which is also its queue. A worker also keeps in that dictionary each
+foreign state it has already shipped (with no parent), so a state is shipped to its owner at most once
+by each worker and most duplicates die where they are generated, at the cost of memory: a foreign
+state lives in the dictionaries of every worker that generated it. Batches travel through pipes,
+encoded with `marshal` (plain tuples, ints, strings, frozensets) or `pickle` (NamedTuples, enums) when
+`marshal` cannot encode them.
+
+A trace is rebuilt by asking the owners for the parent chain of the state, hop by hop, then replaying
+it through the model (`trace.replay`), as in `bfs`.
+
+Limits: `time_limit` and `max_states` are looked at by the workers every few thousand expansions (the
+state count there is an estimate: states owned plus states shipped this level), `max_depth` at the level
+boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`. Ctrl-C in the
+parent (on the main thread) asks the workers to stop; the search returns what it found with
+`stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
+daemons, and ask the kernel to kill them if the parent dies (Linux), so none is left behind.
+
+Peak memory in the statistics is the parent's peak resident size plus each worker's own peak as the
+worker reports it before it exits (`RUSAGE_SELF`; `RUSAGE_CHILDREN` would give only the largest child, and
+would count children of earlier runs), or `RUSAGE_CHILDREN` for a worker that could not report. Pages
+shared by `fork` count once per process, so this is an upper bound.
+
+Left out: `eventually` properties need the whole state graph in one place; for a model that has any,
+the search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
+from counters in shared memory, updated by the workers every few thousand expansions.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import pickle
+import resource
+import select
+import signal
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import wait as wait_for
+
+from modelcheck.engine.bfs import bfs
+from modelcheck.engine.limits import Limits, Progress, ProgressCallback
+from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.result import Result, Stats
+from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.errors import InvalidModel, ModelcheckError
+
+_CHECK_EVERY = 2048             # expansions between looks at the clock, the stop flag and the counters
+_NO_PARENT = -1                 # the parent number of an initial state
+_STOP_REASONS = {1: "time_limit", 2: "max_states", 3: "interrupted"}
+_TIME_LIMIT, _MAX_STATES, _INTERRUPTED = 1, 2, 3
+_COUNTERS = 3                   # per worker in shared memory: distinct (estimate), generated, queue
+_HEADER = 8                     # bytes of the length that precedes a batch in a pipe
+_PIPE_BYTES = 1 << 20           # pipe buffer asked of the kernel (F_SETPIPE_SZ), if it allows
+
+
+def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bool = True,
+                 progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
+    """Explore `model` with `workers` processes; same counts and verdicts as `bfs` (module docstring)."""
+    properties = model.get_properties()
+    if any(p.kind == EVENTUALLY for p in properties):
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
+        result.warnings.append(f"searched on one process, not {workers}: `eventually` properties need the "
+                               "whole state graph in one process")
+        return result
+    actions = model.get_actions()
+    if not actions:
+        raise InvalidModel(f"model {model.name!r} has no actions")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    canonical = model.canonical if symmetry else None
+    initial_states = model.get_initial_states()
+    try:
+        for state in initial_states:
+            hash(canonical(state) if canonical is not None else state)
+    except TypeError as error:
+        raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error})") from None
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        raise ModelcheckError("the parallel search needs the 'fork' start method, which this platform "
+                              "lacks; search with workers=1") from None
+    search = _Search(model, properties, actions, canonical, limits, workers, context)
+    return search.run(len(initial_states), progress, progress_interval)
+
+
+class _Search:
+    """The parent's side: starts the workers, steps them level by level, gathers the result."""
+
+    def __init__(self, model, properties, actions, canonical, limits, workers, context):
+        self.model = model
+        self.properties = properties
+        self.actions = actions
+        self.canonical = canonical
+        self.limits = limits
+        self.workers = workers
+        self.context = context
+        self.stop = context.RawValue("i", 0)
+        self.counters = context.RawArray("q", workers * _COUNTERS)
+        self.processes = []
+        self.connections = []
+        self.interrupts = 0
+        self.parent_pid = os.getpid()
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run(self, initial_count, progress, progress_interval) -> Result:
+        started = time.monotonic()
+        deadline = started + self.limits.time_limit if self.limits.time_limit else None
+        previous_handler = None
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        if on_main_thread:
+            previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
+        try:
+            self._start(deadline)
+            return self._levels(started, initial_count, progress, progress_interval)
+        finally:
+            if on_main_thread:
+                signal.signal(signal.SIGINT, previous_handler)
+            self._shut_down()
+
+    def _on_interrupt(self, _signum, _frame):
+        if os.getpid() != self.parent_pid:
+            return                          # a worker before it starts ignoring Ctrl-C
+        self.interrupts += 1
+        if self.interrupts > 1:
+            raise KeyboardInterrupt
+        if self.stop.value == 0:
+            self.stop.value = _INTERRUPTED
+
+    def _start(self, deadline):
+        count = self.workers
+        pipes = {(sender, receiver): os.pipe() for sender in range(count) for receiver in range(count)
+                 if sender != receiver}
+        for read_end, write_end in pipes.values():
+            _enlarge_pipe(write_end)
+        for number in range(count):
+            parent_end, child_end = self.context.Pipe()
+            reads = {sender: pipes[sender, number][0] for sender in range(count) if sender != number}
+            writes = {receiver: pipes[number, receiver][1] for receiver in range(count) if receiver != number}
+            keep = set(reads.values()) | set(writes.values())
+            others = [fd for pair in pipes.values() for fd in pair if fd not in keep]
+            worker = _Worker(number, count, self.model, self.properties, self.actions, self.canonical,
+                             self.limits.max_states, deadline, self.stop, self.counters, reads, writes)
+            process = self.context.Process(target=worker.main, args=(child_end, others),
+                                           name=f"modelcheck-worker-{number}", daemon=True)
+            process.start()
+            child_end.close()
+            self.processes.append(process)
+            self.connections.append(parent_end)
+        for pair in pipes.values():
+            for fd in pair:
+                os.close(fd)
+
+    def _levels(self, started, initial_count, progress, progress_interval) -> Result:
+        properties = self.properties
+        violations: dict[str, int] = {}
+        witnesses: dict[str, int] = {}
+        max_states, max_depth = self.limits.max_states, self.limits.max_depth
+        reports = self._gather(progress, progress_interval, started, depth=0, generated_before=initial_count)
+        self._merge_findings(reports, violations, witnesses)
+        frontier = sum(report["frontier"] for report in reports)
+        depth = 1 if frontier else 0
+        stopped_by = None
+        unexpanded = 0
+        while frontier:
+            distinct = sum(report["distinct"] for report in reports)
+            if max_states is not None and distinct >= max_states:
+                stopped_by = "max_states"
+                break
+            closed = max_depth is not None and depth >= max_depth
+            decided = frozenset(violations) | frozenset(witnesses)
+            for connection in self.connections:
+                connection.send(("expand", closed, decided))
+            reports = self._gather(progress, progress_interval, started, depth, initial_count)
+            self._merge_findings(reports, violations, witnesses)
+            frontier = sum(report["frontier"] for report in reports)
+            unexpanded = sum(report["unexpanded"] for report in reports)
+            if self.stop.value:
+                stopped_by = _STOP_REASONS[self.stop.value]
+                break
+            if closed:
+                if any(report["depth_cut"] for report in reports):
+                    stopped_by = "max_depth"
+                break
+            if frontier:
+                depth += 1
+            if all_decided(properties, violations, witnesses):
+                break
+
+        seconds = time.monotonic() - started
+        distinct = sum(report["distinct"] for report in reports)
+        generated = initial_count + sum(report["generated"] for report in reports)
+        terminal = sum(report["terminal"] for report in reports)
+        fired = [sum(counts) for counts in zip(*(report["fired"] for report in reports))]
+        early = stopped_by is None and bool(frontier) and all_decided(properties, violations, witnesses)
+        warnings: list[str] = []
+        coverage = coverage_of(self.actions, fired)
+        if stopped_by is None and not early:
+            never = never_fired_warning(coverage)
+            if never:
+                warnings.append(never)
+        results = decide(self.model, properties, violations=violations, witnesses=witnesses,
+                         path_of=self._path_of, canonical=self.canonical, stopped_by=stopped_by, early=early)
+        stats = Stats(distinct=distinct, generated=generated, depth=depth, seconds=seconds, terminal=terminal,
+                      queue=frontier + unexpanded if stopped_by or early else 0,
+                      peak_memory_bytes=self._peak_memory(), workers=self.workers, coverage=coverage)
+        return Result(model=self.model.name, properties=results, stats=stats, stopped_by=stopped_by,
+                      warnings=warnings, parameters=dict(getattr(self.model, "parameters", {}) or {}))
+
+    def _merge_findings(self, reports, violations, witnesses):
+        """Take the first violation (witness) per property from the first worker that reports one."""
+        for report in reports:
+            for name, reference in report["violations"].items():
+                violations.setdefault(name, reference)
+            for name, reference in report["witnesses"].items():
+                witnesses.setdefault(name, reference)
+
+    def _gather(self, progress, progress_interval, started, depth, generated_before) -> list[dict]:
+        """One report from every worker; progress reports while waiting."""
+        reports: list[dict | None] = [None] * self.workers
+        waiting = {connection: number for number, connection in enumerate(self.connections)}
+        sentinels = {self.processes[number].sentinel: number for number in range(self.workers)}
+        next_report = time.monotonic() + progress_interval
+        while waiting:
+            timeout = max(0.0, next_report - time.monotonic()) if progress is not None else None
+            ready = wait_for(list(waiting) + list(sentinels), timeout)
+            for handle in ready:
+                if handle in waiting:
+                    number = waiting.pop(handle)
+                    reports[number] = self._receive(handle, number)
+                elif handle in sentinels:
+                    number = sentinels[handle]
+                    connection = self.connections[number]
+                    if connection in waiting and not connection.poll():
+                        raise ModelcheckError(
+                            f"worker {number} of the parallel search ended unexpectedly (exit code "
+                            f"{self.processes[number].exitcode}); out of memory? Try fewer workers or "
+                            f"max_states")
+            if progress is not None and time.monotonic() >= next_report:
+                next_report = time.monotonic() + progress_interval
+                values = list(self.counters)
+                progress(Progress(distinct=sum(values[0::_COUNTERS]),
+                                  generated=generated_before + sum(values[1::_COUNTERS]),
+                                  queue=sum(values[2::_COUNTERS]), depth=depth,
+                                  seconds=time.monotonic() - started))
+        return reports
+
+    def _receive(self, connection, number):
+        try:
+            kind, payload = connection.recv()
+        except EOFError:
+            raise ModelcheckError(f"worker {number} of the parallel search closed its pipe unexpectedly") from None
+        if kind == "error":
+            self._raise_worker_error(number, payload)
+        return payload
+
+    def _raise_worker_error(self, number, payload):
+        error_bytes, kind, text, where = payload
+        if kind == "TypeError":
+            raise InvalidModel(f"model {self.model.name!r}: a step returned something that is not a list "
+                               f"of (label, hashable state) pairs ({text})")
+        error = None
+        if error_bytes is not None:
+            try:
+                error = pickle.loads(error_bytes)
+            except Exception:
+                error = None
+        if isinstance(error, BaseException):
+            error.add_note(f"(raised in worker {number} of the parallel search)\n{where}")
+            raise error
+        raise ModelcheckError(f"worker {number} of the parallel search failed: {kind}: {text}\n{where}")
+
+    def _path_of(self, reference) -> list:
+        """The recorded states from an initial state to the state numbered `reference`."""
+        path = []
+        while reference != _NO_PARENT:
+            owner = reference % self.workers
+            connection = self.connections[owner]
+            connection.send(("entry", reference))
+            state, reference = self._receive(connection, owner)
+            path.append(state)
+        path.reverse()
+        return path
+
+    def _peak_memory(self) -> int:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        total, missing = own, 0
+        for number, connection in enumerate(self.connections):
+            try:
+                connection.send(("finish",))
+                total += self._receive(connection, number)
+            except (OSError, EOFError, ModelcheckError):
+                missing += 1
+        if missing:
+            total += missing * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        return total
+
+    def _shut_down(self):
+        if self.stop.value == 0:
+            self.stop.value = _INTERRUPTED  # workers still expanding (after an error) end their level
+        for connection in self.connections:
+            try:
+                connection.send(("finish",))
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 2.0
+        for process in self.processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for connection in self.connections:
+            connection.close()
+
+
+class _Worker:
+    """One process's share of the search: the states whose hash falls to it."""
+
+    def __init__(self, number, count, model, properties, actions, canonical, max_states, deadline, stop,
+                 counters, reads, writes):
+        self.number = number
+        self.count = count
+        self.model = model
+        self.properties = properties
+        self.steps = [action.step for action in actions]
+        self.canonical = canonical
+        self.max_states = max_states
+        self.deadline = deadline
+        self.stop = stop
+        self.counters = counters
+        self.reads = reads                  # sender -> fd to read its batches from
+        self.writes = writes                # receiver -> fd to write batches to
+        self.seen: dict = {}                # state -> parent number (own states) or None (shipped)
+        self.order: list = []               # own states in the order found; the queue is a slice of it
+        self.frontier_start = 0
+        self.generated = 0
+        self.terminal = 0
+        self.fired = [0] * len(actions)
+        self.violations: dict[str, int] = {}
+        self.witnesses: dict[str, int] = {}
+        self.invariants: list = []
+        self.open_sometimes: list = []
+        self.at_ends: list = []
+        self.depth_cut = False
+
+    # -- process lifetime ----------------------------------------------------------------------
+
+    def main(self, connection, foreign_fds):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
+        for fd in foreign_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for fd in self.writes.values():
+            os.set_blocking(fd, False)
+        gc.disable()
+        try:
+            self._serve(connection)
+        except BaseException as error:      # tell the parent, which raises it
+            try:
+                try:
+                    error_bytes = pickle.dumps(error)
+                except Exception:
+                    error_bytes = None
+                connection.send(("error", (error_bytes, type(error).__name__, str(error),
+                                           traceback.format_exc())))
+            except Exception:
+                pass
+        finally:
+            connection.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+
+    def _serve(self, connection):
+        self._update_checks(frozenset())
+        self._initial()
+        connection.send(("level", self._report(0)))
+        while True:
+            try:
+                message = connection.recv()
+            except EOFError:
+                return
+            if message[0] == "expand":
+                _kind, closed, decided = message
+                self._update_checks(decided)
+                unexpanded = self._expand(closed)
+                connection.send(("level", self._report(unexpanded)))
+            elif message[0] == "entry":
+                reference = message[1]
+                state = self.order[reference // self.count]
+                connection.send(("entry", (state, self.seen[state])))
+            elif message[0] == "finish":
+                connection.send(("memory", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+                return
+
+    def _report(self, unexpanded) -> dict:
+        frontier = len(self.order) - self.frontier_start
+        self._publish(len(self.order), frontier)
+        return {"distinct": len(self.order), "frontier": frontier, "unexpanded": unexpanded,
+                "generated": self.generated, "terminal": self.terminal, "fired": self.fired,
+                "violations": self.violations, "witnesses": self.witnesses, "depth_cut": self.depth_cut}
+
+    def _publish(self, distinct, queue):
+        base = self.number * _COUNTERS
+        self.counters[base] = distinct
+        self.counters[base + 1] = self.generated
+        self.counters[base + 2] = queue
+
+    # -- checking states -----------------------------------------------------------------------
+
+    def _update_checks(self, decided):
+        """The properties still worth evaluating: those no worker has decided yet."""
+        def open_(kind):
+            return [(p.name, p.predicate) for p in self.properties
+                    if p.kind == kind and p.name not in decided and p.name not in self.violations
+                    and p.name not in self.witnesses]
+        self.invariants = open_(ALWAYS)
+        self.open_sometimes = open_(SOMETIMES)
+        self.at_ends = open_(AT_END)
+
+    def _found(self, state, reference):
+        for name, predicate in self.invariants:
+            if not predicate(state):
+                self.violations[name] = reference
+                self.invariants = [inv for inv in self.invariants if inv[0] != name]
+        for name, predicate in self.open_sometimes:
+            if predicate(state):
+                self.witnesses[name] = reference
+                self.open_sometimes = [s for s in self.open_sometimes if s[0] != name]
+
+    def _terminal(self, state, reference):
+        self.terminal += 1
+        for name, predicate in self.at_ends:
+            if name not in self.violations and not predicate(state):
+                self.violations[name] = reference
+
+    # -- the search ----------------------------------------------------------------------------
+
+    def _initial(self):
+        canonical, seen, order = self.canonical, self.seen, self.order
+        for state in self.model.get_initial_states():
+            if canonical is not None:
+                state = canonical(state)
+            if hash(state) % self.count != self.number or state in seen:
+                continue
+            seen[state] = _NO_PARENT
+            order.append(state)
+            self._found(state, (len(order) - 1) * self.count + self.number)
+
+    def _expand(self, closed) -> int:
+        """Expand this worker's part of the current level, exchange successors; the unexpanded count."""
+        count, me = self.count, self.number
+        seen, order, fired = self.seen, self.order, self.fired
+        append = order.append
+        canonical = self.canonical
+        indexed_steps = list(enumerate(self.steps))
+        outgoing = {receiver: ([], []) for receiver in self.writes}
+        targets = [outgoing.get(owner, (None, None)) for owner in range(count)]
+        start, end = self.frontier_start, len(order)
+        self.frontier_start = end
+        position = start
+        checking = bool(self.invariants or self.open_sometimes)
+        while position < end:
+            chunk_end = min(end, position + _CHECK_EVERY)
+            generated = 0
+            for position in range(position, chunk_end):
+                state = order[position]
+                reference = position * count + me
+                enabled = 0
+                for index, step in indexed_steps:
+                    successors = step(state)
+                    if not successors:
+                        continue
+                    number = len(successors)
+                    enabled += number
+                    fired[index] += number
+                    if canonical is not None:
+                        successors = [(None, canonical(successor)) for _label, successor in successors]
+                    for _label, successor in successors:
+                        if successor in seen:
+                            continue
+                        owner = hash(successor) % count
+                        if owner == me:
+                            if closed:
+                                self.depth_cut = True
+                                continue
+                            seen[successor] = reference
+                            append(successor)
+                            if checking:
+                                self._found(successor, (len(order) - 1) * count + me)
+                                checking = bool(self.invariants or self.open_sometimes)
+                        else:
+                            seen[successor] = None
+                            states, parents = targets[owner]
+                            states.append(successor)
+                            parents.append(reference)
+                generated += enabled
+                if not enabled:
+                    self._terminal(state, reference)
+            position = chunk_end
+            self.generated += generated
+            shipped = sum(len(states) for states, _parents in outgoing.values())
+            if self._should_stop(len(order) + shipped):
+                break
+        unexpanded = end - position
+        shipped = sum(len(states) for states, _parents in outgoing.values())
+        self._publish(len(order) + shipped, len(order) - end)
+        received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
+        del outgoing, targets
+        checking = bool(self.invariants or self.open_sometimes)
+        for payload in received:
+            states, parents = _decode(payload)
+            for state, parent in zip(states, parents):
+                if state in seen:
+                    continue
+                if closed:
+                    self.depth_cut = True
+                    continue
+                seen[state] = parent
+                append(state)
+                if checking:
+                    self._found(state, (len(order) - 1) * count + me)
+                    checking = bool(self.invariants or self.open_sometimes)
+        return unexpanded
+
+    def _should_stop(self, estimate) -> bool:
+        """Publish the counters; look at the stop flag, the clock and the state count."""
+        base = self.number * _COUNTERS
+        self.counters[base] = estimate
+        self.counters[base + 1] = self.generated
+        self.counters[base + 2] = len(self.order) - self.frontier_start
+        if self.stop.value:
+            return True
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.stop.value = _TIME_LIMIT
+            return True
+        if self.max_states is not None and sum(self.counters[0::_COUNTERS]) >= self.max_states:
+            self.stop.value = _MAX_STATES
+            return True
+        return False
+
+    def _exchange(self, outgoing: dict[int, bytes]) -> list[bytes]:
+        """Send one batch to every other worker and receive one from each, without deadlock."""
+        poller = select.poll()
+        sending = {}
+        for receiver, payload in outgoing.items():
+            fd = self.writes[receiver]
+            sending[fd] = [memoryview(len(payload).to_bytes(_HEADER, "little") + payload), 0]
+            poller.register(fd, select.POLLOUT)
+        receiving = {}
+        for fd in self.reads.values():
+            receiving[fd] = [bytearray(_HEADER), 0, False]      # buffer, filled, header done
+            poller.register(fd, select.POLLIN)
+        done = []
+        while sending or receiving:
+            for fd, event in poller.poll():
+                if fd in sending:
+                    view, offset = sending[fd]
+                    try:
+                        offset += os.write(fd, view[offset:])
+                    except BlockingIOError:
+                        continue
+                    if offset == len(view):
+                        del sending[fd]
+                        poller.unregister(fd)
+                    else:
+                        sending[fd][1] = offset
+                elif fd in receiving:
+                    entry = receiving[fd]
+                    buffer, filled, header_done = entry
+                    got = os.readv(fd, [memoryview(buffer)[filled:]])
+                    if got == 0:
+                        raise ModelcheckError("a worker of the parallel search ended in the middle of an "
+                                              "exchange")
+                    filled += got
+                    if filled == len(buffer):
+                        if header_done:
+                            done.append(buffer)
+                            del receiving[fd]
+                            poller.unregister(fd)
+                            continue
+                        size = int.from_bytes(buffer, "little")
+                        buffer, filled, header_done = bytearray(size), 0, True
+                        if size == 0:
+                            done.append(buffer)
+                            del receiving[fd]
+                            poller.unregister(fd)
+                            continue
+                    entry[:] = [buffer, filled, header_done]
+        return done
+
+
+def _encode(batch) -> bytes:
+    """A batch of (states, parent numbers) as bytes: marshal when it can, pickle otherwise."""
+    try:
+        return b"M" + marshal.dumps(batch)
+    except ValueError:
+        return b"P" + pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(payload):
+    view = memoryview(payload)
+    if view[:1] == b"M":
+        return marshal.loads(view[1:])
+    return pickle.loads(view[1:])
+
+
+def _enlarge_pipe(fd):
+    """Ask for a larger pipe buffer (Linux), so a batch crosses in fewer system calls."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
+
+
+def _die_with_parent():
+    """On Linux, have the kernel kill this worker if the parent process dies (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
