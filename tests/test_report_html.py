@@ -137,3 +137,27 @@ def test_timings_can_be_left_out_for_stable_pages():
     first = render_html([shop_outcome()], timings=False)
     assert "states/s" not in first
     assert first == render_html([shop_outcome()], timings=False)
+
+
+def test_single_configuration_specs_share_one_matrix_and_sweeps_get_their_own():
+    model = retry_model()
+    retry = Outcome("tests/retry.py", "retry", explore(model), model)
+    sweep = [shop_outcome(crash_budget=c) for c in (0, 1)]
+    page = render_html([retry] + sweep)
+    tables = re.findall(r'<table class="matrix">(.*?)</table>', page, re.S)
+    assert len(tables) == 2
+    shared, swept = tables
+    assert shared.count("<tr>") == 2 and ">retry</a>" in shared
+    assert "v-violated" in shared and 'href="#o1-delivered"' in shared
+    assert swept.count("<tr>") == 3 and "crash_budget" in swept
+    # crash_budget=0 holds no-duplicate, crash_budget=1 violates it in 5 steps
+    assert re.search(r'class="mark v-holds"[^>]*><a href="#o2">✅</a>', swept)
+    assert 'href="#o3-no-duplicate">❌ 5</a>' in swept
+
+
+def test_a_long_description_shows_its_first_paragraph_and_folds_the_rest():
+    outcome = shop_outcome()
+    outcome.description = "First paragraph\nwraps here.\n\nSecond paragraph with details."
+    page = render_html([outcome])
+    assert "<p>First paragraph wraps here.</p>" in page
+    assert re.search(r"<details class=\"description\">.*Second paragraph with details", page, re.S)

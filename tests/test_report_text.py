@@ -111,3 +111,11 @@ def test_outcomes_count_passes_and_failures():
     text = render_outcomes([good, bad])
     assert text.rstrip().endswith("1 passed, 1 failed")
     assert text.count("PASSED") == 1 and text.count("FAILED") == 1
+
+
+def test_outcome_shows_the_first_paragraph_of_a_long_description():
+    outcome = shop_outcome()
+    outcome.description = "A consumer\nthat commits late.\n\nLong details nobody wants in a terminal."
+    text = render_outcome(outcome)
+    assert "A consumer that commits late." in text
+    assert "Long details" not in text

@@ -53,7 +53,13 @@ th { background: var(--soft); font-weight: 600; }
 td.mark, th.mark { text-align: center; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td code, th code { white-space: nowrap; }
-tr.mismatch td, td.mismatch { background: var(--bad-bg); }
+tr.mismatch td { background: var(--bad-bg); }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.matrix td:first-child { white-space: nowrap; }
+td.v-holds { background: var(--good-bg); }
+td.v-violated { background: var(--bad-bg); }
+td.v-bounded { background: var(--warn-bg); }
+td.mismatch { outline: 3px solid var(--bad); outline-offset: -3px; font-weight: 700; }
 table.matrix a { color: inherit; text-decoration: none; display: block; }
 tr.bounded td { background: var(--warn-bg); }
 .stats { font-variant-numeric: tabular-nums; }
@@ -78,6 +84,8 @@ figure { margin: 1rem 0 0; overflow-x: auto; }
 figcaption { color: var(--muted); font-size: .9rem; margin-bottom: .35rem; }
 svg.sequence { max-width: 100%; height: auto; }
 .legend { color: var(--muted); font-size: .9rem; }
+details.description > summary { cursor: pointer; color: var(--accent); }
+.prose { white-space: pre-wrap; color: var(--muted); }
 """
 
 
@@ -113,9 +121,9 @@ def _verdict_table(outcome, prefix: str) -> str:
                     f'<td>{_e(prop.kind if prop else "-")}</td><td>{_e(cell.expected or "-")}</td>'
                     f'<td>{_e(cell.verdict)}</td><td class="num">{trace}</td>'
                     f'<td>{_e(prop.description if prop else "")}</td></tr>')
-    return ('<table class="verdicts"><thead><tr><th class="mark">ok</th><th>property</th><th>kind</th>'
+    return ('<div class="scroll"><table class="verdicts"><thead><tr><th class="mark">ok</th><th>property</th><th>kind</th>'
             '<th>expected</th><th>found</th><th>trace</th><th>meaning</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+            + "".join(rows) + "</tbody></table></div>")
 
 
 def _trace_section(outcome, prop, prefix: str) -> str:
@@ -173,7 +181,12 @@ def _outcome_section(outcome, index: int, timings: bool) -> str:
              f"<h2>{title} {badge}</h2>",
              f'<p class="lead"><code>{_e(outcome.spec_path)}</code> · model <code>{_e(result.model)}</code></p>']
     if outcome.description:
-        parts.append(f"<p>{_e(outcome.description.strip())}</p>")
+        paragraphs = [p for p in outcome.description.strip().split("\n\n") if p.strip()]
+        parts.append(f"<p>{_e(' '.join(paragraphs[0].split()))}</p>")
+        if len(paragraphs) > 1:
+            rest = "\n\n".join(paragraphs[1:])
+            parts.append(f'<details class="description"><summary>more about this spec</summary>'
+                         f'<div class="prose">{_e(rest)}</div></details>')
     parts.append(_config_table(outcome))
     parts.append(f'<p class="stats">{_e(stats_sentence(result, timings=timings))}</p>')
     stopped = stopped_sentence(result)
@@ -189,30 +202,59 @@ def _outcome_section(outcome, index: int, timings: bool) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def _matrix_cell(cell, target: str) -> str:
+    if cell is None:
+        return "<td></td>"
+    tip = cell.verdict + (f", {cell.trace_length} steps" if cell.trace_length is not None else "")
+    tip += f", expected {cell.expected}" if cell.expected else ""
+    css = f"mark v-{cell.verdict}" + (" mismatch" if cell.matches is False else "")
+    return f'<td class="{css}" title="{_e(tip)}"><a href="#{target}">{_e(cell.text)}</a></td>'
+
+
+def _matrix_table(first_columns: list[str], properties, rows) -> str:
+    """rows: (first column cells, {property: Cell}, outcome index)."""
+    head = "".join(f"<th>{name}</th>" for name in first_columns)
+    head += "".join(f'<th class="mark"><code>{_e(name)}</code></th>' for name in properties)
+    body = []
+    for leading, cells, index in rows:
+        line = "".join(leading)
+        for name in properties:
+            cell = cells.get(name)
+            target = f"o{index}-{anchor(name)}" if cell and cell.trace_length is not None else f"o{index}"
+            line += _matrix_cell(cell, target)
+        body.append(f"<tr>{line}</tr>")
+    return (f'<div class="scroll"><table class="matrix"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
 def _overview(outcomes: list) -> str:
-    parts = []
+    """Specs checked under one configuration share a table; a sweep gets a matrix of its own."""
     position = {id(outcome): index for index, outcome in enumerate(outcomes, start=1)}
-    for matrix in build_matrices(outcomes):
-        head = "".join(f"<th><code>{_e(key)}</code></th>" for key in matrix.config_keys)
-        head += "".join(f'<th class="mark"><code>{_e(name)}</code></th>' for name in matrix.properties)
+    matrices = build_matrices(outcomes)
+    single = [m for m in matrices if len(m.rows) == 1 and not m.config_keys]
+    swept = [m for m in matrices if not (len(m.rows) == 1 and not m.config_keys)]
+    parts = []
+    if single:
+        properties: dict[str, None] = {}
+        for matrix in single:
+            properties.update(dict.fromkeys(matrix.properties))
+        rows = []
+        for matrix in single:
+            row = matrix.rows[0]
+            index = position[id(row.outcome)]
+            leading = [f'<td><a href="#o{index}">{_e(matrix.name)}</a></td>']
+            rows.append((leading, row.cells, index))
+        parts.append(_matrix_table(["spec"], properties, rows))
+    for matrix in swept:
         rows = []
         for row in matrix.rows:
             index = position[id(row.outcome)]
-            cells = "".join(f"<td><code>{_e(config_value(row.config[key]))}</code></td>" if key in row.config
-                            else "<td></td>" for key in matrix.config_keys)
-            for name in matrix.properties:
-                cell = row.cells.get(name)
-                css = " mismatch" if cell is not None and cell.matches is False else ""
-                text = _e(cell.text) if cell else ""
-                tip = ""
-                if cell is not None:
-                    tip = cell.verdict + (f", {cell.trace_length} steps" if cell.trace_length is not None else "")
-                    tip += f", expected {cell.expected}" if cell.expected else ""
-                target = f"o{index}-{anchor(name)}" if cell and cell.trace_length is not None else f"o{index}"
-                cells += f'<td class="mark{css}" title="{_e(tip)}"><a href="#{target}">{text}</a></td>'
-            rows.append(f"<tr>{cells}</tr>")
+            leading = [f"<td><code>{_e(config_value(row.config[key]))}</code></td>" if key in row.config
+                       else "<td></td>" for key in matrix.config_keys]
+            rows.append((leading, row.cells, index))
         parts.append(f"<h3>{_e(matrix.name)} <span class=\"path\"><code>{_e(matrix.spec_path)}</code></span></h3>"
-                     f'<table class="matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+                     + _matrix_table([f"<code>{_e(key)}</code>" for key in matrix.config_keys],
+                                     matrix.properties, rows))
     parts.append(f'<p class="legend">{_e(LEGEND)}</p>')
     return '<section class="overview"><h2>Matrix</h2>' + "".join(parts) + "</section>"
 

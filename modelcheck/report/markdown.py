@@ -78,7 +78,8 @@ def render_markdown(outcomes: Iterable, *, title: str = "modelcheck results") ->
     outcomes = list(outcomes)
     failed = sum(not outcome.passed for outcome in outcomes)
     bounded = sum(outcome.bounded for outcome in outcomes)
-    head = f"{len(outcomes) - failed} of {len(outcomes)} configurations passed"
+    head = (f"{len(outcomes) - failed} of {len(outcomes)} configuration{'s' if len(outcomes) != 1 else ''}"
+            f" passed")
     if bounded:
         head += f", {bounded} with bounded verdicts (not proofs)"
     parts = [f"## {escape(title)}\n", f"{head}\n", render_summary_table(outcomes)]

@@ -38,6 +38,11 @@ class _Paint:
         return f"{_STYLES[style]}{text}{_RESET}"
 
 
+def first_paragraph(text: str) -> str:
+    """The first paragraph of a description (a module docstring can be long), on one line."""
+    return " ".join(text.strip().split("\n\n")[0].split())
+
+
 def stopped_sentence(result: Result) -> str | None:
     """The loud sentence for a search that a limit stopped, or None for a complete search."""
     if result.stopped_by is None:
@@ -198,7 +203,7 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     head = f"{outcome.name} ({outcome.spec_path})"
     lines = [paint(head, "bold")]
     if outcome.description:
-        lines.append(outcome.description.strip())
+        lines.append(first_paragraph(outcome.description))
     if outcome.config:
         lines.append("config: " + ", ".join(f"{key}={value}" for key, value in outcome.config.items()))
     verdict = "PASSED" if outcome.passed else "FAILED"
