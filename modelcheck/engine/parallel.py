@@ -27,8 +27,8 @@ A trace is rebuilt by asking the owners for the parent chain of the state, hop b
 it through the model (`trace.replay`), as in `bfs`.
 
 Limits: `time_limit` and `max_states` are looked at by the workers every few thousand expansions (the
-state count there is an estimate: states owned plus states shipped this level), `max_depth` at the level
-boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`. Ctrl-C in the
+state count there is a lower bound: the states owned so far, without those in transit), `max_depth`
+at the level boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`. Ctrl-C in the
 parent (on the main thread) asks the workers to stop; the search returns what it found with
 `stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
 daemons, and ask the kernel to kill them if the parent dies (Linux), so none is left behind.
@@ -525,12 +525,10 @@ class _Worker:
                     self._terminal(state, reference)
             position = chunk_end
             self.generated += generated
-            shipped = sum(len(states) for states, _parents in outgoing.values())
-            if self._should_stop(len(order) + shipped):
+            if self._should_stop():
                 break
         unexpanded = end - position
-        shipped = sum(len(states) for states, _parents in outgoing.values())
-        self._publish(len(order) + shipped, len(order) - end)
+        self._publish(len(order), len(order) - end)
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
         del outgoing, targets
         checking = bool(self.invariants or self.open_sometimes)
@@ -549,12 +547,14 @@ class _Worker:
                     checking = bool(self.invariants or self.open_sometimes)
         return unexpanded
 
-    def _should_stop(self, estimate) -> bool:
-        """Publish the counters; look at the stop flag, the clock and the state count."""
-        base = self.number * _COUNTERS
-        self.counters[base] = estimate
-        self.counters[base + 1] = self.generated
-        self.counters[base + 2] = len(self.order) - self.frontier_start
+    def _should_stop(self) -> bool:
+        """Publish the counters; look at the stop flag, the clock and the state count.
+
+        The count is the states the workers own so far, a lower bound of the distinct states (the
+        successors shipped this level are counted by their owners only when they arrive), so a search
+        stopped by `max_states` has found at least that many.
+        """
+        self._publish(len(self.order), len(self.order) - self.frontier_start)
         if self.stop.value:
             return True
         if self.deadline is not None and time.monotonic() >= self.deadline:

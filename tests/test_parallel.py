@@ -1,0 +1,201 @@
+"""The parallel search (several processes) finds what the one-process search finds.
+
+Oracle: `bfs` on one process. For every model below, `explore(..., workers=2 or 3)` must give the same
+distinct, generated, depth and terminal counts, the same coverage and the same verdicts, and every
+counterexample must be as short as the one-process one and replay through the model.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import threading
+from typing import NamedTuple
+
+import pytest
+
+from modelcheck.engine import Action, Model, always, at_end, check_replays, eventually, explore, sometimes
+
+TWO_PHASE_TLC = {3: (288, 1146, 11), 4: (1568, 8258, 14), 5: (8832, 58146, 17)}
+
+
+def summary(result):
+    stats = result.stats
+    return {
+        "distinct": stats.distinct, "generated": stats.generated, "depth": stats.depth,
+        "terminal": stats.terminal, "coverage": stats.coverage, "stopped_by": result.stopped_by,
+        "verdicts": {name: prop.verdict for name, prop in result.properties.items()},
+        "trace lengths": {name: len(prop.trace) if prop.trace else None
+                          for name, prop in result.properties.items()},
+    }
+
+
+def assert_same_search(model, workers=2, **limits):
+    one = explore(model, workers=1, **limits)
+    many = explore(model, workers=workers, **limits)
+    assert summary(many) == summary(one)
+    assert many.stats.workers == workers
+    for prop in many.properties.values():
+        if prop.trace is not None:
+            assert check_replays(model, prop.trace), prop.name
+    return one, many
+
+
+@pytest.mark.parametrize("rms", [3, 4, 5])
+@pytest.mark.parametrize("symmetry", [False, True])
+def test_two_phase_commit_same_as_one_process(load_python_spec, rms, symmetry):
+    two_phase = load_python_spec("two_phase_commit")
+    one, many = assert_same_search(two_phase.model(rms, symmetry=symmetry))
+    if not symmetry:
+        assert (many.stats.distinct, many.stats.generated, many.stats.depth) == TWO_PHASE_TLC[rms]
+    else:
+        assert many.stats.distinct < TWO_PHASE_TLC[rms][0]
+
+
+def test_tcommit_same_as_one_process_with_three_workers(load_python_spec):
+    tcommit = load_python_spec("tcommit")
+    _one, many = assert_same_search(tcommit.model(3), workers=3)
+    assert (many.stats.distinct, many.stats.generated, many.stats.depth) == (34, 94, 7)
+    assert_same_search(tcommit.model(5, symmetry=True))
+
+
+def buggy_two_phase(two_phase, rms):
+    """TwoPhase whose transaction manager commits as soon as one RM has prepared (a planted bug)."""
+    correct = two_phase.model(rms)
+
+    def tm_commits_early(state):
+        rm_state, tm_state, tm_prepared, msgs = state
+        if tm_state == two_phase.TM_INIT and tm_prepared:
+            return [("TM commits early", (rm_state, two_phase.TM_DONE, tm_prepared, msgs | (1 << rms)))]
+        return []
+
+    actions = [Action("TMCommitEarly", tm_commits_early) if action.name == "TMCommit" else action
+               for action in correct.actions]
+    return Model(name=f"BuggyTwoPhase(rms={rms})", initial_states=correct.initial_states, actions=actions,
+                 properties=correct.properties)
+
+
+def test_planted_violation_gets_a_shortest_trace_that_replays(load_python_spec):
+    model = buggy_two_phase(load_python_spec("two_phase_commit"), 5)
+    one, many = assert_same_search(model)
+    found = many.properties["TCConsistent"]
+    assert found.verdict == "violated"
+    assert len(found.trace) == len(one.properties["TCConsistent"].trace) == 5
+    assert check_replays(model, found.trace)
+    assert not model.properties[0].predicate(found.trace.last)
+
+
+class Counter(NamedTuple):
+    """A NamedTuple state: marshal cannot encode it, so batches travel as pickle."""
+
+    left: int
+    right: int
+
+
+def deadlocking_counters(limit):
+    def bump_left(state):
+        return [("left + 1", Counter(state.left + 1, state.right))] if state.left < limit else []
+
+    def bump_right(state):
+        return [("right + 1", Counter(state.left, state.right + 1))] if state.right < state.left else []
+
+    return Model(name="counters", initial_states=[Counter(0, 0)],
+                 actions=[Action("bump left", bump_left), Action("bump right", bump_right)],
+                 properties=[at_end("balanced", lambda s: s.left == s.right),
+                             sometimes("right reaches 3", lambda s: s.right == 3)],
+                 done=lambda s: s.right == limit)
+
+
+def test_terminal_states_deadlocks_and_pickled_states():
+    model = deadlocking_counters(12)
+    one, many = assert_same_search(model, workers=3)
+    assert many.stats.terminal == one.stats.terminal == 1
+    assert many.properties["balanced"].verdict == "holds"
+    assert many.properties["right reaches 3"].verdict == "holds"
+    assert len(many.properties["right reaches 3"].trace) == 6
+
+
+def test_at_end_violation_is_shortest():
+    def step(state):
+        return [("down", state - 1)] if state > 0 and state != 7 else []
+
+    model = Model(name="stuck at 7", initial_states=[20], actions=[Action("down", step)],
+                  properties=[at_end("reaches zero", lambda s: s == 0)])
+    _one, many = assert_same_search(model)
+    assert many.properties["reaches zero"].verdict == "violated"
+    assert many.properties["reaches zero"].trace.last == 7
+
+
+def test_max_states_gives_bounded(load_python_spec):
+    model = load_python_spec("two_phase_commit").model(6)
+    result = explore(model, workers=2, max_states=3000)
+    assert result.stopped_by == "max_states"
+    assert 3000 <= result.stats.distinct < 50816
+    assert result.properties["TCConsistent"].verdict == "bounded"
+    assert result.properties["some-abort"].verdict == "holds"       # witnessed before the stop
+
+
+def test_max_depth_same_as_one_process(load_python_spec):
+    model = load_python_spec("two_phase_commit").model(5)
+    _one, many = assert_same_search(model, max_depth=6)
+    assert many.stopped_by == "max_depth"
+    assert many.properties["TCConsistent"].verdict == "bounded"
+
+
+def test_eventually_falls_back_to_one_process_and_says_so():
+    model = Model(name="loop", initial_states=[0], actions=[Action("tick", lambda s: [("tick", (s + 1) % 3)])],
+                  properties=[eventually("reaches 2", lambda s: s == 2)])
+    result = explore(model, workers=2)
+    assert result.stats.workers == 1
+    assert result.properties["reaches 2"].verdict == "holds"
+    assert any("one process" in warning for warning in result.warnings)
+
+
+def test_peak_memory_counts_the_workers(load_python_spec):
+    result = explore(load_python_spec("two_phase_commit").model(5), workers=2)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    assert result.stats.peak_memory_bytes > own
+
+
+def test_worker_error_reaches_the_caller():
+    def fails_deep(state):
+        if state == 40:
+            raise RuntimeError("step failed at 40")
+        return [("next", state + 1)]
+
+    model = Model(name="fails", initial_states=[0], actions=[Action("next", fails_deep)])
+    with pytest.raises(RuntimeError, match="step failed at 40"):
+        explore(model, workers=2)
+    assert not _children()
+
+
+def test_ctrl_c_returns_what_was_found_and_leaves_no_process(load_python_spec):
+    model = load_python_spec("two_phase_commit").model(9)
+    timer = threading.Timer(0.6, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = explore(model, workers=2)
+    finally:
+        timer.cancel()
+    assert result.stopped_by == "interrupted"
+    assert 0 < result.stats.distinct < 10_340_352
+    assert result.properties["TCConsistent"].verdict == "bounded"
+    assert result.properties["some-abort"].verdict == "holds"
+    assert not _children()
+
+
+def _children() -> list[int]:
+    """Processes whose parent is this one (Linux /proc)."""
+    me = os.getpid()
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me and fields[0] != "Z":
+                children.append(int(entry))
+    return children
