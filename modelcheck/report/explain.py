@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.model import SOMETIMES
@@ -191,13 +190,3 @@ def actors_of(steps: list[ExplainedStep]) -> list[str]:
         if step.peer:
             seen.setdefault(step.peer, None)
     return list(seen)
-
-
-def verdict_sentence(prop: PropertyResult) -> str:
-    """The property in plain words with its verdict: "TCConsistent (always) violated: no RM ..."."""
-    head = f"{prop.name} ({prop.kind}) {prop.verdict}"
-    return f"{head}: {prop.description}" if prop.description else head
-
-
-def is_lasso(trace: Any) -> bool:
-    return trace is not None and trace.loop_start is not None

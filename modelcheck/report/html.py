@@ -20,7 +20,7 @@ from html import escape
 from typing import Iterable
 
 from modelcheck.engine.result import BOUNDED, VIOLATED
-from modelcheck.report.explain import (describe_state, evidence, explain_trace, trace_length)
+from modelcheck.report.explain import describe_state, evidence, explain_trace
 from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
 from modelcheck.report.svg import render_svg
 from modelcheck.report.text import row_status, stats_sentence, stopped_sentence
