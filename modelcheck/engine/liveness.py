@@ -11,11 +11,13 @@ step label; strongly connected components come from networkx.
 
 The counterexample is a lasso: a shortest path through not-P states to the component, then a cycle in
 it that is itself weakly fair. The cycle is grown from the entry state until every label enabled in all
-the states it visits is taken on it: a missing label is either taken inside the component or, when it
-has no step inside, disabled by visiting a state of the component where it is not enabled. (A cycle
+the states it visits is taken on it: each round goes to the nearest step that either takes a missing
+label or visits a state of the component where a missing label is not enabled. (A cycle
 that merely takes the labels enabled everywhere in the component can still be unfair: a shorter loop
 may keep a label enabled that the whole component does not.) Ties are broken by breadth-first order,
-never by set order, so the trace is the same under every PYTHONHASHSEED.
+never by set order, so the trace is the same under every PYTHONHASHSEED. The path returned is a
+`RecordedPath`: a list of states that also carries the label of each step on the cycle, so that the
+replay shows the step the fair cycle takes when several steps lead to the same state.
 
 What it leaves out: strong fairness, and fairness per action rather than per label.
 """
@@ -27,6 +29,15 @@ from collections import deque
 import networkx as nx
 
 from modelcheck.errors import InvalidModel
+
+
+class RecordedPath(list):
+    """States from an initial state, with `labels[i]` the label of the step into state i + 1 (None where
+    any step between the two states will do)."""
+
+    def __init__(self, states, labels):
+        super().__init__(states)
+        self.labels = list(labels)
 
 
 def counterexample(model, predicate, parents: dict, edges: list, terminal_states: list):
@@ -88,8 +99,10 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
             continue                    # some step stays enabled but leaves: every cycle here is unfair
         entry = members[0]              # the first found, so the nearest to an initial state
         path = prefix(entry)
-        cycle = _fair_cycle(entry, component, successors, enabled_labels, inner_labels)
-        candidates.append((len(path) + len(cycle), 1, path + cycle, len(path) - 1))
+        cycle = _fair_cycle(entry, component, successors, enabled_labels)
+        lasso = RecordedPath(path + [state for _label, state in cycle],
+                             [None] * (len(path) - 1) + [label for label, _state in cycle])
+        candidates.append((len(lasso), 1, lasso, len(path) - 1))
     if not candidates:
         return None
     candidates.sort(key=lambda c: (c[0], c[1]))
@@ -97,32 +110,29 @@ def counterexample(model, predicate, parents: dict, edges: list, terminal_states
     return path, loop_start
 
 
-def _fair_cycle(entry, component, successors, enabled_labels, inner_labels) -> list:
-    """States after `entry` on a weakly fair cycle inside `component` back to `entry`."""
+def _fair_cycle(entry, component, successors, enabled_labels) -> list:
+    """The (label, state) steps after `entry` of a weakly fair cycle inside `component` back to `entry`.
+
+    Labels enabled in every state visited so far and not yet taken are *missing*; each round walks to
+    the nearest step that takes one or that enters a state where one is disabled. One exists for every
+    missing label, because the component passed the check in `counterexample`.
+    """
     cycle: list = []
-    visited = {entry}
+    continuously = set(enabled_labels.get(entry, ()))
     taken: set = set()
     current = entry
-    while True:
-        continuously = set.intersection(*(enabled_labels.get(s, set()) for s in visited))
-        missing = sorted(continuously - taken, key=repr)
-        if not missing:
-            break
-        label = missing[0]
-        if label in inner_labels:       # take it
-            walk = _walk(current, component, successors, lambda s, t, l: l == label)
-        else:                           # go where it is not enabled (the component's check ensures one)
-            walk = _walk(current, component, successors,
-                         lambda s, t, l: label not in enabled_labels.get(t, ()))
+    while continuously - taken:
+        missing = continuously - taken
+        walk = _walk(current, component, successors,
+                     lambda s, t, l: l in missing or not missing <= enabled_labels.get(t, set()))
         for step_label, state in walk:
             taken.add(step_label)
-            visited.add(state)
-            cycle.append(state)
+            continuously &= enabled_labels.get(state, set())
+            cycle.append((step_label, state))
         current = walk[-1][1]
     if current != entry or not cycle:
         # Going back to the entry only adds states and steps, so the cycle stays fair.
-        cycle.extend(state for _label, state in _walk(current, component, successors,
-                                                      lambda s, t, l: t == entry))
+        cycle.extend(_walk(current, component, successors, lambda s, t, l: t == entry))
     return cycle
 
 

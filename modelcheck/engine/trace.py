@@ -32,8 +32,15 @@ def path_to(parents: dict, state) -> list:
     return path
 
 
-def replay(model, recorded: list, canonical: Callable | None = None, loop_start: int | None = None) -> Trace:
-    """Replay `recorded` (states as the search stored them) through `model` into a concrete trace."""
+def replay(model, recorded: list, canonical: Callable | None = None, loop_start: int | None = None,
+           labels: list | None = None) -> Trace:
+    """Replay `recorded` (states as the search stored them) through `model` into a concrete trace.
+
+    Where several steps lead to the same next state, the first is taken, unless `labels` (or
+    `recorded.labels`, which `liveness` gives) names the label of the step wanted (None: any step).
+    """
+    if labels is None:
+        labels = getattr(recorded, "labels", None)
     same = canonical or (lambda s: s)
     first = recorded[0]
     for init in model.get_initial_states():
@@ -47,7 +54,8 @@ def replay(model, recorded: list, canonical: Callable | None = None, loop_start:
     steps = []
     actions = model.get_actions()
     for index, target in enumerate(recorded[1:], start=1):
-        step = _find_step(actions, current, target, same)
+        wanted = labels[index - 1] if labels is not None else None
+        step = _find_step(actions, current, target, same, wanted)
         if step is None:
             raise NondeterminismError(
                 f"model {model.name!r} is nondeterministic: replaying a trace diverged at step {index}, "
@@ -58,12 +66,16 @@ def replay(model, recorded: list, canonical: Callable | None = None, loop_start:
     return Trace(initial, tuple(steps), loop_start)
 
 
-def _find_step(actions: Iterable, current, target, same) -> TraceStep | None:
+def _find_step(actions: Iterable, current, target, same, wanted=None) -> TraceStep | None:
+    first = None
     for action in actions:
         for label, nxt in action.step(current):
             if same(nxt) == target:
-                return TraceStep(action.name, label, nxt)
-    return None
+                if wanted is None or label == wanted:
+                    return TraceStep(action.name, label, nxt)
+                if first is None:
+                    first = TraceStep(action.name, label, nxt)
+    return first
 
 
 def check_replays(model, trace: Trace) -> bool:
