@@ -232,6 +232,24 @@ def graph(spec, fmt, sets, params, max_states):
     click.echo(render(state_graph))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Directory to write README.md, one page per spec and index.html into.")
+@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error.")
+def report(paths, out, workers, quiet):
+    """Regenerate the reports of specs (Markdown summary and matrices, traces, HTML), without timings."""
+    from modelcheck.report.bundle import render_bundle, write_bundle
+    from modelcheck.spec import discover
+    try:
+        outcomes = _run(discover(paths), RunOptions(workers=workers), quiet)
+    except ModelcheckError as error:
+        _fail(error)
+    written = write_bundle(render_bundle(outcomes), out)
+    click.echo(f"wrote {len(written)} files to {out}", err=True)
+
+
 @main.command("specs")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False), default="specs")
 def list_specs(directory):
