@@ -229,7 +229,7 @@ def graph(spec, fmt, sets, params, max_states):
     except ModelcheckError as error:
         _fail(error)
     render = {"dot": graphs.to_dot, "graphml": graphs.to_graphml, "json": graphs.to_json}[fmt]
-    click.echo(render(state_graph))
+    click.echo(render(state_graph), nl=False)
 
 
 @main.command()
