@@ -40,6 +40,29 @@ def _producer_text(producer) -> str:
     return ", ".join(parts)
 
 
+def _buffer(producer) -> str:
+    return "[" + ", ".join(f"e{b.record.event}" + (f"@p{b.partition}" if len(producer.queues) > 1 else "")
+                           for q in producer.queues for b in q) + "]"
+
+
+def _flying(producer) -> str:
+    return "[" + ", ".join(f"e{e.batch.record.event}->broker[{e.broker}] {STATUS_NAMES[e.status]}"
+                           for e in producer.in_flight) + "]"
+
+
+def _producer_changes(old, new) -> list[str]:
+    out = []
+    if old.session != new.session:
+        out.append(f"producer id: {old.session} -> {new.session}")
+    if old.producer_epoch != new.producer_epoch and old.session == new.session:
+        out.append(f"producer epoch: {old.producer_epoch} -> {new.producer_epoch}")
+    if old.queues != new.queues and _buffer(old) != _buffer(new):
+        out.append(f"producer buffer: {_buffer(old)} -> {_buffer(new)}")
+    if old.in_flight != new.in_flight:
+        out.append(f"in flight: {_flying(old)} -> {_flying(new)}")
+    return out
+
+
 def describe_write(config, write) -> str:
     parts = []
     app = write.app
@@ -89,7 +112,7 @@ def explain_write(config, before, after) -> list[str]:
         if was != now:
             out.append(f"broker[{broker}]: {'up' if was else 'down'} -> {'up' if now else 'down'}")
     if before.producer != after.producer:
-        out.append(f"producer: {_producer_text(before.producer)} -> {_producer_text(after.producer)}")
+        out.extend(_producer_changes(before.producer, after.producer))
     if before.requests != after.requests:
         out.append("requests nobody waits for: " + (", ".join(
             f"e{r.batch.record.event}->broker[{r.broker}]" for r in after.requests) or "none"))

@@ -48,10 +48,10 @@ from modelcheck.kafka.records import Record
 
 # The status of a request in flight (ints: the state must hash the same in every process).
 SENT = 0        # the request travels to the broker
-WAITING = 1     # the leader appended it and holds the answer until the high watermark passes (acks=all)
+WAITING = 1     # the leader appended it; its answer is still to come (acks=all: once the ISR has it)
 LOST = 2        # the request or its response is gone: the producer will time out
 
-STATUS_NAMES = {SENT: "sent", WAITING: "waiting for the ISR", LOST: "no response coming"}
+STATUS_NAMES = {SENT: "sent", WAITING: "appended, answer pending", LOST: "no response coming"}
 
 
 class Batch(NamedTuple):

@@ -6,10 +6,11 @@ Each step family is a small pure function `(config, write) -> [(StepLabel, Write
 
 - `app.*` / `relay.*`: the application's steps (`application`);
 - `producer.send`: the sender takes the head of a partition's queue to the leader (`producer`);
-- `broker.handle`: a broker handles the next request of a connection, and with `acks=1` (or an error)
-  answers at once; a lost response is a fault of the `response.lost` budget;
-- `broker.acknowledge`: with `acks=all`, the leader answers once the high watermark has passed the
-  record;
+- `broker.handle`: a broker handles the next request of a connection: it appends the record, or
+  answers with an error at once;
+- `broker.acknowledge`: the leader answers a request it appended, with `acks=1` at any time (so a
+  crash can come between the append and the answer), with `acks=all` once the high watermark has passed
+  the record; a lost answer is a fault of the `response.lost` budget;
 - `producer.timeout`: a request whose request or response was lost (or whose broker crashed) times out
   and the batch is retried or fails;
 - `replica.fetch`, `replica.shrink-isr`: replication (`cluster`);
@@ -161,13 +162,12 @@ def handle_steps(config, write: WriteSide) -> list:
         after = write._replace(cluster=cluster)
         actor = _broker(entry.broker)
         if result in ("append", "duplicate"):
+            partition = cluster.partitions[batch.partition]
+            waiting = entry._replace(status=WAITING, offset=offset, leader_epoch=partition.leader_epoch)
+            after = after._replace(producer=producers.with_entry(write.producer, index, waiting))
             if config.producer.acks == "all":
-                partition = cluster.partitions[batch.partition]
-                waiting = entry._replace(status=WAITING, offset=offset, leader_epoch=partition.leader_epoch)
-                after = after._replace(producer=producers.with_entry(write.producer, index, waiting))
-                out.append((StepLabel(actor, f"{text}; waits for the ISR", peer="producer"), after))
-            else:
-                out.extend(_answer(config, after, index, entry, None, actor, text))
+                text += "; waits for the ISR"
+            out.append((StepLabel(actor, text, peer="producer"), after))
         else:
             out.extend(_answer(config, after, index, entry, result, actor, text))
     for index in network.deliverable(write.requests):
@@ -183,7 +183,9 @@ def handle_steps(config, write: WriteSide) -> list:
 
 
 def acknowledge_steps(config, write: WriteSide) -> list:
-    """acks=all: the leader answers once the high watermark has passed the record."""
+    """The leader answers a request it appended: with acks=1 at once, with acks=all once the high
+    watermark has passed the record (and with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR has shrunk
+    below min.insync.replicas meanwhile)."""
     out = []
     for index, entry in enumerate(write.producer.in_flight):
         if entry.status != WAITING:
@@ -191,18 +193,22 @@ def acknowledge_steps(config, write: WriteSide) -> list:
         partition = write.cluster.partitions[entry.batch.partition]
         if partition.leader != entry.broker or partition.leader_epoch != entry.leader_epoch:
             continue
+        event = entry.batch.record.event
+        actor = _broker(entry.broker)
+        where = f"p{entry.batch.partition} offset {entry.offset}"
+        if config.producer.acks != "all":
+            out.extend(_answer(config, write, index, entry, None, actor, f"acknowledges e{event} ({where})"))
+            continue
         watermark = high_watermark(partition)
         if watermark <= entry.offset:
             continue
-        event = entry.batch.record.event
-        actor = _broker(entry.broker)
         if len(partition.isr) < config.cluster.min_insync_replicas:
             error = clusters.NOT_ENOUGH_REPLICAS_AFTER_APPEND
             entry = entry._replace(batch=entry.batch._replace(ambiguous=True))
             text = f"answers e{event} with {error} (ISR {_members(partition.isr)})"
             out.extend(_answer(config, write, index, entry, error, actor, text))
         else:
-            text = f"acknowledges e{event} (p{entry.batch.partition} offset {entry.offset}, high watermark {watermark})"
+            text = f"acknowledges e{event} ({where}, high watermark {watermark})"
             out.extend(_answer(config, write, index, entry, None, actor, text))
     return out
 
@@ -327,7 +333,7 @@ WRITE_ACTIONS = (
     ("relay.publish", relay_steps, lambda config: config.producer.source == "outbox"),
     ("producer.send", send_steps, lambda config: True),
     ("broker.handle", handle_steps, lambda config: True),
-    ("broker.acknowledge", acknowledge_steps, lambda config: config.producer.acks == "all"),
+    ("broker.acknowledge", acknowledge_steps, lambda config: config.producer.acks != "0"),
     ("producer.timeout", timeout_steps, lambda config: config.producer.acks != "0" and (
         config.faults.request_lost or config.faults.response_lost or config.faults.broker_crash)),
     ("replica.fetch", fetch_steps, lambda config: config.cluster.replication_factor > 1),
