@@ -28,13 +28,24 @@ def _write_action(config, name, step) -> Action:
     return Action(name, steps)
 
 
-def _read_action(config, read_side, name, step) -> Action:
+def _logs_memo(config):
+    """`readable_logs` remembered for the last write state asked about: the engine offers a state to
+    every action in turn, so the read actions share one computation."""
+    last = [None, None]
+
+    def logs(write):
+        if last[0] is not write:
+            last[0], last[1] = write, readable_logs(config, write)
+        return last[1]
+    return logs
+
+
+def _read_action(config, read_side, name, step, logs_of) -> Action:
     settings = read_side.settings(config)
 
     def steps(state):
         write = state.write
-        logs = readable_logs(config, write)
-        return [(label, KafkaState(write, after)) for label, after in step(settings, state.read, logs)]
+        return [(label, KafkaState(write, after)) for label, after in step(settings, state.read, logs_of(write))]
     return Action(name, steps)
 
 
@@ -47,7 +58,9 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
     actions = [_write_action(config, action_name, step) for action_name, step in write_actions(config)]
     read_actions = getattr(read_side, "READ_ACTIONS", None)
     if read_actions is not None and hasattr(read_side, "settings"):
-        actions += [_read_action(config, read_side, action_name, step) for action_name, step in read_actions]
+        logs_of = _logs_memo(config)
+        actions += [_read_action(config, read_side, action_name, step, logs_of)
+                    for action_name, step in read_actions]
     else:
         def read_steps(state):
             write = state.write

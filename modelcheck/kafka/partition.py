@@ -21,7 +21,8 @@ What is modelled:
 What is left out: log segments, retention and the log start offset; the follower's own copy of the high
 watermark (its lag behind the leader's is what KIP-101 fixed by using epochs, which is the behaviour
 modelled here); a fetch copies everything the leader has at once (a partial fetch is the same as a fetch
-made before the later appends); preferred-leader election.
+made before the later appends); preferred-leader election; the eligible leader replicas of KIP-966
+(Kafka 4), which keep replicas dropped from the ISR below `min.insync.replicas` electable.
 
 Sources: the Kafka documentation, "Replication" (ISR, high watermark, unclean leader election,
 min.insync.replicas), KIP-101 (leader epoch, truncation) and KIP-279 (truncation after several leader
