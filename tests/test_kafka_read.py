@@ -390,6 +390,26 @@ def test_terminal_states_are_done_and_done_states_offer_no_ordinary_step(values)
     assert checked > 0 and len(seen) == result.stats.distinct
 
 
+@pytest.mark.parametrize("values", TERMINAL_CONFIGS + [{"consumer__commit": "auto"}, {"consumer__commit": "sink"}])
+def test_the_families_read_actions_leaves_out_never_have_a_step(values):
+    config = config_of(**values)
+    kept = {name for name, _ in rs.read_actions(config)}
+    left_out = [(name, step) for name, step in rs.READ_ACTIONS if name not in kept]
+    model = read_alone(config)
+    seen = set(model.get_initial_states())
+    frontier = list(seen)
+    while frontier:
+        state = frontier.pop()
+        logs = logs_of(config, state.produced)
+        for name, step in left_out:
+            assert step(rs.settings(config), state.read, logs) == [], name
+        for _, _, nxt in model.successors(state):
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    assert left_out
+
+
 # --- the claims of the bundled specs, on the read side alone ----------------------------------------------
 
 @pytest.mark.parametrize("point", spec_points())

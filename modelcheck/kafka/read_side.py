@@ -10,8 +10,9 @@ the end as OFFSET_OUT_OF_RANGE.
   lost on a crash), the sink (durable), and the fault budget spent.
 - `initial_read(config)`, `read_steps(config, read, logs)`: the state machine. Steps come from
   `consumer.py` (lookup, poll, process, commit, crash) and `rebalance.py` (pause, rebalance);
-  `READ_ACTIONS` names each family, for coverage; each family's function takes
-  `(settings(config), read, logs)`, `settings` being the checked, cached read-side configuration.
+  `READ_ACTIONS` names each family, for coverage, and `read_actions(config)` the families that can
+  fire under a configuration; each family's function takes `(settings(config), read, logs)`,
+  `settings` being the checked, cached read-side configuration.
 - `sink_effects(read)`: the events in the order they took effect in the sink, repeated on duplicates.
 - `read_pending(config, read, logs)`: what is still to do, for the progress property and `done`.
 - `read_explain(config, before, after)`: what a step changed, in Kafka's words, for traces.
@@ -61,6 +62,23 @@ READ_ACTIONS = (
     ("consumer.pause", rebalance.pause_steps),
     ("group.rebalance", rebalance.rebalance_steps),
 )
+
+def read_actions(config) -> tuple:
+    """The step families of `READ_ACTIONS` that can fire under `config`: a fault without a budget, the
+    commit step of a mode that never commits to the group, and a rebalance with one member are left
+    out, so that coverage does not warn about steps the spec rules out."""
+    s = settings(config)
+    left_out = set()
+    if not s.crash_budget:
+        left_out.add("consumer.crash")
+    if not s.pause_budget:
+        left_out.add("consumer.pause")
+    if not s.rebalance_budget or s.instances < 2:
+        left_out.add("group.rebalance")
+    if s.commit not in ("before-process", "after-process"):
+        left_out.add("consumer.commit")
+    return tuple((name, step) for name, step in READ_ACTIONS if name not in left_out)
+
 
 _DEDUPE_FOR = {"database": ("none", "processed-table", "in-batch"),
                "http": ("none", "idempotency-key", "in-batch"),
