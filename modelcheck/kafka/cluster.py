@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 from modelcheck.kafka import idempotence
 from modelcheck.kafka.application import recorded_events
-from modelcheck.kafka.partition import Partition, Replica, divergence, high_watermark, new_partition, readable
+from modelcheck.kafka.partition import Partition, Replica, divergence, new_partition, readable
 from modelcheck.kafka.records import Record
 
 NOT_LEADER = "NOT_LEADER_OR_FOLLOWER"
@@ -208,4 +208,4 @@ def _records_text(records) -> str:
     return ", ".join(f"e{r.event}" for r in records)
 
 
-__all__ = ["Cluster", "readable_logs", "recorded_events", "high_watermark"]
+__all__ = ["Cluster", "leader_log", "readable_logs", "recorded_events"]

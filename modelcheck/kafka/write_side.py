@@ -83,13 +83,12 @@ def _answer(config, write: WriteSide, index: int, entry: InFlight, error: str | 
             actor: str, text: str) -> list:
     """The answer to in-flight request `index` reaches the producer, or (within the budget) is lost."""
     batch = entry.batch
+    answered = write._replace(producer=producers.without(write.producer, index))
     if error is None:
-        delivered = _succeeded(write._replace(producer=producers.without(write.producer, index)), batch)
-        out = [(StepLabel(actor, f"{text}; producer gets the ack", peer="producer"), delivered)]
+        delivered, outcome = _succeeded(answered, batch), "producer gets the ack"
     else:
-        delivered, outcome = _errored(config, write._replace(producer=producers.without(write.producer, index)),
-                                      batch, error)
-        out = [(StepLabel(actor, f"{text}; {outcome}", peer="producer"), delivered)]
+        delivered, outcome = _errored(config, answered, batch, error)
+    out = [(StepLabel(actor, f"{text}; {outcome}", peer="producer"), delivered)]
     if faults.can_spend(config, write.faults, "response.lost"):
         lost = write._replace(producer=producers.with_entry(write.producer, index, entry._replace(status=LOST)),
                               faults=faults.spend(write.faults, "response.lost"))
@@ -98,14 +97,6 @@ def _answer(config, write: WriteSide, index: int, entry: InFlight, error: str | 
 
 
 # -- step families ----------------------------------------------------------------------------------
-
-def app_steps(config, write: WriteSide) -> list:
-    return application.app_steps(config, write)
-
-
-def relay_steps(config, write: WriteSide) -> list:
-    return application.relay_steps(config, write)
-
 
 def send_steps(config, write: WriteSide) -> list:
     out = []
@@ -329,8 +320,8 @@ def _members(isr) -> str:
 
 # (action name, step family, whether the config can ever enable it)
 WRITE_ACTIONS = (
-    ("app.emit", app_steps, lambda config: True),
-    ("relay.publish", relay_steps, lambda config: config.producer.source == "outbox"),
+    ("app.emit", application.app_steps, lambda config: True),
+    ("relay.publish", application.relay_steps, lambda config: config.producer.source == "outbox"),
     ("producer.send", send_steps, lambda config: True),
     ("broker.handle", handle_steps, lambda config: True),
     ("broker.acknowledge", acknowledge_steps, lambda config: config.producer.acks != "0"),
