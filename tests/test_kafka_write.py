@@ -156,6 +156,27 @@ def test_retries_go_to_the_front_and_idempotent_retries_keep_sequence_order():
     assert producers.can_send_head(idempotent, waiting._replace(in_flight=()), 0)
 
 
+def test_a_sequence_gap_bumps_the_epoch_and_restarts_the_sequences():
+    config = config_of(producer__enable__idempotence=True, producer__retries=2)
+    producer = producers.new_producer(config)
+    producer = producers.enqueue(producers.enqueue(producer, 0, Record(1, 0)), 0, Record(2, 0))
+    producer, first = producers.take_head(config, producer, 0)
+    producer, second = producers.take_head(config, producer, 0)
+    # e1 is still unacknowledged: the rejection of e2 is a plain retry
+    waiting = producer._replace(in_flight=(producers.InFlight(0, first, producers.WAITING),))
+    retried, failed = producers.retry_or_fail(config, waiting, second, idempotence.UNKNOWN_PRODUCER)
+    assert not failed and retried.producer_epoch == 0
+    # e1 is acknowledged (say, then lost in an unclean election): a real gap, so a new epoch from 0
+    bumped, failed = producers.retry_or_fail(config, producer, second, idempotence.UNKNOWN_PRODUCER)
+    assert not failed and bumped.producer_epoch == 1 and bumped.next_sequence == (0,)
+    bumped, resent = producers.take_head(config, bumped, 0)
+    assert (resent.record.event, resent.record.producer_epoch, resent.record.sequence) == (2, 1, 0)
+    # a batch out of retries fails, and the epoch moves on so later batches do not wait behind the gap
+    spent = second._replace(attempts=3)
+    after, failed = producers.retry_or_fail(config, producer, spent, "request timed out")
+    assert failed and after.producer_epoch == 1
+
+
 def test_one_request_in_flight_mutes_the_partition():
     config = config_of()
     producer = producers.enqueue(producers.new_producer(config), 0, Record(2, 0))

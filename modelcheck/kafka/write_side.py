@@ -69,14 +69,16 @@ def _succeeded(write: WriteSide, batch: Batch) -> WriteSide:
 def _errored(config, write: WriteSide, batch: Batch, error: str) -> tuple[WriteSide, str]:
     """The producer learns of `error` for `batch` (already out of its in-flight list)."""
     producer, failed = producers.retry_or_fail(config, write.producer, batch, error)
+    bumped = (f" and bumps its epoch to {producer.producer_epoch}"
+              if producer.producer_epoch != write.producer.producer_epoch else "")
     write = write._replace(producer=producer)
     event = batch.record.event
     if not failed:
-        return write, f"producer will retry e{event}"
+        return write, f"producer will retry e{event}{bumped}"
     kind = "ambiguous: it may have been written" if batch.ambiguous else "definite: it was not written"
     attempts = "attempt" if batch.attempts == 1 else "attempts"
     return (write._replace(app=application.on_failed(write.app, event)),
-            f"producer gives up on e{event} after {batch.attempts} {attempts}: {error} ({kind})")
+            f"producer gives up on e{event} after {batch.attempts} {attempts}: {error} ({kind}){bumped}")
 
 
 def _answer(config, write: WriteSide, index: int, entry: InFlight, error: str | None,
