@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.engine.result import BOUNDED, Result
+from modelcheck.engine.model import SOMETIMES
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, Result
 
 
 @dataclass
@@ -25,12 +26,19 @@ class Outcome:
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:
-        """(property, expected, found) for every expectation the result does not meet."""
+        """(property, expected, found) for every expectation the result does not meet.
+
+        A `sometimes` guard is expected to hold unless the spec says otherwise: when one is violated,
+        the bad thing a claim is about could not even be attempted, and the other verdicts are vacuous.
+        """
         out = []
         for name, expected in self.expected.items():
             found = self.result.properties[name].verdict if name in self.result.properties else "missing"
             if found != expected:
                 out.append((name, expected, found))
+        for name, prop in self.result.properties.items():
+            if prop.kind == SOMETIMES and name not in self.expected and prop.verdict == VIOLATED:
+                out.append((name, HOLDS, VIOLATED))
         return out
 
     @property
