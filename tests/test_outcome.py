@@ -35,9 +35,10 @@ def test_failing_guard_fails_the_check_even_when_not_named():
 
 
 def test_violation_found_before_a_limit_stays_violated():
-    result = explore(counter(50, 1), max_states=5)
+    result = explore(counter(50, 40), max_states=5)
     assert result.stopped_by == "max_states"
     assert result.properties["small"].verdict == "violated"
+    assert result.properties["reaches-target"].verdict == "bounded"
 
 
 def test_bounded_search_exits_three():
