@@ -2,7 +2,7 @@
 
 A state is a `KafkaState(write, read)`. The steps are the write side's (`write_side.write_actions`:
 application, producer, network, brokers, faults), each acting on `state.write`, and the read side's
-(`read_side.READ_ACTIONS`: consumers, group coordinator, sink), each acting on `state.read` with the
+(`read_side.read_actions(config)`: consumers, group coordinator, sink), each acting on `state.read` with the
 logs the write side makes readable at that moment (`cluster.readable_logs`). The two sides interleave
 freely; the read side never changes the write side and the write side never looks at the read side.
 
@@ -49,6 +49,14 @@ def _read_action(config, read_side, name, step, logs_of) -> Action:
     return Action(name, steps)
 
 
+def logs_can_shrink(config: KafkaConfig) -> bool:
+    """Whether records below a high watermark can disappear: only through an unclean election, which
+    needs a broker to crash. Otherwise the readable logs only grow (tests/test_kafka_integration.py
+    checks it on every transition of the bundled specs), and a consumer's position is never out of
+    range, so that step is not offered."""
+    return config.cluster.unclean_leader_election_enable and config.faults.broker_crash > 0
+
+
 def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Model:
     """The engine model of `config`. `read_side` defaults to `modelcheck.kafka.read_side`; a test may pass
     a stand-in module with the same functions."""
@@ -56,7 +64,12 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
         from modelcheck.kafka import read_side
     initial = KafkaState(initial_write(config), read_side.initial_read(config))
     actions = [_write_action(config, action_name, step) for action_name, step in write_actions(config)]
-    read_actions = getattr(read_side, "READ_ACTIONS", None)
+    if hasattr(read_side, "read_actions"):
+        read_actions = read_side.read_actions(config)
+        if not logs_can_shrink(config):
+            read_actions = tuple((n, step) for n, step in read_actions if n != "consumer.out-of-range")
+    else:
+        read_actions = getattr(read_side, "READ_ACTIONS", None)
     if read_actions is not None and hasattr(read_side, "settings"):
         logs_of = _logs_memo(config)
         actions += [_read_action(config, read_side, action_name, step, logs_of)
