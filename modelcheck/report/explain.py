@@ -7,21 +7,36 @@ to and whether it was a fault; any other label is printed with the model's `form
 and otherwise from a generic diff of the two states that names only the fields that changed
 (`rm_state: (0, 0) -> (1, 0)`), recursing into NamedTuples, dataclasses and tuples of them.
 
-Left out: which step made a violation inevitable (that needs a search of its own), and any judgement
-of which change matters most; every change is listed in the order of the state's fields.
+Which step made a violation inevitable needs a search of its own (`modelcheck.engine.inevitable`),
+so it is asked here once per trace: `inevitable_from(prop, model)` runs that search, bounded by
+`INEVITABLE_MAX_STATES` states (never by time, so a report is the same on every run), and remembers
+the answer for the (model, trace) pair, so the text, Mermaid, SVG, HTML and JSON renderings of one
+trace share one search. The memo is only a cache: the answer is a function of the model and the trace,
+and renderers stay pure functions of their arguments. Without a model there is nothing to search and
+no step is marked.
+
+Left out: any judgement of which change matters most; every change is listed in the order of the
+state's fields.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from modelcheck.engine.inevitable import FOUND, NOT_APPLICABLE, Inevitability, inevitability
 from modelcheck.engine.label import StepLabel
-from modelcheck.engine.model import SOMETIMES
+from modelcheck.engine.model import ALWAYS, AT_END, SOMETIMES
 from modelcheck.engine.result import HOLDS, VIOLATED, PropertyResult, Trace
 
 SYSTEM_ACTOR = "system"        # the one lane of a sequence diagram when labels name no actor
 _MAX_DIFF_DEPTH = 4            # how deep the generic diff looks into nested records
+INEVITABLE_MARK = "⚑"
+INEVITABLE_NOTE = f"{INEVITABLE_MARK} from here on the violation is inevitable"   # diagrams
+INEVITABLE_MAX_STATES = 100_000   # states the search for the inevitable step may expand, per trace
+_INEVITABLE_MEMO_SIZE = 256
+_inevitable_memo: OrderedDict = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -190,3 +205,52 @@ def actors_of(steps: list[ExplainedStep]) -> list[str]:
         if step.peer:
             seen.setdefault(step.peer, None)
     return list(seen)
+
+
+def inevitable_from(prop: PropertyResult, model) -> Inevitability | None:
+    """When the violation of `prop` became inevitable (`engine.inevitable.inevitability`), or None.
+
+    None when the question does not arise: no model, no violation with a trace, a kind other than
+    `always` and `at_end`, or a model without the property (a hand-made result). Otherwise the
+    answer's `step` is an index into the trace's states (0: the initial state; n: the step numbered
+    n), or None with the status "bounded" when `INEVITABLE_MAX_STATES` did not suffice to decide.
+    """
+    trace = prop.trace
+    if (model is None or trace is None or prop.verdict != VIOLATED or prop.kind not in (ALWAYS, AT_END)
+            or not hasattr(model, "get_actions") or not hasattr(model, "get_properties")):
+        return None
+    key = (id(model), id(trace), prop.name)
+    memo = _inevitable_memo.get(key)
+    if memo is not None and memo[0] is model and memo[1] is trace:
+        _inevitable_memo.move_to_end(key)
+        return memo[2]
+    try:
+        answer = inevitability(model, trace, prop.name, max_states=INEVITABLE_MAX_STATES)
+    except ValueError:                  # the model has no such property, or the trace does not break it
+        answer = None
+    if answer is not None and answer.status == NOT_APPLICABLE:
+        answer = None
+    _inevitable_memo[key] = (model, trace, answer)     # the references keep the ids from being reused
+    while len(_inevitable_memo) > _INEVITABLE_MEMO_SIZE:
+        _inevitable_memo.popitem(last=False)
+    return answer
+
+
+def inevitable_step(prop: PropertyResult, model) -> int | None:
+    """The index of the state from which the violation was inevitable, when it was found."""
+    answer = inevitable_from(prop, model)
+    return answer.step if answer is not None and answer.status == FOUND else None
+
+
+def inevitable_sentence(step: int) -> str:
+    """The sentence that marks the step from which a violation is inevitable."""
+    if step == 0:
+        return f"{INEVITABLE_MARK} the violation is inevitable from the initial state: no run avoids it"
+    return (f"{INEVITABLE_MARK} step {step} makes the violation inevitable: before it a run could still "
+            f"avoid it, from it on none can")
+
+
+def undecided_sentence() -> str:
+    """Said when the search for the inevitable step ran out of states."""
+    return (f"the step that made the violation inevitable was not decided within "
+            f"{INEVITABLE_MAX_STATES:,} states")

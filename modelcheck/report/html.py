@@ -9,7 +9,8 @@ For each outcome: the spec (name, file, description), its configuration, the sea
 loudly a limit that stopped the search), the verdict table (✅/❌ for an expectation met or missed,
 ⏳ for bounded, with expected and found and the length of the trace), then every violated property
 with its explained steps as an ordered list (actor, action, what changed, the start of an `eventually`
-cycle), the evidence, and the sequence diagram. With more than one configuration the page opens with
+cycle, and highlighted with ⚑ the step from which the violation was inevitable), the evidence, and the
+sequence diagram. With more than one configuration the page opens with
 the matrix of every spec (`matrix`).
 """
 
@@ -20,7 +21,9 @@ from html import escape
 from typing import Iterable
 
 from modelcheck.engine.result import BOUNDED, VIOLATED
-from modelcheck.report.explain import describe_state, evidence, explain_trace
+from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
+from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
+                                       inevitable_sentence, undecided_sentence)
 from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
 from modelcheck.report.svg import render_svg
 from modelcheck.report.text import row_status, stats_sentence, stopped_sentence
@@ -75,6 +78,8 @@ ol.steps > li { margin: .35rem 0; padding-left: .25rem; }
 ol.steps > li.fault { background: var(--warn-bg); border-radius: .25rem; }
 ol.steps > li.initial { list-style: none; margin-left: -2.75rem; color: var(--muted); }
 ol.steps > li.cycle { list-style: none; margin-left: -2.75rem; color: var(--accent); font-weight: 600; }
+ol.steps > li.inevitable-mark { list-style: none; margin-left: -2.75rem; color: var(--bad); font-weight: 600; }
+ol.steps > li.inevitable { background: var(--bad-bg); box-shadow: -4px 0 0 var(--bad); border-radius: .25rem; }
 .actor { font-weight: 700; }
 .fault-mark { color: var(--warn); font-weight: 700; }
 ul.changes { margin: .1rem 0 .2rem; padding-left: 1.25rem; color: var(--muted); list-style: "→ "; }
@@ -130,11 +135,19 @@ def _trace_section(outcome, prop, prefix: str) -> str:
     model = outcome.model
     trace = prop.trace
     steps = explain_trace(trace, model)
-    items = [f'<li class="initial">initial state: <code>{_e(describe_state(model, trace.initial))}</code></li>']
+    inevitable = inevitable_from(prop, model)
+    sealed = inevitable.step if inevitable is not None else None
+    items = []
+    if sealed == 0:
+        items.append(f'<li class="inevitable-mark">{_e(inevitable_sentence(0))}</li>')
+    items.append(f'<li class="initial{" inevitable" if sealed == 0 else ""}">initial state: '
+                 f'<code>{_e(describe_state(model, trace.initial))}</code></li>')
     for step in steps:
         if step.loop_start:
             items.append(f'<li class="cycle">⟲ the cycle starts here: steps {step.number}–{len(steps)} '
                          f'repeat for ever</li>')
+        if step.number == sealed:
+            items.append(f'<li class="inevitable-mark">{_e(inevitable_sentence(sealed))}</li>')
         actor = f'<span class="actor">{_e(step.actor)}</span> ' if step.actor else ""
         fault = '<span class="fault-mark">⚡ fault:</span> ' if step.fault else ""
         peer = f' <span class="legend">(→ {_e(step.peer)})</span>' if step.peer else ""
@@ -142,7 +155,8 @@ def _trace_section(outcome, prop, prefix: str) -> str:
         if step.changes:
             changes = '<ul class="changes">' + "".join(f"<li><code>{_e(c)}</code></li>"
                                                        for c in step.changes) + "</ul>"
-        items.append(f'<li value="{step.number}" class="{"fault" if step.fault else "step"}">'
+        css = ("fault" if step.fault else "step") + (" inevitable" if step.number == sealed else "")
+        items.append(f'<li value="{step.number}" class="{css}">'
                      f'{fault}{actor}<span class="action">{_e(step.action)}</span>{peer}{changes}</li>')
     count = len(steps)
     note = [f"<p><strong>{_e(prop.name)} violated</strong>"
@@ -154,6 +168,8 @@ def _trace_section(outcome, prop, prefix: str) -> str:
     said = evidence(model, prop)
     if said:
         note.append(f"<p>Evidence: {_e(said)}</p>")
+    if inevitable is not None and inevitable.status == UNDECIDED:
+        note.append(f'<p class="legend">{_e(undecided_sentence())}</p>')
     advice = (getattr(outcome, "suggestions", None) or {}).get(prop.name) or []
     if advice:
         note.append("<p>What to change (each explored in full):</p><ul>"

@@ -14,6 +14,9 @@ Choices the format leaves open, made here:
 - `trace` is present only for a violated property: the steps of the shortest counterexample, numbered
   from 1 (the initial state is not a step); an `eventually` counterexample that ends in a cycle also
   has `loop_start`, the number of the step the cycle begins with;
+- a violated `always` or `at_end` property of an outcome with its model also has `inevitable_from`:
+  the number of the step from which the violation could no longer be avoided (0: from the initial
+  state; see `modelcheck.engine.inevitable`), or null when the bounded search did not decide it;
 - a step's `actor` is the `StepLabel` actor ("" for a label that names none), its `action` the label's
   text (the whole label otherwise), its `changes` the model's `explain_step` lines or the generic
   state diff as {"what": "before -> after"} (see `explain.changes_as_dict`);
@@ -29,7 +32,7 @@ import json
 from typing import Any, Iterable
 
 from modelcheck.engine.result import VIOLATED
-from modelcheck.report.explain import changes_as_dict, explain_trace
+from modelcheck.report.explain import changes_as_dict, explain_trace, inevitable_from
 
 STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage")
 
@@ -72,6 +75,9 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
             entry["trace"] = trace_to_list(prop.trace, outcome.model)
             if prop.trace.loop_start is not None:
                 entry["loop_start"] = prop.trace.loop_start + 1
+            inevitable = inevitable_from(prop, outcome.model)
+            if inevitable is not None:
+                entry["inevitable_from"] = inevitable.step
         advice = (getattr(outcome, "suggestions", None) or {}).get(name)
         if advice:
             entry["suggestions"] = [_suggestion(item) for item in advice]

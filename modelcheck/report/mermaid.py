@@ -5,7 +5,9 @@ that names no actor belongs to one participant, "system"). A step with a peer is
 `actor->>peer`, a step without one an arrow from the actor to itself; a fault (crash, lost message) is a
 `Note` over the actor (and its peer) with a ⚡ marker, so it stands apart from ordinary messages. Steps
 are numbered as in the text trace; the cycle of an `eventually` counterexample is a `loop` block; the
-violated property ends the diagram as a note across every participant.
+step from which the violation was inevitable (`explain.inevitable_from`, with the model and the
+property given) is preceded by a ⚑ note across every participant; the violated property ends the
+diagram as a note across every participant.
 
 Text is escaped with Mermaid's entity codes (`#59;` for `;`, `#35;` for `#`, `#quot;`, ...), the form
 Mermaid documents for characters its grammar would take as syntax. Left out: what changed in each step
@@ -15,7 +17,8 @@ Mermaid documents for characters its grammar would take as syntax. Left out: wha
 from __future__ import annotations
 
 from modelcheck.engine.result import VIOLATED, PropertyResult, Trace
-from modelcheck.report.explain import SYSTEM_ACTOR, actors_of, evidence, explain_trace, trace_role
+from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, evidence, explain_trace,
+                                       inevitable_step, trace_role)
 
 FAULT_MARK = "⚡"
 VIOLATION_MARK = "❌"
@@ -44,10 +47,14 @@ def render_sequence(trace: Trace, model=None, prop: PropertyResult | None = None
     for actor in actors:
         lines.append(f"    participant {ids[actor]} as {escape(actor)}")
     indent = "    "
+    span = ids[actors[0]] if len(actors) == 1 else f"{ids[actors[0]]},{ids[actors[-1]]}"
+    sealed = inevitable_step(prop, model) if prop is not None else None
     for step in steps:
         if step.loop_start:
             lines.append(f"    loop {escape('repeats for ever')}")
             indent = "        "
+        if sealed is not None and step.number == max(sealed, 1):
+            lines.append(f"{indent}Note over {span}: {escape(INEVITABLE_NOTE)}")
         actor = ids[step.actor or SYSTEM_ACTOR]
         text = escape(f"{step.number}. {step.action}")
         if step.fault:
@@ -62,7 +69,6 @@ def render_sequence(trace: Trace, model=None, prop: PropertyResult | None = None
     if prop is not None:
         note = _final_note(prop, model)
         if note:
-            span = ids[actors[0]] if len(actors) == 1 else f"{ids[actors[0]]},{ids[actors[-1]]}"
             lines.append(f"    Note over {span}: {escape(note)}")
     return "\n".join(lines) + "\n"
 

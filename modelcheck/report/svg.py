@@ -5,7 +5,9 @@ lifeline per actor, in order of first appearance; one row per step, top to botto
 arrow from the actor's lifeline to its peer's, labelled with the step number and the action; a step
 without a peer is a short loop back to the same lifeline; a fault (crash, lost message) is an amber
 note over the actor (and its peer) marked ⚡; the cycle of an `eventually` counterexample is framed as
-a loop; the violated property is a red note across every lifeline at the bottom.
+a loop; the step from which the violation was inevitable (`explain.inevitable_from`, with the model
+and the property given) is preceded by a red dashed rule across every lifeline, labelled ⚑; the
+violated property is a red note across every lifeline at the bottom.
 
 The layout is computed from text lengths with a fixed estimate of the width of a character (no fonts
 are measured: there is no browser here), so long texts are wrapped onto several lines rather than
@@ -19,7 +21,8 @@ import textwrap
 from html import escape
 
 from modelcheck.engine.result import VIOLATED, PropertyResult, Trace
-from modelcheck.report.explain import (SYSTEM_ACTOR, actors_of, evidence, explain_trace, trace_role)
+from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, evidence, explain_trace,
+                                       inevitable_step, trace_role)
 
 CHAR_WIDTH = 7.4          # px per character at FONT_SIZE, a little wider than an average sans glyph
 FONT_SIZE = 13
@@ -93,6 +96,9 @@ def render_svg(trace: Trace, model=None, prop: PropertyResult | None = None, *,
     width = xs[-1] + max(right_room, boxes[-1] / 2 + MARGIN)
     if len(actors) == 1:
         width = max(width, xs[0] + right_room)
+    sealed = inevitable_step(prop, model) if prop is not None else None
+    if sealed is not None:
+        width = max(width, _width(INEVITABLE_NOTE) + 2 * MARGIN + 6)
 
     body: list[str] = []
     y = MARGIN + HEADER_HEIGHT + 18
@@ -101,6 +107,9 @@ def render_svg(trace: Trace, model=None, prop: PropertyResult | None = None, *,
         if step.loop_start:
             loop_top = y
             y += 26
+        if sealed is not None and step.number == max(sealed, 1):
+            body.append(_inevitable_rule(y, width))
+            y += 30
         if kind == "fault":
             left = xs[source] - max(boxes[source] / 2, 50)
             right = xs[target] + max(boxes[target] / 2, 50)
@@ -208,6 +217,16 @@ def _note(x, y, width, height, lines, fill, stroke, css="") -> str:
         parts.append(_text(x + 10, y + 6 + (index + 1) * LINE_HEIGHT - 4, line, anchor="start"))
     parts.append("</g>")
     return "".join(parts)
+
+
+def _inevitable_rule(y: float, width: float) -> str:
+    """A red dashed rule across every lifeline, labelled: from here on the violation is inevitable."""
+    left, right = MARGIN / 2, width - MARGIN / 2
+    rule_y = y + 18
+    return (f'<g class="inevitable"><line x1="{left:.1f}" y1="{rule_y:.1f}" x2="{right:.1f}" '
+            f'y2="{rule_y:.1f}" stroke="{COLORS["bad_stroke"]}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+            + _text(left + 6, y + 12, INEVITABLE_NOTE, anchor="start", weight="bold",
+                    fill=COLORS["bad_stroke"]) + "</g>")
 
 
 def _final_note(prop: PropertyResult, model):

@@ -3,7 +3,9 @@
 Every function returns a string and prints nothing; `color=True` adds ANSI colour codes (the caller
 decides whether the output is a terminal). A trace is shown as numbered steps, each with its actor, what
 it did and what changed (see `explain`), followed by the property in plain words and the model's
-evidence for the violation; an `eventually` counterexample marks where its cycle starts.
+evidence for the violation; an `eventually` counterexample marks where its cycle starts, and an
+`always` or `at_end` counterexample marks with ⚑ the step from which the violation was inevitable
+(`explain.inevitable_from`; found only when the model is given).
 
 A search stopped by a limit is said loudly, because its `bounded` verdicts prove nothing.
 """
@@ -14,7 +16,9 @@ from typing import Iterable, Mapping
 
 from modelcheck.engine.model import AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
-from modelcheck.report.explain import (describe_state, evidence, explain_trace, trace_length, trace_role)
+from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
+from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
+                                       inevitable_sentence, trace_length, trace_role, undecided_sentence)
 
 _RESET = "\033[0m"
 _STYLES = {"bold": "\033[1m", "dim": "\033[2m", "red": "\033[31m", "green": "\033[32m",
@@ -140,15 +144,21 @@ def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> st
     kind = "shortest counterexample" if role == "counterexample" else "shortest witness"
     lines.append(f"{kind}, {count} step{'s' if count != 1 else ''}:")
     steps = explain_trace(trace, model)
+    inevitable = inevitable_from(prop, model)
+    sealed = inevitable.step if inevitable is not None else None
     number_width = len(str(count))
     actor_width = max((len(step.actor) for step in steps), default=0)
     indent = " " * (2 + number_width + 2 + (actor_width + 2 if actor_width else 0))
+    if sealed == 0:
+        lines.append(paint(f"  {inevitable_sentence(0)}", "red"))
     lines.append(f"  {'0'.rjust(number_width)}  " + (" " * (actor_width + 2) if actor_width else "")
                  + paint(f"initial state: {describe_state(model, trace.initial)}", "dim"))
     for step in steps:
         if step.loop_start:
             lines.append(paint(f"  ⟲ the cycle starts here: steps {step.number}-{count} repeat for ever",
                                "cyan"))
+        if step.number == sealed:
+            lines.append(paint(f"  {inevitable_sentence(sealed)}", "red"))
         actor = (paint(step.actor.ljust(actor_width), "bold") + "  ") if actor_width else ""
         action = step.action
         if step.fault:
@@ -157,6 +167,8 @@ def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> st
         for change in step.changes:
             lines.append(indent + "  " + paint(change, "dim"))
     lines.extend(_ending(prop, model, paint, count))
+    if inevitable is not None and inevitable.status == UNDECIDED:
+        lines.insert(-1, paint(f"   {undecided_sentence()}", "dim"))
     return "\n".join(lines) + "\n"
 
 
