@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 from modelcheck.report.html import render_html
-from modelcheck.report.markdown import render_markdown
+from modelcheck.engine.model import SOMETIMES
+from modelcheck.engine.result import HOLDS
+from modelcheck.report.markdown import escape
+from modelcheck.report.matrix import LEGEND, build_matrices, config_value
 from modelcheck.report.mermaid import render_property
 from modelcheck.report.text import render_outcome
 
@@ -27,7 +30,7 @@ def render_bundle(outcomes: Iterable, *, title: str = "modelcheck: the bundled s
     by_spec: dict[str, list] = {}
     for outcome in outcomes:
         by_spec.setdefault(outcome.spec_path, []).append(outcome)
-    index = [render_markdown(outcomes, title=title).rstrip(), "", "## Traces, spec by spec", ""]
+    index = [_overview(outcomes, title).rstrip(), "", "## Traces, spec by spec", ""]
     for spec_path, group in by_spec.items():
         name = page_name(spec_path)
         index.append(f"- [{group[0].name}]({name}) (`{Path(spec_path).name}`)")
@@ -35,6 +38,56 @@ def render_bundle(outcomes: Iterable, *, title: str = "modelcheck: the bundled s
     files["README.md"] = "\n".join(index) + "\n"
     files["index.html"] = render_html(outcomes, title=title, timings=False)
     return files
+
+
+def _overview(outcomes: list, title: str) -> str:
+    """Every configuration as a row: its states and depth, the verdict of each property (guards folded
+    into one column), one table for the specs explored under one configuration and one per sweep."""
+    passed = sum(outcome.passed for outcome in outcomes)
+    lines = [f"# {title}", "",
+             f"{passed} of {len(outcomes)} configurations meet their expectations "
+             f"(regenerate with `make reports`).", "", LEGEND, "",
+             "The guards column says whether every `sometimes` guard holds (a claim's ingredients can "
+             "happen at all); states and depth are those of the exhaustive exploration.", ""]
+    matrices = build_matrices(outcomes)
+    single = [m for m in matrices if len(m.rows) == 1 and not m.config_keys]
+    if single:
+        lines += ["## Specs with one configuration", "", _table(single, with_spec=True)]
+    for matrix in matrices:
+        if matrix in single:
+            continue
+        lines += [f"## {matrix.name}", "", f"`{matrix.spec_path}`", "", _table([matrix], with_spec=False)]
+    return "\n".join(lines)
+
+
+def _table(matrices: list, *, with_spec: bool) -> str:
+    def main_properties(row):
+        return [name for name, prop in row.outcome.result.properties.items() if prop.kind != SOMETIMES]
+    properties: dict[str, None] = {}
+    keys: dict[str, None] = {}
+    for matrix in matrices:
+        for key in matrix.config_keys:
+            keys.setdefault(key, None)
+        for row in matrix.rows:
+            for name in main_properties(row):
+                properties.setdefault(name, None)
+    header = (["spec"] if with_spec else []) + [escape(k) for k in keys] + ["states", "depth"]
+    header += [escape(name) for name in properties] + ["guards"]
+    rows = []
+    for matrix in matrices:
+        for row in matrix.rows:
+            stats = row.outcome.result.stats
+            cells = [f"[{escape(matrix.name)}]({page_name(matrix.spec_path)})"] if with_spec else []
+            cells += [escape(config_value(row.config[k])) if k in row.config else "" for k in keys]
+            cells += [f"{stats.distinct:,}", str(stats.depth)]
+            cells += [row.cells[name].text if name in row.cells else "" for name in properties]
+            failing = [name for name, prop in row.outcome.result.properties.items()
+                       if prop.kind == SOMETIMES and prop.verdict != HOLDS]
+            cells.append("❌ " + ", ".join(failing) if failing else "✅")
+            rows.append(cells)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _spec_page(spec_path: str, outcomes: list) -> str:
