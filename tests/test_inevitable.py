@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import transition_system
-from modelcheck.engine import Action, Model, StepLabel, Trace, TraceStep, always, at_end, eventually, explore
+from modelcheck.engine import Action, Model, StepLabel, Trace, TraceStep, always, at_end, explore
 from modelcheck.engine.inevitable import (BOUNDED, FOUND, NOT_APPLICABLE, first_inevitable_step,
                                           inevitability)
 from modelcheck.report import explain
@@ -145,6 +145,22 @@ def test_a_cycle_escapes_at_end_and_a_stutter_does_not():
     edges = [(0, "fail", 1), (0, "wait", 2), (2, "retry", 2)]
     model = transition_system([0], edges, properties=[at_end("ok", lambda s: s != 1)])
     assert first_inevitable_step(model, explore(model).properties["ok"].trace, "ok") == 1
+
+
+def test_a_deadlock_is_an_at_end_property_of_the_done_states():
+    # a transaction: begin, then commit (done) or a coordinator crash that leaves it hanging for ever
+    edges = [("idle", "begin", "open"), ("open", "prepare", "prepared"), ("prepared", "commit", "done"),
+             ("open", "crash", "hung"), ("prepared", "abort", "idle")]
+    model = transition_system(["idle"], edges, done=lambda s: s in ("done", "idle"))
+    prop = explore(model).properties["deadlock"]
+    assert prop.verdict == "violated" and prop.trace.states == ["idle", "open", "hung"]
+    assert first_inevitable_step(model, prop.trace, "deadlock") == 2
+    # with a way back from the hang (a timeout that aborts), the hang is no longer a dead end
+    model = transition_system(["idle"], edges + [("hung", "time out", "prepared"), ("prepared", "crash", "stuck")],
+                              done=lambda s: s in ("done", "idle"))
+    prop = explore(model).properties["deadlock"]
+    assert prop.trace.states[-1] == "stuck"
+    assert first_inevitable_step(model, prop.trace, "deadlock") == len(prop.trace.steps)
 
 
 def test_always_cuts_the_trace_at_its_first_violation_and_rejects_a_trace_without_one():
