@@ -1,0 +1,196 @@
+"""Benchmark: TwoPhase (two-phase commit, TLA+ examples) with modelcheck on one process and on all
+cores, and SPIN's compiled verifier on the same model when `spin` and `gcc` are installed.
+
+    python3 benchmarks/run.py                 # rms = 5..9, one process and all cores, SPIN if present
+    python3 benchmarks/run.py --quick         # rms = 5..7
+    python3 benchmarks/run.py --rms 7,8 --repeat 3 --no-spin
+
+Prints a Markdown table: distinct and generated states, seconds, distinct states per second, peak memory
+and bytes per distinct state, and the speed-up of all cores over one process. Every measurement runs in
+a fresh process, so peak memory (the largest resident size, of the parent plus its workers) belongs to
+that run alone; with `--repeat N` the fastest of N runs is shown. Symmetry reduction is off, so the
+counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README there) with
+`spin -DN=<rms> -a` and `gcc -O2 -DNOREDUCE`, and runs `./pan -m100000` (exhaustive, no partial-order
+reduction); its "transitions" (stored + matched states) count what modelcheck calls generated, and agree
+with it exactly. TLC is not installed here: benchmarks/README.md quotes the anchor figures, labelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHOR = ROOT.parent / "shared" / "anchors" / "twophase.pml"
+
+
+def measure_modelcheck(rms: int, workers: int) -> dict:
+    """One search of TwoPhase(rms) in this process (called in a fresh child by `run_modelcheck`)."""
+    sys.path.insert(0, str(ROOT))
+    from modelcheck.engine import bfs, explore, parallel  # noqa: F401 (imported before the clock starts)
+    spec = importlib.util.spec_from_file_location("two_phase_commit", ROOT / "specs" / "two_phase_commit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    before = _cpu_seconds()
+    result = explore(module.model(rms, symmetry=False), workers=workers)
+    cpu = _cpu_seconds() - before
+    stats = result.stats
+    verdicts = {name: prop.verdict for name, prop in result.properties.items()}
+    return {"distinct": stats.distinct, "generated": stats.generated, "depth": stats.depth,
+            "seconds": stats.seconds, "cpu": cpu, "peak": stats.peak_memory_bytes, "workers": stats.workers,
+            "verdicts": verdicts, "stopped_by": result.stopped_by}
+
+
+def _cpu_seconds() -> float:
+    """User and system time of this process and of its finished children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_modelcheck(rms: int, workers: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--measure", str(rms), str(workers)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def build_spin(rms: int, directory: Path) -> Path | None:
+    """Compile SPIN's verifier for TwoPhase(rms); None when spin, gcc or the model is missing."""
+    if not (shutil.which("spin") and shutil.which("gcc") and ANCHOR.exists()):
+        return None
+    work = directory / f"rms{rms}"
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ANCHOR, work / "twophase.pml")
+    subprocess.run(["spin", f"-DN={rms}", "-a", "twophase.pml"], cwd=work, check=True, capture_output=True)
+    subprocess.run(["gcc", "-O2", "-DNOREDUCE", "-o", "pan", "pan.c"], cwd=work, check=True, capture_output=True)
+    return work / "pan"
+
+
+def run_spin(pan: Path) -> dict:
+    """Run a compiled verifier; its own counts and time, and its peak resident size from wait4."""
+    process = subprocess.Popen([str(pan), "-m100000"], cwd=pan.parent, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+
+    def number(pattern):
+        found = re.search(pattern, output)
+        if not found:
+            raise RuntimeError(f"unexpected output of {pan}:\n{output}")
+        return float(found.group(1))
+
+    return {"distinct": int(number(r"(\d+) states, stored")),
+            "generated": int(number(r"(\d+) transitions")),
+            "seconds": number(r"elapsed time ([\d.e+-]+) seconds"),
+            "cpu": usage.ru_utime + usage.ru_stime, "peak": usage.ru_maxrss * 1024, "workers": 1, "errors": int(number(r"errors: (\d+)"))}
+
+
+def best_of(repeat: int, run) -> dict:
+    runs = [run() for _ in range(repeat)]
+    return min(runs, key=lambda measured: measured["seconds"])
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    return (f"{model}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}; "
+            f"{platform.system()} {platform.release()}")
+
+
+def spin_version() -> str:
+    out = subprocess.run(["spin", "-V"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| rms | tool | workers | distinct | generated | seconds | CPU seconds | distinct states/s | peak memory "
+             "| bytes/state | speed vs modelcheck on 1 process |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        speed = row["distinct"] / row["seconds"] if row["seconds"] else 0.0
+        ratio = row.get("ratio")
+        lines.append(
+            f"| {row['rms']} | {row['tool']} | {row['workers']} | {row['distinct']:,} | {row['generated']:,} "
+            f"| {row['seconds']:.2f} | {row['cpu']:.2f} | {speed:,.0f} | {row['peak'] / 2 ** 20:,.0f} MiB "
+            f"| {row['peak'] / row['distinct']:,.0f} | {f'{ratio:.2f}×' if ratio else ''} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rms", default=None, help="comma-separated numbers of resource managers "
+                                                   "(default 5,6,7,8,9)")
+    parser.add_argument("--quick", action="store_true", help="rms = 5,6,7 only")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes for the parallel run (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is shown")
+    parser.add_argument("--no-spin", action="store_true", help="skip SPIN even when installed")
+    parser.add_argument("--measure", nargs=2, type=int, metavar=("RMS", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure_modelcheck(*args.measure)))
+        return 0
+    sizes = [int(n) for n in args.rms.split(",")] if args.rms else ([5, 6, 7] if args.quick else [5, 6, 7, 8, 9])
+    use_spin = not args.no_spin and shutil.which("spin") and shutil.which("gcc") and ANCHOR.exists()
+
+    print(f"Machine: {machine()}")
+    print(f"Date: {datetime.datetime.now().astimezone().isoformat(timespec='minutes')}; "
+          f"load average at start: {os.getloadavg()[0]:.2f}")
+    print(f"Command: python3 benchmarks/run.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
+    if use_spin:
+        print(f"SPIN: {spin_version()}")
+    elif not args.no_spin:
+        print("SPIN: not installed (apt-get install -y spin gcc), so not measured")
+    print()
+    rows = []
+
+    def add(row):
+        rows.append(row)
+        print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="twophase-spin-") as spin_dir:
+        for rms in sizes:
+            one = best_of(args.repeat, lambda: run_modelcheck(rms, 1))
+            add({"rms": rms, "tool": "modelcheck", **one})
+            if args.workers > 1:
+                many = best_of(args.repeat, lambda: run_modelcheck(rms, args.workers))
+                if (many["distinct"], many["generated"], many["verdicts"]) != (
+                        one["distinct"], one["generated"], one["verdicts"]):
+                    raise SystemExit(f"rms={rms}: the parallel search disagrees with one process: "
+                                     f"{many} != {one}")
+                many["ratio"] = one["seconds"] / many["seconds"]
+                add({"rms": rms, "tool": "modelcheck", **many})
+            if use_spin:
+                pan = build_spin(rms, Path(spin_dir))
+                spin = best_of(args.repeat, lambda: run_spin(pan))
+                if spin["distinct"] != one["distinct"] or spin["errors"]:
+                    raise SystemExit(f"rms={rms}: SPIN stored {spin['distinct']} states with "
+                                     f"{spin['errors']} errors; modelcheck found {one['distinct']}")
+                spin["ratio"] = one["seconds"] / spin["seconds"]
+                add({"rms": rms, "tool": "SPIN (pan, C)", **spin})
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
