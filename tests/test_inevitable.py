@@ -194,7 +194,7 @@ def test_undecided_beyond_max_states():
     model = Model(name="endless", initial_states=[0], actions=[Action("step", step)],
                   properties=[always("never-bad", lambda n: n != -1)])
     trace = Trace(0, (TraceStep("step", "bad", -1),))
-    assert inevitability(model, trace, "never-bad", max_states=500) == (None, BOUNDED, 501)
+    assert inevitability(model, trace, "never-bad", max_states=500) == (None, BOUNDED, 500)
     assert first_inevitable_step(model, trace, "never-bad", max_states=500) is None
 
 

@@ -75,9 +75,11 @@ class _Budget:
         self.used = 0
 
     def spend(self) -> bool:
-        """Count one expansion; False when the budget is exhausted."""
+        """Count one expansion; False (and nothing counted) when the budget is exhausted."""
+        if self.used >= self.limit:
+            return False
         self.used += 1
-        return self.used <= self.limit
+        return True
 
 
 def first_inevitable_step(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES) -> int | None:
