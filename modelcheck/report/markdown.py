@@ -15,6 +15,7 @@ from modelcheck.engine.result import BOUNDED, VIOLATED
 from modelcheck.report.matrix import LEGEND, Matrix, build_matrices, cells_of, config_value
 
 PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
+UNJUDGED = "·"        # the spec expects nothing of this property: shown, not judged
 _SPECIAL = set("\\`*_[]<>|~#")
 
 
@@ -38,21 +39,25 @@ def _config_text(config: dict) -> str:
 def render_summary_table(outcomes: Iterable) -> str:
     """| spec | property | expected | found | result | trace |: one row per property of every outcome.
 
-    The result column is ✅ when the verdict meets the expectation (with none: when it is not
-    violated), ❌ when it does not, ⏳ when the verdict is bounded.
+    The result column is ✅ when the verdict meets the expectation (with no expectation at all: when it
+    is not violated), ❌ when it does not (`Outcome.mismatches`, which also counts a failing guard),
+    ⏳ when the verdict is bounded, and · for a property the spec's expectations do not mention.
     """
     rows = []
     for outcome in outcomes:
         spec = escape(outcome.name)
         if outcome.config:
             spec += f" ({escape(_config_text(outcome.config))})"
+        missed = {name for name, _expected, _found in outcome.mismatches}
         for name, cell in cells_of(outcome).items():
             if cell.verdict == BOUNDED:
                 mark = BOUNDED_MARK
-            elif cell.expected is not None:
-                mark = PASS if cell.matches else FAIL
+            elif name in missed:
+                mark = FAIL
+            elif cell.expected is not None or not outcome.expected:
+                mark = FAIL if not outcome.expected and cell.verdict in (VIOLATED, "missing") else PASS
             else:
-                mark = FAIL if cell.verdict in (VIOLATED, "missing") else PASS
+                mark = UNJUDGED
             rows.append([spec, escape(name), escape(cell.expected or "-"), escape(cell.verdict), mark,
                          "" if cell.trace_length is None else str(cell.trace_length)])
     return _table(["spec", "property", "expected", "found", "result", "trace"], rows,
