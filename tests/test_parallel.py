@@ -199,3 +199,16 @@ def _children() -> list[int]:
             if int(fields[1]) == me and fields[0] != "Z":
                 children.append(int(entry))
     return children
+
+
+def test_progress_reports_come_from_the_workers(load_python_spec):
+    from modelcheck.engine.limits import Limits
+    from modelcheck.engine.parallel import parallel_bfs
+
+    reports = []
+    result = parallel_bfs(load_python_spec("two_phase_commit").model(6), Limits(), workers=2,
+                          progress=reports.append, progress_interval=0.02)
+    assert reports
+    assert all(0 <= report.distinct <= result.stats.distinct for report in reports)
+    assert any(report.distinct > 0 and report.generated > 0 for report in reports)
+    assert [report.seconds for report in reports] == sorted(report.seconds for report in reports)
