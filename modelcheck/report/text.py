@@ -232,11 +232,54 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     return "\n".join(lines) + "\n" + body
 
 
+def render_matrix_text(outcomes: Iterable) -> str:
+    """For each spec explored under several configurations: one row per configuration, one column per
+    property (guards left out), `holds`, `VIOLATED 7` (the shortest trace's steps) or `bounded`; a `!`
+    marks a verdict the spec did not expect."""
+    from modelcheck.report.matrix import build_matrices, config_value
+    blocks = []
+    for matrix in build_matrices(outcomes):
+        if len(matrix.rows) < 2:
+            continue
+        names = [name for name in matrix.properties
+                 if any(name in row.outcome.result.properties
+                        and row.outcome.result.properties[name].kind != "sometimes" for row in matrix.rows)]
+        header = list(matrix.config_keys) + names
+        rows = []
+        for row in matrix.rows:
+            cells = [config_value(row.config.get(key, "")) for key in matrix.config_keys]
+            for name in names:
+                cell = row.cells.get(name)
+                if cell is None:
+                    cells.append("")
+                    continue
+                text = {"holds": "holds", "bounded": "bounded"}.get(cell.verdict, cell.verdict.upper())
+                if cell.trace_length is not None and cell.verdict == "violated":
+                    text += f" {cell.trace_length}"
+                if cell.matches is False:
+                    text += " !"
+                cells.append(text)
+            rows.append(cells)
+        widths = [max(len(str(line[i])) for line in [header] + rows) for i in range(len(header))]
+        lines = [f"{matrix.name}: {len(matrix.rows)} configurations", ""]
+        for line in [header] + rows:
+            lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip())
+        lines.append("")
+        lines.append("VIOLATED n: violated, with a shortest counterexample of n steps; "
+                     "!: not what the spec expects")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = True,
                     timings: bool = True) -> str:
-    """Several outcomes, one after another, then one line counting those that passed."""
+    """Several outcomes, one after another, then one line counting those that passed. A spec explored
+    under several configurations (a sweep) starts with its matrix."""
     outcomes = list(outcomes)
     parts = [render_outcome(outcome, color=color, traces=traces, timings=timings) for outcome in outcomes]
+    matrix = render_matrix_text(outcomes)
+    if matrix:
+        parts.insert(0, matrix + "\n")
     failed = sum(not outcome.passed for outcome in outcomes)
     bounded = sum(outcome.bounded for outcome in outcomes)
     tail = f"{len(outcomes) - failed} passed, {failed} failed"
