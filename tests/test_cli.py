@@ -1,0 +1,101 @@
+"""The `modelcheck` command end to end: documents on standard output, exit codes as SPEC-FORMAT.md says."""
+
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from modelcheck.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "specs"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_explore_two_phase_json_reports_tlc_counts():
+    result = run("explore", SPECS / "two_phase_commit.py", "--param", "rms=5", "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["stats"]["distinct"] == 8832
+    assert document["stats"]["generated"] == 58146
+    assert document["properties"]["TCConsistent"]["verdict"] == "holds"
+
+
+def test_explore_with_symmetry_parameter_counts_classes():
+    result = run("explore", SPECS / "two_phase_commit.py", "--param", "rms=3", "--param", "symmetry=true",
+                 "--format", "json")
+    assert json.loads(result.stdout)["stats"]["distinct"] == 80
+
+
+def test_expected_violation_exits_zero_and_shows_the_trace():
+    result = run("explore", SPECS / "consumer-commit-after-process.yaml")
+    assert result.exit_code == 0
+    assert "no-duplicate" in result.stdout and "crashes" in result.stdout
+    assert "e1 took effect in the sink 2 times" in result.stdout
+
+
+def test_set_that_breaks_the_claim_exits_one():
+    result = run("explore", SPECS / "consumer-commit-after-process.yaml", "--set", "sink.dedupe=processed-table")
+    assert result.exit_code == 1
+    assert "MISMATCH" in result.stdout
+
+
+def test_limit_exits_three_and_says_bounded():
+    result = run("explore", SPECS / "two_phase_commit.py", "--param", "rms=4", "--max-states", "100")
+    assert result.exit_code == 3
+    assert "bounded" in result.stdout and "NOT proofs" in result.stdout
+
+
+def test_invalid_override_exits_two_with_key_and_no_traceback():
+    result = run("explore", SPECS / "consumer-commit-after-process.yaml", "--set", "consumer.commit=afterr-process")
+    assert result.exit_code == 2
+    assert "consumer.commit" in result.stderr and "after-process" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_invalid_spec_file_names_file_line_and_key(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("name: bad\nconsumer:\n  comit: after-process\n")
+    result = run("check", spec)
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.stderr and "line 3" in result.stderr and "consumer.commit" in result.stderr
+
+
+def test_sweep_prints_a_matrix_row_per_configuration():
+    result = run("explore", SPECS / "consumer-commit-after-process.yaml",
+                 "--sweep", "consumer.commit=before-process,after-process", "--set", "sink.dedupe=none")
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("2 configurations")
+    rows = [line for line in lines[:8] if line.startswith(("before-process", "after-process"))]
+    assert len(rows) == 2
+    assert "VIOLATED" in rows[0].split()[1]          # before-process: no-loss violated
+
+
+def test_check_writes_junit_with_a_case_per_property(tmp_path):
+    junit = tmp_path / "junit.xml"
+    summary = tmp_path / "summary.md"
+    result = run("check", SPECS / "producer-retry-duplicates.yaml", "--junit", junit, "--markdown", summary)
+    assert result.exit_code == 0
+    tree = ElementTree.parse(junit)
+    cases = tree.getroot().iter("testcase")
+    assert len(list(cases)) >= 2
+    assert "producer-retry-duplicates" in summary.read_text()
+
+
+def test_graph_of_a_small_model_and_refusal_of_a_large_one():
+    result = run("graph", SPECS / "tcommit.py", "--param", "rms=2", "--format", "json")
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)["nodes"]) == 12
+    refused = run("graph", SPECS / "two_phase_commit.py", "--param", "rms=5", "--max-states", "100")
+    assert refused.exit_code == 2 and "graphs are for small models" in refused.stderr
+
+
+def test_suggest_backs_each_fix_with_an_exploration():
+    result = run("explore", SPECS / "database-plain-insert.yaml", "--suggest", "--format", "json")
+    document = json.loads(result.stdout)
+    suggestions = document["properties"]["no-duplicate"]["suggestions"]
+    assert any("sink.dedupe" in str(s) and "processed-table" in str(s) for s in suggestions)
