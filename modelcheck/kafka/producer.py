@@ -29,7 +29,10 @@ What is modelled, after the Java client (`KafkaProducer`, `RecordAccumulator`, `
   OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID are retried while a lower sequence is unresolved;
   with no lower sequence outstanding they reveal a real gap, and the producer bumps its epoch and
   restarts its sequences at 0, re-stamping every pending batch (KIP-360, `TransactionManager.canRetry`);
-  a batch that fails for good bumps the epoch too, so later batches are not stuck behind the gap.
+  a batch that fails for good bumps the epoch too, so later batches are not stuck behind the gap. A
+  batch to be stamped in the new epoch is not sent while batches of an older producer id or epoch are
+  still in flight for its partition (`RecordAccumulator.shouldStopDrainBatchesForPartition`), so the
+  old batches, when they come back for a retry, are re-stamped first and keep their place.
 
 What is left out: batching several records (one record per batch, see `records`), `linger.ms`,
 `buffer.memory` and `max.block.ms`; `delivery.timeout.ms` (bounded `retries` stand for it); closing the
@@ -115,8 +118,14 @@ def can_send_head(config, producer: Producer, partition: int) -> bool:
                                                  for entry in producer.in_flight):
         return False            # the Java client mutes the partition to guarantee order
     head = queue[0].record
-    if not config.producer.enable_idempotence or not _current(producer, head):
+    if not config.producer.enable_idempotence:
         return True
+    if not _current(producer, head):
+        # A batch to be stamped in the current epoch waits while the partition still has batches of an
+        # older producer id or epoch in flight: stamped now, it could be written before them
+        # (`RecordAccumulator.shouldStopDrainBatchesForPartition`, `hasStaleProducerIdAndEpoch`).
+        return not any(entry.batch.partition == partition and entry.batch.record.sequence >= 0
+                       and not _current(producer, entry.batch.record) for entry in producer.in_flight)
     # A retry goes only when it is the first unacknowledged sequence of its partition.
     return not any(entry.batch.partition == partition and _current(producer, entry.batch.record)
                    and entry.batch.record.sequence < head.sequence for entry in producer.in_flight)
