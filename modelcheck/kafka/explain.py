@@ -86,9 +86,19 @@ def describe_write(config, write) -> str:
 
 
 def describe_state(config, read_side, state) -> str:
-    read = read_side.read_explain(config, read_side.initial_read(config), state.read)
+    """The state in words: the write side, then what the read side holds now (its changes since the
+    start, each shown as its current value)."""
+    read = [_current(line) for line in read_side.read_explain(config, read_side.initial_read(config), state.read)]
     text = describe_write(config, state.write)
     return text + ("; " + "; ".join(read) if read else "")
+
+
+def _current(change: str) -> str:
+    """'consumer[0] position on p0: unknown -> 1' as 'consumer[0] position on p0: 1'."""
+    subject, separator, values = change.partition(": ")
+    if separator and " -> " in values:
+        return f"{subject}: {values.rsplit(' -> ', 1)[1]}"
+    return change
 
 
 def explain_write(config, before, after) -> list[str]:
