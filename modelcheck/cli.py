@@ -31,7 +31,7 @@ class Progress:
     def __call__(self, progress):
         if not self.enabled:
             return
-        line = (f"  {progress.distinct:,} states, {progress.states_per_second:,.0f}/s, "
+        line = (f"  {progress.distinct:,} states, {progress.states_per_second:,.0f} states/s, "
                 f"queue {progress.queue:,}, depth {progress.depth}, {progress.seconds:.0f}s")
         sys.stderr.write("\r" + line.ljust(78)[:100])
         sys.stderr.flush()

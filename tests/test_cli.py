@@ -99,3 +99,48 @@ def test_suggest_backs_each_fix_with_an_exploration():
     document = json.loads(result.stdout)
     suggestions = document["properties"]["no-duplicate"]["suggestions"]
     assert any("sink.dedupe" in str(s) and "processed-table" in str(s) for s in suggestions)
+
+
+class FakeTerminal:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_line_on_a_terminal_and_nothing_in_ci(monkeypatch):
+    from modelcheck.cli import Progress
+    from modelcheck.engine import explore
+    from modelcheck.spec import load_python_spec
+    model = load_python_spec(SPECS / "two_phase_commit.py", {"rms": "5"})
+    for tty, expect_output in ((True, True), (False, False)):
+        terminal = FakeTerminal(tty)
+        monkeypatch.setattr("sys.stderr", terminal)
+        progress = Progress(enabled=True)
+        from modelcheck.engine.bfs import bfs
+        from modelcheck.engine.limits import Limits
+        bfs(model, Limits(), progress=progress, progress_interval=0)
+        progress.clear()
+        assert ("states/s" in terminal.text) is expect_output
+    quiet = FakeTerminal(True)
+    monkeypatch.setattr("sys.stderr", quiet)
+    progress = Progress(enabled=False)          # --quiet
+    explore(model, progress=progress)
+    assert quiet.text == ""
+
+
+def test_specs_lists_the_bundled_specs_with_their_claims():
+    result = run("specs", SPECS)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    for path in sorted(SPECS.glob("*.yaml")):
+        line = next(line for line in lines if line.startswith(str(path)))
+        assert "INVALID" not in line and f"{path.stem}: " in line   # its name, then its description
+    assert any(line.endswith("two_phase_commit.py  (Python model)") for line in lines)
