@@ -70,7 +70,7 @@ _CHECK_EVERY = 2048             # expansions between looks at the clock, the sto
 _NO_PARENT = -1                 # the parent number of an initial state
 _STOP_REASONS = {1: "time_limit", 2: "max_states", 3: "interrupted"}
 _TIME_LIMIT, _MAX_STATES, _INTERRUPTED = 1, 2, 3
-_COUNTERS = 3                   # per worker in shared memory: distinct (estimate), generated, queue
+_COUNTERS = 3                   # per worker in shared memory: states owned, generated, queue
 _HEADER = 8                     # bytes of the length that precedes a batch in a pipe
 _PIPE_BYTES = 1 << 20           # pipe buffer asked of the kernel (F_SETPIPE_SZ), if it allows
 
@@ -132,6 +132,8 @@ class _Search:
         on_main_thread = threading.current_thread() is threading.main_thread()
         if on_main_thread:
             previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
+            if previous_handler is None:        # installed outside Python: put back the default
+                previous_handler = signal.SIG_DFL
         try:
             self._start(deadline)
             return self._levels(started, initial_count, progress, progress_interval)
@@ -253,7 +255,9 @@ class _Search:
                 elif handle in sentinels:
                     number = sentinels[handle]
                     connection = self.connections[number]
-                    if connection in waiting and not connection.poll():
+                    if connection not in waiting:
+                        del sentinels[handle]       # it has reported; do not wake up for it again
+                    elif not connection.poll():
                         raise ModelcheckError(
                             f"worker {number} of the parallel search ended unexpectedly (exit code "
                             f"{self.processes[number].exitcode}); out of memory? Try fewer workers or "
@@ -365,12 +369,13 @@ class _Worker:
         self.open_sometimes: list = []
         self.at_ends: list = []
         self.depth_cut = False
+        self.parent_pid = os.getpid()            # the parent: this runs before the fork
 
     # -- process lifetime ----------------------------------------------------------------------
 
     def main(self, connection, foreign_fds):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent()
+        _die_with_parent(self.parent_pid)
         for fd in foreign_fds:
             try:
                 os.close(fd)
@@ -640,13 +645,14 @@ def _enlarge_pipe(fd):
         pass
 
 
-def _die_with_parent():
+def _die_with_parent(parent_pid):
     """On Linux, have the kernel kill this worker if the parent process dies (PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:          # the parent died before the request took effect
+        os._exit(1)
