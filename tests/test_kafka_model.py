@@ -109,7 +109,7 @@ def test_report_hooks_tell_what_changed():
 
 
 def test_duplicate_evidence_names_the_steps():
-    model = build_model(config_of(faults__response__lost=1))
+    model = build_model(config_of(faults__response__lost=1, producer__enable__idempotence=False))
     result = explore(model)
     trace = result.properties["no-duplicate"].trace
     evidence = model.explain_violation("no-duplicate", trace)
@@ -147,7 +147,7 @@ def _fake_read_side():
 
 def test_a_stand_in_read_side_composes_through_the_contract():
     fake = _fake_read_side()
-    model = build_model(config_of(faults__response__lost=1), read_side=fake)
+    model = build_model(config_of(faults__response__lost=1, producer__enable__idempotence=False), read_side=fake)
     result = explore(model)
     assert [a.name for a in model.get_actions()][-1] == "read"
     assert result.properties["no-duplicate"].verdict == VIOLATED

@@ -417,8 +417,10 @@ def test_each_claim_gets_its_expected_verdicts_on_the_read_side_alone(point):
     model = read_alone(point.config)
     result = explore(model)
     assert result.stopped_by is None
-    verdicts = {name: result.properties[name].verdict for name in point.expected}
-    assert verdicts == point.expected
+    expected = {name: verdict for name, verdict in point.expected.items() if name in result.properties}
+    assert expected, "the spec expects nothing of the read side's properties"
+    verdicts = {name: result.properties[name].verdict for name in expected}
+    assert verdicts == expected
     assert result.properties["deadlock"].verdict == "holds"
     for prop in rs.read_properties(point.config, lambda s: s.read):    # every budgeted fault happens
         assert result.properties[prop.name].verdict == "holds", prop.name
@@ -431,7 +433,8 @@ def test_every_counterexample_replays_and_fails_at_its_last_state(point):
     result = explore(model)
     properties = {p.name: p for p in model.get_properties()}
     violated = [name for name in ("no-loss", "no-duplicate") if result.properties[name].verdict == "violated"]
-    assert violated == [name for name, verdict in point.expected.items() if verdict == "violated"]
+    assert violated == [name for name, verdict in point.expected.items()
+                        if verdict == "violated" and name in ("no-loss", "no-duplicate")]
     for name in violated:
         trace = result.properties[name].trace
         assert check_replays(model, trace)
@@ -489,8 +492,10 @@ def test_each_claim_gets_its_expected_verdicts_through_the_composed_model(point)
     model = build_model(point.config)
     result = explore(model, time_limit=30)
     assert result.stopped_by is None
-    verdicts = {name: result.properties[name].verdict for name in point.expected}
-    assert verdicts == point.expected
+    expected = {name: verdict for name, verdict in point.expected.items() if name in result.properties}
+    assert expected, "the spec expects nothing of the read side's properties"
+    verdicts = {name: result.properties[name].verdict for name in expected}
+    assert verdicts == expected
     assert result.properties["progress"].verdict == "holds"     # every terminal state has nothing pending
     for prop in rs.read_properties(point.config, lambda s: s.read):
         assert result.properties[prop.name].verdict == "holds", prop.name

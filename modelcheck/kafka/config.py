@@ -5,7 +5,11 @@ every key and builds a `KafkaConfig`. `KEYS` maps each dotted spec key (spelled 
 property, as in `../SPEC-FORMAT.md`) to its field, its allowed values and its default, so the spec layer
 validates against one table and the two never drift apart.
 
-Defaults follow SPEC-FORMAT.md's example where it gives one; fault budgets default to 0.
+Defaults are the Java client's (3.x) where the model can follow them: `acks=all` and
+`enable.idempotence=true` (KIP-679; the spec layer turns idempotence off when the spec sets a
+conflicting acks, retries or in-flight limit without naming it, as KAFKA-13673 made the client do).
+`retries` is bounded (1) where Kafka's is effectively unbounded, so that the model stays finite; fault
+budgets default to 0.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ class WorkloadConfig:
 class ProducerConfig:
     acks: str = "all"                      # "0" | "1" | "all"
     retries: int = 1
-    enable_idempotence: bool = False
+    enable_idempotence: bool = True        # Kafka >= 3.0 (KIP-679); off when acks/retries/in-flight conflict
     max_in_flight: int = 1                 # max.in.flight.requests.per.connection
     transactional_id: str | None = None
     source: str = "direct"                 # direct | dual-write | outbox

@@ -2,9 +2,11 @@
 
 Defaults that depend on another key, as Kafka's do:
 
-- `producer.enable.idempotence` is on when a `transactional.id` is set and the key is not given: a
-  transactional producer is an idempotent one (KIP-98; the Java client's `ProducerConfig` refuses a
-  transactional.id with idempotence turned off).
+- `producer.enable.idempotence`, when the spec does not name it, is on (the Java client's default since
+  3.0, KIP-679) unless the spec sets `acks` other than all, `retries: 0` or more than 5 requests in
+  flight: then the client turns idempotence off instead of failing (KAFKA-13673, in 3.0.1 / 3.1.1 /
+  3.2). A `transactional.id` keeps it on: a transactional producer is an idempotent one (KIP-98; the
+  Java client's `ProducerConfig` refuses a transactional.id with idempotence turned off).
 - `consumer.enable.auto.commit` and `consumer.commit: auto` say the same thing; when one is given the
   other follows, and when both are given they must agree.
 
@@ -56,8 +58,12 @@ def build_config(settings: Mapping[str, Any], origins: Mapping[str, Any], *, str
 
 
 def _follow_defaults(config: KafkaConfig, settings: Mapping[str, Any]) -> KafkaConfig:
-    if "producer.enable.idempotence" not in settings and config.producer.transactional_id is not None:
-        config = config.with_value("producer.enable.idempotence", True)
+    if "producer.enable.idempotence" not in settings:
+        producer = config.producer
+        conflicting = (producer.acks != "all" or producer.retries == 0
+                       or producer.max_in_flight > IDEMPOTENT_MAX_IN_FLIGHT)
+        idempotent = producer.transactional_id is not None or not conflicting
+        config = config.with_value("producer.enable.idempotence", idempotent)
     if "consumer.enable.auto.commit" not in settings and config.consumer.commit == "auto":
         config = config.with_value("consumer.enable.auto.commit", True)
     if "consumer.commit" not in settings and settings.get("consumer.enable.auto.commit") is True:
