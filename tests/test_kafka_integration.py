@@ -85,3 +85,13 @@ def test_kafka_results_do_not_depend_on_the_hash_seed(name):
             config["stats"].pop("seconds")
         documents.append(document)
     assert documents[0] == documents[1] == documents[2]
+
+
+def test_every_guard_a_bundled_spec_builds_is_a_known_guard_name():
+    from modelcheck.engine import SOMETIMES
+    from modelcheck.kafka.properties import GUARD_NAMES
+    for path in YAML_SPECS:
+        for point in expand(load_spec(path)):
+            for prop in build_model(point.config).get_properties():
+                if prop.kind == SOMETIMES:
+                    assert prop.name in GUARD_NAMES, f"{path.name}: guard {prop.name} is not in GUARD_NAMES"

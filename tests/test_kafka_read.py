@@ -421,9 +421,10 @@ def test_each_claim_gets_its_expected_verdicts_on_the_read_side_alone(point):
     assert expected, "the spec expects nothing of the read side's properties"
     verdicts = {name: result.properties[name].verdict for name in expected}
     assert verdicts == expected
-    assert result.properties["deadlock"].verdict == "holds"
+    stuck = point.expected.get("progress") == "violated"       # e.g. auto.offset.reset=none
+    assert result.properties["deadlock"].verdict == ("violated" if stuck else "holds")
     for prop in rs.read_properties(point.config, lambda s: s.read):    # every budgeted fault happens
-        assert result.properties[prop.name].verdict == "holds", prop.name
+        assert result.properties[prop.name].verdict == point.expected.get(prop.name, "holds"), prop.name
     assert result.stats.seconds < 3
 
 
@@ -496,12 +497,13 @@ def test_each_claim_gets_its_expected_verdicts_through_the_composed_model(point)
     assert expected, "the spec expects nothing of the read side's properties"
     verdicts = {name: result.properties[name].verdict for name in expected}
     assert verdicts == expected
-    assert result.properties["progress"].verdict == "holds"     # every terminal state has nothing pending
+    # every terminal state has nothing pending, unless the spec says the consumer gets stuck
+    assert result.properties["progress"].verdict == point.expected.get("progress", "holds")
     for prop in rs.read_properties(point.config, lambda s: s.read):
-        assert result.properties[prop.name].verdict == "holds", prop.name
+        assert result.properties[prop.name].verdict == point.expected.get(prop.name, "holds"), prop.name
     properties = {p.name: p for p in model.get_properties()}
     for name, verdict in verdicts.items():
-        if verdict == "violated":
+        if verdict == "violated" and result.properties[name].kind != "sometimes":   # a guard has no trace
             trace = result.properties[name].trace
             assert check_replays(model, trace)
             assert not properties[name].predicate(trace.last)

@@ -138,7 +138,7 @@ KEYS: dict[str, Key] = {
     "consumer.instances": Key(int, minimum=1),
     "consumer.enable.auto.commit": Key(bool),
     "consumer.isolation.level": Key(str, choices=("read_uncommitted", "read_committed")),
-    "consumer.auto.offset.reset": Key(str, choices=("earliest", "latest")),
+    "consumer.auto.offset.reset": Key(str, choices=("earliest", "latest", "none")),
     "consumer.max.poll.records": Key(int, minimum=1),
     "consumer.commit": Key(str, choices=("before-process", "after-process", "auto", "sink", "transactional",
                                          "transactional-legacy")),

@@ -44,7 +44,7 @@ What it leaves out
 - Batches spanning several partitions (a poll here returns records of one partition), asynchronous
   commits and asynchronous processing, `commitSync` failures other than the stale generation,
   pause()/resume() of partitions, graceful close (which also auto-commits), KIP-320 truncation
-  detection, `auto.offset.reset: none`, and isolation levels (no transactions yet). The auto-commit
+  detection, and isolation levels (no transactions yet). The auto-commit
   timing is the classic consumer's (`ConsumerCoordinator`); the consumer of the KIP-848 group protocol
   is not modelled separately.
 
@@ -138,7 +138,7 @@ def restart_position(settings: Settings, read, logs, partition: int) -> int:
     start = restart_offset(settings, read, partition)
     if start != NO_OFFSET:
         return start
-    if logs[partition] is None:
+    if logs[partition] is None or settings.auto_offset_reset == "none":
         return UNKNOWN
     return 0 if settings.auto_offset_reset == "earliest" else len(logs[partition])
 
@@ -194,7 +194,7 @@ def lookup_steps(settings: Settings, read, logs) -> list:
                 positions[p] = start
                 where = "the database" if settings.commit == "sink" else "the group"
                 said.append(f"resumes p{p} at offset {start} (from {where})")
-            elif logs[p] is not None:
+            elif logs[p] is not None and settings.auto_offset_reset != "none":
                 positions[p] = 0 if settings.auto_offset_reset == "earliest" else len(logs[p])
                 said.append(f"finds no committed offset for p{p}: auto.offset.reset="
                             f"{settings.auto_offset_reset} -> offset {positions[p]}")
@@ -216,6 +216,8 @@ def out_of_range_steps(settings: Settings, read, logs) -> list:
             position = consumer.positions[p]
             if log is None or position == UNKNOWN or position <= len(log):
                 continue
+            if settings.auto_offset_reset == "none":
+                continue                # poll() throws OffsetOutOfRangeException: the consumer is stuck
             reset = 0 if settings.auto_offset_reset == "earliest" else len(log)
             text = (f"fetches p{p} at offset {position}: OFFSET_OUT_OF_RANGE (log end {len(log)}), "
                     f"auto.offset.reset={settings.auto_offset_reset} -> offset {reset}")

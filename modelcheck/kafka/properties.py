@@ -38,6 +38,17 @@ PROPERTY_NAMES = (
 )
 
 
+def _guard_names() -> tuple[str, ...]:
+    return ("event-recorded", "record-acknowledged", "entity-events-in-sink", "retry-sent", "leader-changes",
+            "sink-written", "consumer-crash-happens", "consumer-pause-happens", "rebalance-happens",
+            *(f"{kind.replace('.', '-')}-happens" for kind in WRITE_FAULTS))
+
+
+# The `sometimes` guards a model may build. A spec may name one in expect: where its configuration
+# rules the guarded thing out on purpose (e.g. nothing is ever read, so `sink-written` is violated).
+GUARD_NAMES = _guard_names()
+
+
 # -- what the predicates look at (also used by the explanations) -----------------------------------
 
 def lost_events(config, state, read_side) -> list[int]:

@@ -37,7 +37,8 @@ from modelcheck.kafka import consumer as consumers
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rebalance
 from modelcheck.kafka import sink as sinks
-from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name
+from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name, restart_offset
+from modelcheck.kafka.group import NO_OFFSET
 from modelcheck.kafka.group import NO_OFFSET, GroupState
 from modelcheck.kafka.sink import SinkState
 
@@ -167,12 +168,17 @@ def read_pending(config, read: ReadSide, logs) -> str | None:
         position = consumer.positions[p]
         if log is None:
             todo.append(f"p{p} has no leader")
+        elif position == UNKNOWN and s.auto_offset_reset == "none" and restart_offset(s, read, p) == NO_OFFSET:
+            todo.append(f"{name(owner)} has no committed offset for p{p} and auto.offset.reset=none: "
+                        f"poll() throws NoOffsetForPartitionException")
         elif position == UNKNOWN:
             todo.append(f"{name(owner)} has not looked up its position on p{p}")
         elif position < len(log):
             todo.append(f"{events_text(r.event for r in log[position:])} of p{p} not consumed yet")
         elif position > len(log):
-            todo.append(f"{name(owner)}'s position {position} on p{p} is past the log end {len(log)}")
+            todo.append(f"{name(owner)}'s position {position} on p{p} is past the log end {len(log)}"
+                        + (": poll() throws OffsetOutOfRangeException (auto.offset.reset=none)"
+                           if s.auto_offset_reset == "none" else ""))
         elif s.auto_commit and position != read.group.committed[p]:
             todo.append(f"auto commit of offset {position} of p{p} not done yet")
     return "; ".join(todo) if todo else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from modelcheck.engine.result import HOLDS, VIOLATED
-from modelcheck.kafka.properties import PROPERTY_NAMES
+from modelcheck.kafka.properties import GUARD_NAMES, PROPERTY_NAMES
 from modelcheck.spec.document import Rule
 from modelcheck.spec.nodes import Source, describe, did_you_mean, is_null, mapping_items
 from modelcheck.spec.values import config_key, value_of
@@ -59,8 +59,9 @@ def _verdicts(node: MappingNode, source: Source, reported, *, allow_when: bool):
         if name == "when":
             raise source.error("a condition belongs to a rule: write expect as a list of rules, e.g. "
                                "- when: {consumer.commit: after-process}", node=key_node, key=key)
-        if name not in PROPERTY_NAMES:
-            hint = did_you_mean(name, PROPERTY_NAMES + ("when",) if allow_when else PROPERTY_NAMES)
+        if name not in PROPERTY_NAMES and name not in GUARD_NAMES:
+            names = PROPERTY_NAMES + GUARD_NAMES
+            hint = did_you_mean(name, names + ("when",) if allow_when else names)
             raise source.error(f"unknown property{hint}", node=key_node, key=key)
         if reported is not None and name not in reported:
             raise source.error(f"{name} is not among the reported properties ({', '.join(reported)})",
