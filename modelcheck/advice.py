@@ -14,7 +14,7 @@ from typing import Callable
 from modelcheck.engine import HOLDS, SOMETIMES, VIOLATED, explore
 from modelcheck.engine.limits import Limits
 from modelcheck.errors import InvalidSpec, ModelcheckError
-from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.config import KafkaConfig, unmodelled
 from modelcheck.kafka.neighbours import neighbours
 from modelcheck.spec.configuration import build_config
 from modelcheck.spec.values import format_value
@@ -57,8 +57,8 @@ def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limit
             neighbour = build_config(changed, {}, strict=True)
         except InvalidSpec:
             continue                       # a combination Kafka refuses is no advice
-        if neighbour == config:
-            continue
+        if neighbour == config or unmodelled(neighbour):
+            continue                       # no change, or a setting the model cannot honour yet
         try:
             result = explore(build_model(neighbour), max_states=limits.max_states,
                              max_depth=limits.max_depth, time_limit=limits.time_limit, workers=workers)

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from modelcheck.engine import explore
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import apply_command_line, expand, is_python_spec, load_python_spec, load_spec
+from modelcheck.errors import InvalidSpec
 from modelcheck.spec.outcome import Outcome
 
 
@@ -60,7 +61,6 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
     """Yield a `Job` for each configuration of the spec file at `path`."""
     if is_python_spec(path):
         if options.sets or options.sweeps:
-            from modelcheck.errors import InvalidSpec
             raise InvalidSpec("--set and --sweep apply to YAML specs; a Python spec takes --param NAME=VALUE",
                               file=str(path))
         model = load_python_spec(path, dict(options.params))
@@ -68,11 +68,16 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         yield Job(model, model.name, model.description, Limits(), expected=expected)
         return
     if options.params:
-        from modelcheck.errors import InvalidSpec
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
+    from modelcheck.kafka.config import unmodelled
     from modelcheck.kafka.model import build_model
     spec = apply_command_line(load_spec(path), options.sets, options.sweeps)
     for point in expand(spec):
+        for key, why in unmodelled(point.config):
+            origin = spec.origins.get(key)
+            where = f" (in the sweep point {point.label})" if point.label else ""
+            raise InvalidSpec(f"{why}{where}", file=getattr(origin, "file", str(path)),
+                              line=getattr(origin, "line", None), key=key)
         model = build_model(point.config)
         if point.label:
             model = replace(model, name=f"{spec.name} [{point.label}]")

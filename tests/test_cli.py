@@ -144,3 +144,12 @@ def test_specs_lists_the_bundled_specs_with_their_claims():
         line = next(line for line in lines if line.startswith(str(path)))
         assert "INVALID" not in line and f"{path.stem}: " in line   # its name, then its description
     assert any(line.endswith("two_phase_commit.py  (Python model)") for line in lines)
+
+
+def test_a_setting_the_model_cannot_honour_yet_is_refused_with_its_line(tmp_path):
+    spec = tmp_path / "zombie.yaml"
+    spec.write_text("name: zombie\nfaults:\n  consumer.crash: 1\n  producer.pause: 1\n")
+    result = run("explore", spec)
+    assert result.exit_code == 2
+    assert "faults.producer.pause" in result.stderr and "line 4" in result.stderr
+    assert "not modelled yet" in result.stderr
