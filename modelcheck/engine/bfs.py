@@ -28,9 +28,14 @@ from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import path_to
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
-from modelcheck.errors import InvalidModel
+from modelcheck.errors import InvalidModel, ModelcheckError
+from modelcheck.engine.diagnose import model_error
 
 _CHECK_EVERY = 2048            # expansions between looks at the clock
+
+
+class _LimitReached(Exception):
+    """Raised in the search loop the moment max_states distinct states are found."""
 
 
 def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
@@ -84,18 +89,24 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         checking = bool(invariants or open_sometimes)
 
     level = []
-    try:
-        for state in model.get_initial_states():
-            generated += 1
-            if canonical is not None:
-                state = canonical(state)
+    for state in model.get_initial_states():
+        generated += 1
+        if canonical is not None:
+            state = canonical(state)
+        try:
             if state in parents:
                 continue
-            parents[state] = None
-            level.append(state)
+        except TypeError as error:
+            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
+                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
+        parents[state] = None
+        level.append(state)
+        try:
             found(state)
-    except TypeError as error:
-        raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error})") from None
+        except ModelcheckError:
+            raise
+        except Exception as error:
+            raise model_error(model, actions, properties, state, error, initial=True) from error
 
     depth = 1 if level else 0
     expansions = 0
@@ -108,7 +119,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 stopped_by = "max_states"
                 break
             closed = max_depth is not None and depth >= max_depth
-            plain = canonical is None and edges is None and not closed
+            plain = canonical is None and edges is None and not closed and max_states is None
             next_level = []
             append = next_level.append
             for state in level:
@@ -142,6 +153,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                         append(successor)
                         if checking:
                             found(successor)
+                        if max_states is not None and len(parents) >= max_states:
+                            raise _LimitReached
                 generated += enabled
                 if not enabled:
                     terminal += 1
@@ -173,9 +186,12 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
-    except TypeError as error:
-        raise InvalidModel(f"model {model.name!r}: a step returned something that is not a list of "
-                           f"(label, hashable state) pairs ({error})") from None
+    except _LimitReached:
+        stopped_by = "max_states"
+    except ModelcheckError:
+        raise
+    except Exception as error:
+        raise model_error(model, actions, properties, state, error) from error
     finally:
         if collecting:
             gc.enable()
