@@ -1,0 +1,50 @@
+"""Time every bundled spec: distinct states, depth and seconds per configuration, as a Markdown table.
+
+    python3 benchmarks/specs.py            # all of specs/, best of 3 runs each
+    python3 benchmarks/specs.py --repeat 1 specs/producer-*.yaml
+
+The figures come from the exploration (`Result.stats`); seconds are the fastest of the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from modelcheck.runner import run_spec  # noqa: E402
+from modelcheck.spec import discover  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", default=[str(ROOT / "specs")])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    rows = []
+    slowest = 0.0
+    for path in discover(args.paths):
+        runs = [run_spec(path) for _ in range(max(1, args.repeat))]
+        for index, outcome in enumerate(runs[0]):
+            seconds = min(run[index].result.stats.seconds for run in runs)
+            slowest = max(slowest, seconds)
+            stats = outcome.result.stats
+            config = ", ".join(f"{k}={v}" for k, v in outcome.config.items())
+            rows.append(f"| {Path(path).name} | {config} | {stats.distinct:,} | {stats.depth} | {seconds:.2f} |")
+    print(f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; `python3 benchmarks/specs.py`\n")
+    print("| spec | configuration | distinct states | depth | seconds |")
+    print("|---|---|---:|---:|---:|")
+    print("\n".join(rows))
+    print(f"\nslowest configuration: {slowest:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
