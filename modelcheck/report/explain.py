@@ -254,3 +254,19 @@ def undecided_sentence() -> str:
     """Said when the search for the inevitable step ran out of states."""
     return (f"the step that made the violation inevitable was not decided within "
             f"{INEVITABLE_MAX_STATES:,} states")
+
+
+def closing_note(prop: PropertyResult, model, *, violated_mark: str, witness_mark: str) -> tuple[str, str] | None:
+    """The note that ends a drawn trace: ("bad", text) for a violation with its evidence, ("good", text)
+    for a sometimes-witness, or None. Sequence diagrams in Mermaid and SVG both end with it."""
+    if prop.verdict == VIOLATED:
+        text = f"{violated_mark} {prop.name} violated"
+        if prop.description:
+            text += f": {prop.description}"
+        said = evidence(model, prop)
+        if said:
+            text += f". Evidence: {said}"
+        return ("bad", text)
+    if trace_role(prop) == "witness":
+        return ("good", f"{witness_mark} {prop.name}: {prop.description or 'reached'}")
+    return None

@@ -17,8 +17,8 @@ Mermaid documents for characters its grammar would take as syntax. Left out: wha
 from __future__ import annotations
 
 from modelcheck.engine.result import VIOLATED, PropertyResult, Trace
-from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, evidence, explain_trace,
-                                       inevitable_step, trace_role)
+from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, closing_note, explain_trace,
+                                       inevitable_step)
 
 FAULT_MARK = "⚡"
 VIOLATION_MARK = "❌"
@@ -74,18 +74,8 @@ def render_sequence(trace: Trace, model=None, prop: PropertyResult | None = None
 
 
 def _final_note(prop: PropertyResult, model) -> str:
-    role = trace_role(prop)
-    if prop.verdict == VIOLATED:
-        text = f"{VIOLATION_MARK} {prop.name} violated"
-        if prop.description:
-            text += f": {prop.description}"
-        said = evidence(model, prop)
-        if said:
-            text += f" ({said})"
-        return text
-    if role == "witness":
-        return f"{WITNESS_MARK} {prop.name}: {prop.description or 'reached'}"
-    return ""
+    note = closing_note(prop, model, violated_mark=VIOLATION_MARK, witness_mark=WITNESS_MARK)
+    return note[1] if note else ""
 
 
 def render_property(prop: PropertyResult, model=None) -> str:

@@ -20,9 +20,9 @@ import hashlib
 import textwrap
 from html import escape
 
-from modelcheck.engine.result import VIOLATED, PropertyResult, Trace
-from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, evidence, explain_trace,
-                                       inevitable_step, trace_role)
+from modelcheck.engine.result import PropertyResult, Trace
+from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, closing_note, explain_trace,
+                                       inevitable_step)
 
 CHAR_WIDTH = 7.4          # px per character at FONT_SIZE, a little wider than an average sans glyph
 FONT_SIZE = 13
@@ -230,14 +230,4 @@ def _inevitable_rule(y: float, width: float) -> str:
 
 
 def _final_note(prop: PropertyResult, model):
-    if prop.verdict == VIOLATED:
-        text = f"✗ {prop.name} violated"
-        if prop.description:
-            text += f": {prop.description}"
-        said = evidence(model, prop)
-        if said:
-            text += f". Evidence: {said}"
-        return ("bad", text)
-    if trace_role(prop) == "witness":
-        return ("good", f"✓ {prop.name}: {prop.description or 'reached'}")
-    return None
+    return closing_note(prop, model, violated_mark="✗", witness_mark="✓")
