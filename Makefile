@@ -1,13 +1,21 @@
-# The two commands of the README. Each does all setup on a fresh machine (Debian, Python 3.11+, root or sudo).
+# The two commands of the README. Each does all setup on a fresh machine (Debian or Ubuntu with
+# python3 >= 3.11 and its venv module, root or sudo for the browser): a virtual environment in .venv,
+# so that the system's Python is left alone (Debian's refuses pip installs outside one, PEP 668).
 PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
 
 .PHONY: check test install install-test browser reports benchmark
 
-install:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e .
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
-install-test:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # Chromium renders the HTML report in the browser test (Debian's package; no download of its own).
 browser:
@@ -15,15 +23,17 @@ browser:
 
 # The main job: check every bundled spec against its expect: block.
 check: install
-	modelcheck check specs/
+	$(BIN)/modelcheck check specs/
 
 # The test suite.
 test: install-test browser
-	$(PYTHON) -m pytest
+	$(BIN)/python -m pytest
 
 # Regenerate reports/ for the bundled specs (CI fails when the committed ones differ).
 reports: install
-	modelcheck report specs/ --out reports/
+	$(BIN)/modelcheck report specs/ --out reports/
 
+# Engine speed (TwoPhase, with SPIN side by side when installed) and the bundled specs' figures.
 benchmark: install
-	$(PYTHON) benchmarks/run.py
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/specs.py
