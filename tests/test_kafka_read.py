@@ -87,11 +87,9 @@ def read_alone(config: KafkaConfig) -> Model:
                  and rs.read_pending(config, s.read, logs_of(config, s.produced)) is None)
 
 
-def spec_points():
-    for name in READ_SPECS:
-        spec = load_spec(SPECS / f"{name}.yaml")
-        for point in expand(spec):
-            yield pytest.param(point, id=f"{name}[{point.label}]" if point.label else name)
+def spec_points() -> list:
+    return [pytest.param(point, id=f"{name}[{point.label}]" if point.label else name)
+            for name in READ_SPECS for point in expand(load_spec(SPECS / f"{name}.yaml"))]
 
 
 def step_texts(config, read, logs) -> list[str]:
