@@ -11,6 +11,7 @@ import os
 import resource
 import signal
 import threading
+from dataclasses import replace
 from typing import NamedTuple
 
 import pytest
@@ -212,3 +213,156 @@ def test_progress_reports_come_from_the_workers(load_python_spec):
     assert all(0 <= report.distinct <= result.stats.distinct for report in reports)
     assert any(report.distinct > 0 and report.generated > 0 for report in reports)
     assert [report.seconds for report in reports] == sorted(report.seconds for report in reports)
+
+
+# -- partition keys (Model.partition) and moving buckets between workers ----------------------------
+
+def test_two_phase_commit_has_a_partition_key_that_keeps_most_successors_together(load_python_spec):
+    from modelcheck.engine.parallel import owner_function
+
+    model = load_python_spec("two_phase_commit").model(4)
+    assert model.partition is not None
+    owner_of = owner_function(model.partition, 2)
+    stay = total = 0
+    for state in _reachable(model):
+        for _action, _label, successor in model.successors(state):
+            total += 1
+            stay += owner_of(successor) == owner_of(state)
+    assert stay / total > 0.95
+    whole_state = owner_function(None, 2)
+    assert sum(whole_state(s) == whole_state(t) for s in _reachable(model)
+               for _a, _l, t in model.successors(s)) / total < 0.8
+
+
+def _reachable(model):
+    seen = dict.fromkeys(model.get_initial_states())
+    frontier = list(seen)
+    while frontier:
+        frontier = [t for s in frontier for _a, _l, t in model.successors(s) if t not in seen
+                    and not seen.setdefault(t, None)]
+    return list(seen)
+
+
+@pytest.fixture
+def recorded_moves(monkeypatch):
+    """Rebalance at every level however small, and record every move the parent orders."""
+    from modelcheck.engine import parallel
+
+    moves = []
+    rebalance = parallel._rebalance
+
+    def recording(reports):
+        chosen = rebalance(reports)
+        moves.extend(chosen)
+        return chosen
+
+    monkeypatch.setattr(parallel, "_REBALANCE_FROM", 0)
+    monkeypatch.setattr(parallel, "_TOLERANCE", 0.0)
+    monkeypatch.setattr(parallel, "_rebalance", recording)
+    return moves
+
+
+@pytest.mark.parametrize("rms", [3, 4, 5])
+@pytest.mark.parametrize("symmetry", [False, True])
+def test_partition_key_and_moves_same_as_one_process(load_python_spec, recorded_moves, rms, symmetry):
+    two_phase = load_python_spec("two_phase_commit")
+    model = two_phase.model(rms, symmetry=symmetry)
+    _one, many = assert_same_search(model)
+    if not symmetry:
+        assert (many.stats.distinct, many.stats.generated, many.stats.depth) == TWO_PHASE_TLC[rms]
+    if rms == 5:
+        assert recorded_moves          # the buckets did move
+    _one, many = assert_same_search(model, workers=3)
+
+
+def test_planted_violation_with_partition_key_and_moves(load_python_spec, recorded_moves):
+    two_phase = load_python_spec("two_phase_commit")
+    model = replace(buggy_two_phase(two_phase, 5), partition=lambda state: state[2])
+    one, many = assert_same_search(model)
+    assert len(many.properties["TCConsistent"].trace) == len(one.properties["TCConsistent"].trace) == 5
+    correct = replace(two_phase.model(5), partition=lambda state: state[0][:2])
+    _one, many = assert_same_search(correct, workers=3, max_depth=9)
+    assert many.stopped_by == "max_depth"
+    assert recorded_moves
+
+
+def test_random_moves_change_nothing(load_python_spec, monkeypatch):
+    """Whatever buckets move between levels, and back, the search finds the same."""
+    import random
+
+    from modelcheck.engine import parallel
+
+    chooser = random.Random(7)
+    moves = []
+
+    def random_moves(reports):
+        chosen = []
+        for giver, report in enumerate(reports):
+            for bucket in report["buckets"]:
+                if chooser.random() < 0.5:
+                    taker = chooser.choice([w for w in range(len(reports)) if w != giver])
+                    chosen.append((bucket, giver, taker))
+        moves.extend(chosen)
+        return chosen
+
+    monkeypatch.setattr(parallel, "_rebalance", random_moves)
+    two_phase = load_python_spec("two_phase_commit")
+    assert_same_search(two_phase.model(5), workers=3)
+    assert_same_search(two_phase.model(5, symmetry=True), workers=2)
+    assert_same_search(replace(buggy_two_phase(two_phase, 4), partition=lambda state: state[0][0]), workers=3)
+    assert_same_search(replace(deadlocking_counters(12), partition=lambda state: state.left % 3), workers=3)
+    assert len(moves) > 50
+    assert len({bucket for bucket, _giver, _taker in moves}) < len(moves)     # some moved more than once
+
+
+def test_constant_partition_key_one_worker_does_everything_and_still_right(load_python_spec, monkeypatch):
+    from modelcheck.engine import parallel
+
+    owned = []
+    receive = parallel._Search._receive
+
+    def recording(self, connection, number):
+        payload = receive(self, connection, number)
+        if isinstance(payload, dict):
+            owned.append((number, payload["distinct"]))
+        return payload
+
+    monkeypatch.setattr(parallel._Search, "_receive", recording)
+    model = replace(load_python_spec("two_phase_commit").model(5), partition=lambda state: "everything")
+    _one, many = assert_same_search(model)
+    assert (many.stats.distinct, many.stats.generated, many.stats.depth) == TWO_PHASE_TLC[5]
+    last = dict(owned)                          # each worker's last report
+    assert sorted(last.values()) == [0, TWO_PHASE_TLC[5][0]]
+    planted = replace(buggy_two_phase(load_python_spec("two_phase_commit"), 5), partition=lambda state: 0)
+    one, many = assert_same_search(planted)
+    assert len(many.properties["TCConsistent"].trace) == 5
+
+
+def test_unhashable_partition_key_is_a_clear_error(load_python_spec):
+    from modelcheck.errors import InvalidModel
+
+    model = replace(load_python_spec("two_phase_commit").model(3), partition=lambda state: list(state[0]))
+    with pytest.raises(InvalidModel, match="partition key"):
+        explore(model, workers=2)
+
+
+def test_rebalance_moves_buckets_from_the_busiest_worker_and_only_to_lower_the_largest_share():
+    from modelcheck.engine.parallel import _rebalance
+
+    def report(frontier, buckets):
+        return {"frontier": frontier, "buckets": buckets}
+
+    # worker 0: 9,000 of the next level in buckets of 5,000, 3,000 and 1,000; worker 1: 3,000
+    moves = _rebalance([report(9000, {1: (5000, 20000), 2: (3000, 9000), 3: (1000, 1000)}),
+                        report(3000, {4: (3000, 3000)})])
+    assert moves == [(2, 0, 1)]                 # 6,000 / 6,000
+    # one bucket holding everything never moves (moving it would only swap the roles)
+    assert _rebalance([report(9000, {1: (9000, 9000)}), report(0, {})]) == []
+    # within the tolerance: no move
+    assert _rebalance([report(5050, {1: (50, 50)}), report(4950, {2: (50, 50)})]) == []
+    # a bucket holding many states per new one stays
+    assert _rebalance([report(9000, {1: (3000, 10 ** 6), 2: (6000, 6000)}), report(3000, {})]) == []
+    # three workers: from the busiest to the idlest
+    moves = _rebalance([report(4000, {5: (1000, 1000)}), report(12000, {6: (4000, 4000), 7: (8000, 8000)}),
+                        report(8000, {8: (8000, 8000)})])
+    assert moves[0] == (6, 1, 0)

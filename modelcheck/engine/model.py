@@ -116,6 +116,9 @@ class Model:
     properties: Sequence[Property] = ()
     done: Callable[[Any], bool] | None = None
     canonical: Callable[[Any], Any] | None = None
+    # For the parallel search: a key such that states with the same key belong together (one worker owns
+    # them); most steps should not change it, and keys should be about equally frequent at every level.
+    partition: Callable[[Any], Hashable] | None = None
     format_label: Callable[[Label], str] = str
     describe_state: Callable[[Any], str] = repr
     # What a step changed, in the model's own words ("log of p0: [e1] -> [e1, e2]"), for traces.

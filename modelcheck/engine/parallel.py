@@ -1,13 +1,13 @@
 """Exhaustive breadth-first search on several processes of one machine.
 
-The states are partitioned among `workers` processes by the hash of the state: a worker owns the
-states whose `hash(state) % workers` is its number, keeps the parent link of each of them, and expands
-them. The search is level-synchronous: every worker expands its part of level d, keeps the successors it
-owns, ships the others to their owners in one batch per owner, merges what it receives, and only then
-does level d+1 start. So every level holds exactly the states at that distance from an initial state,
-the counts (`distinct`, `generated`, `depth`, `terminal`, coverage) are those of the one-process `bfs`,
-and every counterexample is a shortest one. The first states found violating a property may differ from
-`bfs`'s (any state of the first violating level will do); their traces have the same length.
+The states are partitioned among `workers` processes: a worker owns some of the states (which ones:
+"Partition", below), keeps the parent link of each of them, and expands them. The search is
+level-synchronous: every worker expands its part of level d, keeps the successors it owns, ships the
+others to their owners in one batch per owner, merges what it receives, and only then does level d+1
+start. So every level holds exactly the states at that distance from an initial state, the counts
+(`distinct`, `generated`, `depth`, `terminal`, coverage) are those of the one-process `bfs`, and every
+counterexample is a shortest one. The first states found violating a property may differ from `bfs`'s
+(any state of the first violating level will do); their traces have the same length.
 
 Processes rather than threads, because CPython runs one thread at a time. They are started with the
 `fork` start method (Linux, macOS), so a model built from closures and lambdas needs no pickling: each
@@ -23,14 +23,39 @@ state lives in the dictionaries of every worker that generated it. Batches trave
 encoded with `marshal` (plain tuples, ints, strings, frozensets) or `pickle` (NamedTuples, enums) when
 `marshal` cannot encode them.
 
+Partition. Without a key a state belongs to worker `hash(state) % workers`. That spreads the states
+evenly but scatters every state's successors: in TwoPhase nearly every state is a successor of some
+state in each worker's share, so each worker meets (hashes, stores, ships) almost every state, and the
+work done on a state's first meeting is done twice overall. A model that gives `Model.partition`, a key
+of a state that most steps leave unchanged, keeps most successors with their parent's owner: the idea of
+Lerda and Sisto ("Distributed-memory model checking with SPIN", SPIN Workshop 1999), who partition by
+the local state of one process. The key (of the canonical state under symmetry) is hashed into one of
+`_BUCKETS` buckets, and the buckets are dealt out to the workers in a fixed shuffled order, an equal
+number each, so keys that are small integers (whose hash is the integer itself) spread pseudo-randomly,
+not by their parity. A poor key costs speed, never correctness: with a constant key one worker owns
+every state. `benchmarks/locality.py` measures a key: the share of successors that stay with their
+parent's owner, the states the workers ship, and the workers' shares of every level.
+
+Balance. The keys that keep successors together are seldom equally frequent (in TwoPhase some keys hold
+twice the states of others), so a fixed deal of buckets leaves one worker with more of a level than the
+other, and the level-synchronous search waits for the busiest worker at every level. With a key the
+buckets therefore move: each worker keeps, per bucket, the list of the states it answers for, and
+reports per bucket how many of the next level's states it holds; between two levels the parent picks
+buckets to move from the busiest worker to the idlest (`_rebalance`). The giver sends the bucket's
+states (the taker adds them to its dictionary, so duplicates are still recognised) and the bucket's
+states of the coming level with their numbers (the taker expands them; they stay numbered, counted and
+recorded by the giver, so parent numbers and counts do not change); from then on new states of the
+bucket go to the taker. Ownership changes only between levels, when no batch is in flight, so every
+state is still stored by exactly one worker.
+
 A trace is rebuilt by asking the owners for the parent chain of the state, hop by hop, then replaying
 it through the model (`trace.replay`), as in `bfs`.
 
 Limits: `time_limit` and `max_states` are looked at by the workers every few thousand expansions (the
 state count there is a lower bound: the states owned so far, without those in transit), `max_depth`
-at the level boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`. Ctrl-C in the
-parent (on the main thread) asks the workers to stop; the search returns what it found with
-`stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
+at the level boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`.
+Ctrl-C in the parent (on the main thread) asks the workers to stop; the search returns what it found
+with `stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
 daemons, and ask the kernel to kill them if the parent dies (Linux), so none is left behind.
 
 Peak memory in the statistics is the parent's peak resident size plus each worker's own peak as the
@@ -50,6 +75,7 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import random
 import resource
 import select
 import signal
@@ -73,6 +99,12 @@ _TIME_LIMIT, _MAX_STATES, _INTERRUPTED = 1, 2, 3
 _COUNTERS = 3                   # per worker in shared memory: states owned, generated, queue
 _HEADER = 8                     # bytes of the length that precedes a batch in a pipe
 _PIPE_BYTES = 1 << 20           # pipe buffer asked of the kernel (F_SETPIPE_SZ), if it allows
+_BUCKETS = 4093                 # partition keys hash into this many buckets (a prime), dealt out to workers
+_SHUFFLE_SEED = 1999            # fixed, so a model's partition is the same in every run and process
+_REBALANCE_FROM = 2048          # levels smaller than this are not rebalanced
+_TOLERANCE = 0.02               # a worker's share of a level may exceed the mean by this much
+_HELD_PER_SHARE = 32            # a bucket moves only if it holds at most this many states per new one
+_MAX_MOVES = 64                 # buckets moved at one level boundary, at most
 
 
 def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bool = True,
@@ -90,29 +122,91 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     canonical = model.canonical if symmetry else None
+    partition = getattr(model, "partition", None)
     initial_states = model.get_initial_states()
     try:
         for state in initial_states:
             hash(canonical(state) if canonical is not None else state)
     except TypeError as error:
         raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error})") from None
+    if partition is not None:
+        try:
+            for state in initial_states:
+                hash(partition(canonical(state) if canonical is not None else state))
+        except TypeError as error:
+            raise InvalidModel(f"model {model.name!r}: the partition key of an initial state is not "
+                               f"hashable ({error})") from None
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         raise ModelcheckError("the parallel search needs the 'fork' start method, which this platform "
                               "lacks; search with workers=1") from None
-    search = _Search(model, properties, actions, canonical, limits, workers, context)
+    search = _Search(model, properties, actions, canonical, partition, limits, workers, context)
     return search.run(len(initial_states), progress, progress_interval)
+
+
+def _rebalance(reports) -> list[tuple[int, int, int]]:
+    """Buckets to move, as (bucket, from worker, to worker), so the next level's shares are even.
+
+    Each report gives the worker's next level (`frontier`) and, per bucket it owns that grew in the last
+    level, (states of the bucket in the next level, states of the bucket it holds). Moves go from the
+    busiest worker to the idlest, each one the bucket whose share of the next level is nearest half their
+    difference (and less than all of it, so every move lowers the largest share), while the busiest
+    worker has more than `_TOLERANCE` above the mean; a bucket whose held states would cost more to send
+    than its next-level share is worth is left where it is. A level smaller than `_REBALANCE_FROM` is not
+    worth it.
+    """
+    loads = [report["frontier"] for report in reports]
+    total = sum(loads)
+    if total < _REBALANCE_FROM:
+        return []
+    mean = total / len(loads)
+    movable = [dict(report["buckets"]) for report in reports]
+    moves = []
+    while len(moves) < _MAX_MOVES:
+        busiest = max(range(len(loads)), key=loads.__getitem__)
+        idlest = min(range(len(loads)), key=loads.__getitem__)
+        gap = loads[busiest] - loads[idlest]
+        if loads[busiest] <= mean * (1 + _TOLERANCE):
+            break
+        best, best_share = None, 0
+        for bucket, (share, held) in movable[busiest].items():
+            if share < gap and held <= _HELD_PER_SHARE * share and (
+                    best is None or abs(gap - 2 * share) < abs(gap - 2 * best_share)):
+                best, best_share = bucket, share
+        if best is None:
+            break
+        del movable[busiest][best]
+        loads[busiest] -= best_share
+        loads[idlest] += best_share
+        moves.append((best, busiest, idlest))
+    return moves
+
+
+def bucket_owners(workers: int) -> list[int]:
+    """The worker that owns each bucket of partition keys: equal shares, in a fixed shuffled order."""
+    owners = [bucket % workers for bucket in range(_BUCKETS)]
+    random.Random(_SHUFFLE_SEED).shuffle(owners)
+    return owners
+
+
+def owner_function(partition, workers: int):
+    """`state -> number of the worker that owns it`, for an already canonical state (module docstring)."""
+    if partition is None:
+        return lambda state: hash(state) % workers
+    owners = bucket_owners(workers)
+    return lambda state: owners[hash(partition(state)) % _BUCKETS]
 
 
 class _Search:
     """The parent's side: starts the workers, steps them level by level, gathers the result."""
 
-    def __init__(self, model, properties, actions, canonical, limits, workers, context):
+    def __init__(self, model, properties, actions, canonical, partition, limits, workers, context):
         self.model = model
         self.properties = properties
         self.actions = actions
         self.canonical = canonical
+        self.partition = partition
         self.limits = limits
         self.workers = workers
         self.context = context
@@ -164,7 +258,7 @@ class _Search:
             keep = set(reads.values()) | set(writes.values())
             others = [fd for pair in pipes.values() for fd in pair if fd not in keep]
             worker = _Worker(number, count, self.model, self.properties, self.actions, self.canonical,
-                             self.limits.max_states, deadline, self.stop, self.counters, reads, writes)
+                             self.partition, self.limits.max_states, deadline, self.stop, self.counters, reads, writes)
             process = self.context.Process(target=worker.main, args=(child_end, others),
                                            name=f"modelcheck-worker-{number}", daemon=True)
             process.start()
@@ -193,8 +287,9 @@ class _Search:
                 break
             closed = max_depth is not None and depth >= max_depth
             decided = frozenset(violations) | frozenset(witnesses)
+            moves = [] if closed or self.partition is None else _rebalance(reports)
             for connection in self.connections:
-                connection.send(("expand", closed, decided))
+                connection.send(("expand", closed, decided, moves))
             reports = self._gather(progress, progress_interval, started, depth, initial_count)
             self._merge_findings(reports, violations, witnesses)
             frontier = sum(report["frontier"] for report in reports)
@@ -341,16 +436,25 @@ class _Search:
 
 
 class _Worker:
-    """One process's share of the search: the states whose hash falls to it."""
+    """One process's share of the search: the states that fall to it."""
 
-    def __init__(self, number, count, model, properties, actions, canonical, max_states, deadline, stop,
-                 counters, reads, writes):
+    def __init__(self, number, count, model, properties, actions, canonical, partition, max_states, deadline,
+                 stop, counters, reads, writes):
         self.number = number
         self.count = count
         self.model = model
         self.properties = properties
         self.steps = [action.step for action in actions]
         self.canonical = canonical
+        self.partition = partition
+        # With a partition key: bucket -> owner (changed by moves), and per bucket the states this worker
+        # answers for (those it owns, and those handed over with the bucket); `marks` the lengths at the
+        # last report, so what follows is the bucket's share of the next level.
+        self.owners = bucket_owners(count) if partition is not None else None
+        self.bucket_states = [[] for _ in range(_BUCKETS)] if partition is not None else None
+        self.marks = [0] * _BUCKETS if partition is not None else None
+        self.skip: set | None = None        # positions of own next-level states handed to another worker
+        self.adopted: tuple[list, list] = ([], [])  # next-level states of other workers to expand here
         self.max_states = max_states
         self.deadline = deadline
         self.stop = stop
@@ -412,8 +516,10 @@ class _Worker:
             except EOFError:
                 return
             if message[0] == "expand":
-                _kind, closed, decided = message
+                _kind, closed, decided, moves = message
                 self._update_checks(decided)
+                if moves:
+                    self._move(moves)
                 unexpanded = self._expand(closed)
                 connection.send(("level", self._report(unexpanded)))
             elif message[0] == "entry":
@@ -429,7 +535,21 @@ class _Worker:
         self._publish(len(self.order), frontier)
         return {"distinct": len(self.order), "frontier": frontier, "unexpanded": unexpanded,
                 "generated": self.generated, "terminal": self.terminal, "fired": self.fired,
-                "violations": self.violations, "witnesses": self.witnesses, "depth_cut": self.depth_cut}
+                "violations": self.violations, "witnesses": self.witnesses, "depth_cut": self.depth_cut,
+                "buckets": self._bucket_shares()}
+
+    def _bucket_shares(self) -> dict[int, tuple[int, int]]:
+        """Per bucket that grew since the last report: (its new states, all the states it holds)."""
+        lists, marks = self.bucket_states, self.marks
+        if lists is None:
+            return {}
+        shares = {}
+        for bucket, states in enumerate(lists):
+            held = len(states)
+            if held != marks[bucket]:
+                shares[bucket] = (held - marks[bucket], held)
+                marks[bucket] = held
+        return shares
 
     def _publish(self, distinct, queue):
         base = self.number * _COUNTERS
@@ -472,31 +592,102 @@ class _Worker:
         for state in self.model.get_initial_states():
             if canonical is not None:
                 state = canonical(state)
-            if hash(state) % self.count != self.number or state in seen:
+            if self._owner(state) != self.number or state in seen:
                 continue
             seen[state] = _NO_PARENT
             order.append(state)
+            self._hold(state)
             self._found(state, (len(order) - 1) * self.count + self.number)
+
+    def _owner(self, state) -> int:
+        if self.partition is None:
+            return hash(state) % self.count
+        return self.owners[hash(self.partition(state)) % _BUCKETS]
+
+    def _hold(self, state):
+        """Note an own state in its bucket's list (with a partition key)."""
+        if self.bucket_states is not None:
+            self.bucket_states[hash(self.partition(state)) % _BUCKETS].append(state)
+
+    def _move(self, moves):
+        """Hand over buckets between workers before a level (module docstring, "Balance").
+
+        The giver sends every state of the bucket it holds, which the taker adds to its dictionary as
+        known (it does not record their parents: their owner numbers still point to the giver), and the
+        bucket's states of the coming level with their numbers, which the taker expands in the giver's
+        place. From then on successors in the bucket go to the taker.
+        """
+        me, seen, order, partition = self.number, self.seen, self.order, self.partition
+        giving = {}
+        for bucket, giver, taker in moves:
+            self.owners[bucket] = taker
+            if giver == me:
+                giving[bucket] = taker
+        outgoing = {receiver: [] for receiver in self.writes}
+        if giving:
+            frontier = {bucket: ([], []) for bucket in giving}
+            skip = set()
+            count = self.count
+            for position in range(self.frontier_start, len(order)):
+                state = order[position]
+                bucket = hash(partition(state)) % _BUCKETS
+                if bucket in frontier:
+                    states, references = frontier[bucket]
+                    states.append(state)
+                    references.append(position * count + me)
+                    skip.add(position)
+            self.skip = skip
+            for bucket, taker in giving.items():
+                held = self.bucket_states[bucket]
+                self.bucket_states[bucket] = []
+                self.marks[bucket] = 0
+                outgoing[taker].append((bucket, held, *frontier[bucket]))
+        received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
+        adopted_states, adopted_references = self.adopted
+        for payload in received:
+            for bucket, held, states, references in _decode(payload):
+                for state in held:
+                    if state not in seen:
+                        seen[state] = None
+                self.bucket_states[bucket].extend(held)
+                self.marks[bucket] = len(self.bucket_states[bucket])
+                adopted_states.extend(states)
+                adopted_references.extend(references)
+
+    def _chunks(self, start, end):
+        """The states to expand at this level, as (states, their numbers) in chunks of `_CHECK_EVERY`:
+        the own ones from `start` to `end` (less those handed over), then those adopted."""
+        order, count, me, skip = self.order, self.count, self.number, self.skip
+        if skip is None:
+            for low in range(start, end, _CHECK_EVERY):
+                high = min(end, low + _CHECK_EVERY)
+                yield order[low:high], range(low * count + me, high * count + me, count)
+        else:
+            positions = [position for position in range(start, end) if position not in skip]
+            for low in range(0, len(positions), _CHECK_EVERY):
+                chunk = positions[low:low + _CHECK_EVERY]
+                yield [order[position] for position in chunk], [position * count + me for position in chunk]
+        states, references = self.adopted
+        for low in range(0, len(states), _CHECK_EVERY):
+            yield states[low:low + _CHECK_EVERY], references[low:low + _CHECK_EVERY]
 
     def _expand(self, closed) -> int:
         """Expand this worker's part of the current level, exchange successors; the unexpanded count."""
         count, me = self.count, self.number
         seen, order, fired = self.seen, self.order, self.fired
         append = order.append
-        canonical = self.canonical
+        canonical, partition, owners, lists = self.canonical, self.partition, self.owners, self.bucket_states
         indexed_steps = list(enumerate(self.steps))
         outgoing = {receiver: ([], []) for receiver in self.writes}
         targets = [outgoing.get(owner, (None, None)) for owner in range(count)]
         start, end = self.frontier_start, len(order)
         self.frontier_start = end
-        position = start
+        unexpanded = end - start - len(self.skip or ()) + len(self.adopted[0])
         checking = bool(self.invariants or self.open_sometimes)
-        while position < end:
-            chunk_end = min(end, position + _CHECK_EVERY)
+        bucket = 0
+        for chunk_states, chunk_references in self._chunks(start, end):
             generated = 0
-            for position in range(position, chunk_end):
-                state = order[position]
-                reference = position * count + me
+            for state, reference in zip(chunk_states, chunk_references):
                 enabled = 0
                 for index, step in indexed_steps:
                     successors = step(state)
@@ -510,13 +701,19 @@ class _Worker:
                     for _label, successor in successors:
                         if successor in seen:
                             continue
-                        owner = hash(successor) % count
+                        if partition is None:
+                            owner = hash(successor) % count
+                        else:
+                            bucket = hash(partition(successor)) % _BUCKETS
+                            owner = owners[bucket]
                         if owner == me:
                             if closed:
                                 self.depth_cut = True
                                 continue
                             seen[successor] = reference
                             append(successor)
+                            if lists is not None:
+                                lists[bucket].append(successor)
                             if checking:
                                 self._found(successor, (len(order) - 1) * count + me)
                                 checking = bool(self.invariants or self.open_sometimes)
@@ -528,11 +725,12 @@ class _Worker:
                 generated += enabled
                 if not enabled:
                     self._terminal(state, reference)
-            position = chunk_end
+            unexpanded -= len(chunk_states)
             self.generated += generated
             if self._should_stop():
                 break
-        unexpanded = end - position
+        self.skip = None
+        self.adopted = ([], [])
         self._publish(len(order), len(order) - end)
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
         del outgoing, targets
@@ -547,6 +745,8 @@ class _Worker:
                     continue
                 seen[state] = parent
                 append(state)
+                if lists is not None:
+                    lists[hash(partition(state)) % _BUCKETS].append(state)
                 if checking:
                     self._found(state, (len(order) - 1) * count + me)
                     checking = bool(self.invariants or self.open_sometimes)
