@@ -4,9 +4,13 @@ cores, and SPIN's compiled verifier on the same model when `spin` and `gcc` are 
     python3 benchmarks/run.py                 # rms = 5..9, one process and all cores, SPIN if present
     python3 benchmarks/run.py --quick         # rms = 5..7
     python3 benchmarks/run.py --rms 7,8 --repeat 3 --no-spin
+    python3 benchmarks/run.py --no-hash-row     # skip the parallel run without the partition key
 
 Prints a Markdown table: distinct and generated states, seconds, distinct states per second, peak memory
-and bytes per distinct state, and the speed-up of all cores over one process. Every measurement runs in
+and bytes per distinct state, and the speed-up of all cores over one process. The parallel search runs
+twice: with the model's partition key (`Model.partition`, the TM's received Prepared messages, see
+specs/two_phase_commit.py), and without it, states going to workers by the hash of the whole state (the
+rows "whole-state hash"). Every measurement runs in
 a fresh process, so peak memory (the largest resident size, of the parent plus its workers) belongs to
 that run alone; with `--repeat N` the fastest of N runs is shown. Symmetry reduction is off, so the
 counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README there) with
@@ -35,15 +39,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ANCHOR = ROOT.parent / "shared" / "anchors" / "twophase.pml"
 
 
-def measure_modelcheck(rms: int, workers: int) -> dict:
-    """One search of TwoPhase(rms) in this process (called in a fresh child by `run_modelcheck`)."""
+def measure_modelcheck(rms: int, workers: int, key: int = 1) -> dict:
+    """One search of TwoPhase(rms) in this process (called in a fresh child by `run_modelcheck`); with
+    `key` 0 the model's partition key is removed."""
     sys.path.insert(0, str(ROOT))
     from modelcheck.engine import bfs, explore, parallel  # noqa: F401 (imported before the clock starts)
     spec = importlib.util.spec_from_file_location("two_phase_commit", ROOT / "specs" / "two_phase_commit.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    model = module.model(rms, symmetry=False)
+    if not key:
+        model.partition = None
     before = _cpu_seconds()
-    result = explore(module.model(rms, symmetry=False), workers=workers)
+    result = explore(model, workers=workers)
     cpu = _cpu_seconds() - before
     stats = result.stats
     verdicts = {name: prop.verdict for name, prop in result.properties.items()}
@@ -59,8 +67,8 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_modelcheck(rms: int, workers: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--measure", str(rms), str(workers)],
+def run_modelcheck(rms: int, workers: int, key: bool = True) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--measure", str(rms), str(workers), str(int(key))],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -152,7 +160,9 @@ def main(argv=None) -> int:
                         help="processes for the parallel run (default: all cores)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is shown")
     parser.add_argument("--no-spin", action="store_true", help="skip SPIN even when installed")
-    parser.add_argument("--measure", nargs=2, type=int, metavar=("RMS", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-hash-row", action="store_true",
+                        help="skip the parallel run without the model's partition key")
+    parser.add_argument("--measure", nargs=3, type=int, metavar=("RMS", "WORKERS", "KEY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure_modelcheck(*args.measure)))
@@ -179,14 +189,14 @@ def main(argv=None) -> int:
         for rms in sizes:
             one = best_of(args.repeat, lambda: run_modelcheck(rms, 1))
             add({"rms": rms, "tool": "modelcheck", **one})
-            if args.workers > 1:
-                many = best_of(args.repeat, lambda: run_modelcheck(rms, args.workers))
+            for key in ([True] if args.no_hash_row else [True, False]) if args.workers > 1 else []:
+                many = best_of(args.repeat, lambda: run_modelcheck(rms, args.workers, key))
                 if (many["distinct"], many["generated"], many["verdicts"]) != (
                         one["distinct"], one["generated"], one["verdicts"]):
                     raise SystemExit(f"rms={rms}: the parallel search disagrees with one process: "
                                      f"{many} != {one}")
                 many["ratio"] = one["seconds"] / many["seconds"]
-                add({"rms": rms, "tool": "modelcheck", **many})
+                add({"rms": rms, "tool": "modelcheck" if key else "modelcheck, whole-state hash", **many})
             if use_spin:
                 pan = build_spin(rms, Path(spin_dir))
                 spin = best_of(args.repeat, lambda: run_spin(pan))

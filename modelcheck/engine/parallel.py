@@ -148,13 +148,13 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
 def _rebalance(reports) -> list[tuple[int, int, int]]:
     """Buckets to move, as (bucket, from worker, to worker), so the next level's shares are even.
 
-    Each report gives the worker's next level (`frontier`) and, per bucket it owns that grew in the last
-    level, (states of the bucket in the next level, states of the bucket it holds). Moves go from the
-    busiest worker to the idlest, each one the bucket whose share of the next level is nearest half their
-    difference (and less than all of it, so every move lowers the largest share), while the busiest
-    worker has more than `_TOLERANCE` above the mean; a bucket whose held states would cost more to send
-    than its next-level share is worth is left where it is. A level smaller than `_REBALANCE_FROM` is not
-    worth it.
+    Each report gives the worker's share of the next level (`frontier`) and, per bucket it owns that grew
+    in the last level, (states of the bucket in the next level, states of the bucket it holds). While the
+    busiest worker's share exceeds the mean by more than `_TOLERANCE`, a bucket moves from it to the
+    idlest worker: the one whose share of the next level is nearest half their difference, and less than
+    all of it, so that every move lowers the largest share. A bucket holding more than `_HELD_PER_SHARE`
+    states per state of the next level stays (sending a state costs a few percent of expanding one, and
+    those states would all be sent). Levels smaller than `_REBALANCE_FROM` are left as they are.
     """
     loads = [report["frontier"] for report in reports]
     total = sum(loads)
