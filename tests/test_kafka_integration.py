@@ -95,3 +95,20 @@ def test_every_guard_a_bundled_spec_builds_is_a_known_guard_name():
             for prop in build_model(point.config).get_properties():
                 if prop.kind == SOMETIMES:
                     assert prop.name in GUARD_NAMES, f"{path.name}: guard {prop.name} is not in GUARD_NAMES"
+
+
+def test_parallel_search_agrees_with_one_process_on_every_bundled_configuration():
+    from modelcheck.engine import explore
+    for path in YAML_SPECS:
+        for point in expand(load_spec(path)):
+            model = build_model(point.config)
+            one, two = explore(model), explore(model, workers=2)
+            where = f"{path.name} {point.label}"
+            assert (one.stats.distinct, one.stats.generated, one.stats.depth, one.stats.terminal) == \
+                (two.stats.distinct, two.stats.generated, two.stats.depth, two.stats.terminal), where
+            for name, prop in one.properties.items():
+                other = two.properties[name]
+                assert prop.verdict == other.verdict, f"{where}: {name}"
+                if prop.verdict == VIOLATED and prop.kind != "sometimes":
+                    assert len(prop.trace) == len(other.trace), f"{where}: {name} trace length"
+                    assert check_replays(model, other.trace)
