@@ -15,37 +15,48 @@ from __future__ import annotations
 
 from modelcheck.engine import Action, Model
 from modelcheck.kafka import explain, properties
-from modelcheck.kafka.cluster import readable_logs
 from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.memo import SideMemos
 from modelcheck.kafka.state import KafkaState
 from modelcheck.kafka.write_side import initial_write, write_actions
 
 
-def _write_action(config, name, step) -> Action:
+_pair = tuple.__new__     # KafkaState(write, read) without the keyword-handling __new__ of a NamedTuple
+
+
+def _write_action(config, index: int, name: str, step, memos: SideMemos) -> Action:
+    """Engine action for write-side step family number `index`: its successors are worked out once per
+    write side (`memo`) and paired with the state's read side."""
+    entry_of, canonical = memos.write.entry, memos.write.canonical
+
     def steps(state):
+        entry = entry_of(state.write)
+        successors = entry.successors[index]
+        if successors is None:
+            successors = entry.successors[index] = tuple(
+                (label, canonical(after)) for label, after in step(config, entry.side))
         read = state.read
-        return [(label, KafkaState(after, read)) for label, after in step(config, state.write)]
+        return [(label, _pair(KafkaState, (after, read))) for label, after in successors]
     return Action(name, steps)
 
 
-def _logs_memo(config):
-    """`readable_logs` remembered for the last write state asked about: the engine offers a state to
-    every action in turn, so the read actions share one computation."""
-    last = [None, None]
-
-    def logs(write):
-        if last[0] is not write:
-            last[0], last[1] = write, readable_logs(config, write)
-        return last[1]
-    return logs
-
-
-def _read_action(config, read_side, name, step, logs_of) -> Action:
+def _read_action(config, read_side, index: int, families: int, name: str, step, memos: SideMemos) -> Action:
+    """Engine action for read-side step family number `index`: its successors are worked out once per
+    read side and readable logs (`memo`) and paired with the state's write side."""
     settings = read_side.settings(config)
+    write_entry_of, read_entry_of, canonical = memos.write.entry, memos.read.entry, memos.read.canonical
+    logs_of = memos.logs
 
     def steps(state):
         write = state.write
-        return [(label, KafkaState(write, after)) for label, after in step(settings, state.read, logs_of(write))]
+        logs = logs_of(write_entry_of(write))
+        entry = read_entry_of(state.read)
+        slots = entry.for_logs(logs, families)
+        successors = slots[index]
+        if successors is None:
+            successors = slots[index] = tuple(
+                (label, canonical(after)) for label, after in step(settings, entry.side, logs))
+        return [(label, _pair(KafkaState, (write, after))) for label, after in successors]
     return Action(name, steps)
 
 
@@ -63,21 +74,24 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
     if read_side is None:
         from modelcheck.kafka import read_side
     initial = KafkaState(initial_write(config), read_side.initial_read(config))
-    actions = [_write_action(config, action_name, step) for action_name, step in write_actions(config)]
+    write_families = write_actions(config)
     if hasattr(read_side, "read_actions"):
-        read_actions = read_side.read_actions(config)
+        read_families = read_side.read_actions(config)
         if not logs_can_shrink(config):
-            read_actions = tuple((n, step) for n, step in read_actions if n != "consumer.out-of-range")
+            read_families = tuple((n, step) for n, step in read_families if n != "consumer.out-of-range")
     else:
-        read_actions = getattr(read_side, "READ_ACTIONS", None)
-    if read_actions is not None and hasattr(read_side, "settings"):
-        logs_of = _logs_memo(config)
-        actions += [_read_action(config, read_side, action_name, step, logs_of)
-                    for action_name, step in read_actions]
+        read_families = getattr(read_side, "READ_ACTIONS", None)
+    separate = read_families is not None and hasattr(read_side, "settings")
+    memos = SideMemos(config, len(write_families), len(read_families) if separate else 0)
+    actions = [_write_action(config, index, action_name, step, memos)
+               for index, (action_name, step) in enumerate(write_families)]
+    if separate:
+        actions += [_read_action(config, read_side, index, len(read_families), action_name, step, memos)
+                    for index, (action_name, step) in enumerate(read_families)]
     else:
         def read_steps(state):
             write = state.write
-            logs = readable_logs(config, write)
+            logs = memos.logs(memos.write.entry(write))
             return [(label, KafkaState(write, after))
                     for label, after in read_side.read_steps(config, state.read, logs)]
         actions.append(Action("read", read_steps))
@@ -85,7 +99,7 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
         name=name,
         initial_states=[initial],
         actions=actions,
-        properties=properties.build_properties(config, read_side),
+        properties=properties.build_properties(config, read_side, memos),
         describe_state=lambda state: explain.describe_state(config, read_side, state),
         explain_step=lambda before, label, after: explain.explain_step(config, read_side, before, label, after),
         explain_violation=lambda prop, trace: explain.explain_violation(config, read_side, prop, trace),

@@ -27,9 +27,12 @@ own: something reaches the sink, each consumer fault happens).
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from modelcheck.engine import Property, always, at_end, sometimes
 from modelcheck.kafka.cluster import leader_log, readable_logs, recorded_events
 from modelcheck.kafka.faults import WRITE_FAULTS
+from modelcheck.kafka.memo import SideMemos, remembered
 from modelcheck.kafka.write_side import write_pending
 
 PROPERTY_NAMES = (
@@ -124,19 +127,37 @@ def _retry_sent(write) -> bool:
 
 # -- the properties -----------------------------------------------------------------------------------
 
-def build_properties(config, read_side) -> list[Property]:
-    """The properties of SPEC-FORMAT.md that apply to `config`, with their guards."""
+def on_write(memos: SideMemos, name: str, predicate: Callable[[Any], bool]) -> Callable:
+    """A predicate over the whole state that looks at the write side only, worked out once per write
+    side (`memo`)."""
+    entry_of = memos.write.entry
+    return lambda state: remembered(entry_of(state.write), name, predicate)
+
+
+def on_read(memos: SideMemos, name: str, predicate: Callable[[Any], bool]) -> Callable:
+    """A predicate over the whole state that looks at the read side only, worked out once per read
+    side (`memo`)."""
+    entry_of = memos.read.entry
+    return lambda state: remembered(entry_of(state.read), name, predicate)
+
+
+def build_properties(config, read_side, memos: SideMemos | None = None) -> list[Property]:
+    """The properties of SPEC-FORMAT.md that apply to `config`, with their guards. `memos` are the
+    model's (`memo`); the predicates share them with the steps."""
+    if memos is None:
+        memos = SideMemos(config)
     effects = read_side.sink_effects
     props = [
         at_end("no-loss", lambda s: not lost_events(config, s, read_side),
                "every event the application recorded takes effect in the sink"),
-        always("no-duplicate", lambda s: not repeated(effects(s.read)),
+        always("no-duplicate", on_read(memos, "no-duplicate", lambda read: not repeated(effects(read))),
                "no event takes effect in the sink more than once"),
-        always("no-log-duplicate", lambda s: not repeated(topic_events(config, s.write)),
+        always("no-log-duplicate", on_write(memos, "no-log-duplicate",
+                                            lambda write: not repeated(topic_events(config, write))),
                "no event is written to the topic more than once"),
-        always("key-order", lambda s: not order_breaks(config, effects(s.read)),
+        always("key-order", on_read(memos, "key-order", lambda read: not order_breaks(config, effects(read))),
                "events of one entity take effect in the order the application emitted them"),
-        always("acked-durable", lambda s: not missing_acknowledged(s.write),
+        always("acked-durable", on_write(memos, "acked-durable", lambda write: not missing_acknowledged(write)),
                "a record once acknowledged to the producer is never lost from the log"),
     ]
     if config.producer.source != "direct":
@@ -144,14 +165,15 @@ def build_properties(config, read_side) -> list[Property]:
                             "the application's database and the topic agree on which events happened"))
     props.append(at_end("progress", lambda s: pending(config, s, read_side) is None,
                         "nothing is left pending"))
-    props.extend(_guards(config, read_side))
+    props.extend(_guards(config, read_side, memos))
     props.extend(read_side.read_properties(config, lambda s: s.read))
     return props
 
 
-def _guards(config, read_side) -> list[Property]:
+def _guards(config, read_side, memos: SideMemos) -> list[Property]:
     guards = [
-        sometimes("event-recorded", lambda s: bool(recorded_events(config, s.write)),
+        sometimes("event-recorded", on_write(memos, "event-recorded",
+                                             lambda write: bool(recorded_events(config, write))),
                   "the application records an event"),
         sometimes("record-acknowledged", lambda s: bool(s.write.acknowledged),
                   "the producer is told a record was written"),
@@ -160,12 +182,13 @@ def _guards(config, read_side) -> list[Property]:
     entities = [workload.key_of(e) for e in range(1, workload.messages + 1)]
     if len(set(entities)) < len(entities):
         guards.append(sometimes("entity-events-in-sink",
-                                lambda s: _two_of_one_entity(config, read_side.sink_effects(s.read)),
+                                on_read(memos, "entity-events-in-sink",
+                                        lambda read: _two_of_one_entity(config, read_side.sink_effects(read))),
                                 "two events of one entity take effect in the sink"))
     retry_faults = config.faults.request_lost + config.faults.response_lost + config.faults.request_delayed \
         + config.faults.broker_crash
     if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
-        guards.append(sometimes("retry-sent", lambda s: _retry_sent(s.write),
+        guards.append(sometimes("retry-sent", on_write(memos, "retry-sent", _retry_sent),
                                 "the producer sends a batch again"))
     for kind, field in WRITE_FAULTS.items():
         if getattr(config.faults, field):
