@@ -91,9 +91,15 @@ def _search_options(function):
 
 
 def _run(paths, options: RunOptions, quiet: bool):
+    """Run the specs; Ctrl-C inside a search keeps what it found (`stopped_by` interrupted), and Ctrl-C
+    between searches (while a spec loads or a model is built) ends the command with exit code 130."""
     progress = Progress(not quiet)
     try:
         return run_specs(paths, options, progress=progress)
+    except KeyboardInterrupt:
+        progress.clear()
+        click.echo("interrupted before a search started: nothing to report", err=True)
+        sys.exit(130)
     finally:
         progress.clear()
 
