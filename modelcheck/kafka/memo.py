@@ -34,33 +34,33 @@ DEFAULT_LIMIT = 100_000
 
 
 class Entry:
-    """What is known so far of one side: `side` itself, its successors per step family (None: not
-    worked out yet), its readable logs (write side), per readable logs the successors of each read
-    step family (read side), and property verdicts by name."""
+    """What is known so far of one side: `side` itself; for a write side, its successors (None until
+    worked out) and its readable logs; for a read side, its successors per readable logs; property
+    verdicts by name. Successors are kept as the model makes them (`model`)."""
 
     __slots__ = ("side", "successors", "logs", "by_logs", "verdicts")
 
-    def __init__(self, side, families: int):
+    def __init__(self, side):
         self.side = side
-        self.successors: list = [None] * families
+        self.successors = None
         self.logs = None
-        self.by_logs: dict[int, tuple[Any, list]] = {}
+        self.by_logs: dict[int, tuple[Any, Any]] = {}
         self.verdicts: dict[str, bool] = {}
 
-    def for_logs(self, logs, families: int) -> list:
-        """The per-family successor slots of this read side given the readable `logs` (kept by
-        identity: the write side's memo hands out one object per value of the logs)."""
+    def successors_with(self, logs, work_out: Callable[[Any, Any], Any]):
+        """This read side's successors given the readable `logs`, `work_out(side, logs)` the first time.
+        The logs are kept by identity (the memos hand out one object per value of the logs, and the
+        entry holds the object so that its id stays its own)."""
         found = self.by_logs.get(id(logs))
         if found is None:
-            found = self.by_logs[id(logs)] = (logs, [None] * families)
+            found = self.by_logs[id(logs)] = (logs, work_out(self.side, logs))
         return found[1]
 
 
 class Memo:
     """One `Entry` per distinct value of a side, made on first use; see the module docstring."""
 
-    def __init__(self, families: int = 0, limit: int = DEFAULT_LIMIT):
-        self._families = families
+    def __init__(self, limit: int = DEFAULT_LIMIT):
         self._limit = limit
         self._by_id: dict[int, tuple[Any, Entry]] = {}
         self._by_value: dict[Any, Entry] = {}
@@ -74,7 +74,7 @@ class Memo:
         if entry is None:
             if len(self._by_value) >= self._limit:
                 self.clear()
-            entry = self._by_value[side] = Entry(side, self._families)
+            entry = self._by_value[side] = Entry(side)
         elif len(self._by_id) >= 4 * self._limit:
             self._by_id.clear()
         self._by_id[id(side)] = (side, entry)
@@ -103,10 +103,10 @@ class SideMemos:
     write side, one object per value (so that read entries can keep their successors by the logs'
     identity)."""
 
-    def __init__(self, config, write_families: int = 0, read_families: int = 0, limit: int = DEFAULT_LIMIT):
+    def __init__(self, config, limit: int = DEFAULT_LIMIT):
         self.config = config
-        self.write = Memo(write_families, limit)
-        self.read = Memo(read_families, limit)
+        self.write = Memo(limit)
+        self.read = Memo(limit)
         self._logs: dict = {}
         self._limit = limit
 

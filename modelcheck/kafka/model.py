@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from modelcheck.engine import Action, Model
 from modelcheck.kafka import explain, properties
+from modelcheck.kafka.cluster import readable_logs
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.memo import SideMemos
 from modelcheck.kafka.state import KafkaState
@@ -24,40 +25,79 @@ from modelcheck.kafka.write_side import initial_write, write_actions
 _pair = tuple.__new__     # KafkaState(write, read) without the keyword-handling __new__ of a NamedTuple
 
 
-def _write_action(config, index: int, name: str, step, memos: SideMemos) -> Action:
-    """Engine action for write-side step family number `index`: its successors are worked out once per
-    write side (`memo`) and paired with the state's read side."""
-    entry_of, canonical = memos.write.entry, memos.write.canonical
+class _Expander:
+    """The successors of one state, every step family at once.
 
-    def steps(state):
-        entry = entry_of(state.write)
-        successors = entry.successors[index]
-        if successors is None:
-            successors = entry.successors[index] = tuple(
-                (label, canonical(after)) for label, after in step(config, entry.side))
-        read = state.read
-        return [(label, _pair(KafkaState, (after, read))) for label, after in successors]
-    return Action(name, steps)
+    The engine asks each step family (each action) in turn about the same state, so the state's sides
+    are looked up in the memos once, and each action answers from the lists made for that state. The
+    successors of the write families are worked out once per write side, those of the read families
+    once per read side and readable logs (`memo`), and kept as (family index, ((label, side), ...)) for
+    the families that have any; `expand` pairs them with the state's other side. The families keep
+    their order and each its own action, so coverage counts and trace labels are as without the memo.
+    """
+
+    def __init__(self, config, write_families, read_families, settings, memos: SideMemos):
+        self._config = config
+        self._write_steps = tuple(step for _name, step in write_families)
+        self._read_steps = tuple(step for _name, step in read_families)
+        self._settings = settings
+        self._memos = memos
+        self.state = None
+        self.successors: list = []
+
+    def action(self, index: int, name: str) -> Action:
+        """The engine action of family `index` (write families first, then read families)."""
+        def steps(state):
+            if state is not self.state:
+                try:
+                    self.expand(state)
+                except Exception:
+                    return self.alone(index, state)
+            return self.successors[index] or []
+        return Action(name, steps)
+
+    def alone(self, index: int, state) -> list:
+        """Family `index`'s successors of `state` worked out by themselves, without the memo: when some
+        family raises, each action still answers for its own family only, so that the engine's error
+        names the family that raised."""
+        write, read = state
+        if index < len(self._write_steps):
+            return [(label, KafkaState(after, read)) for label, after in self._write_steps[index](self._config, write)]
+        logs = readable_logs(self._config, write)
+        step = self._read_steps[index - len(self._write_steps)]
+        return [(label, KafkaState(write, after)) for label, after in step(self._settings, read, logs)]
+
+    def expand(self, state) -> None:
+        """Make `successors`: per family, the (label, KafkaState) list of `state` (None when empty)."""
+        memos = self._memos
+        write, read = state
+        write_entry = memos.write.entry(write)
+        out = [None] * (len(self._write_steps) + len(self._read_steps))
+        found = write_entry.successors
+        if found is None:
+            found = write_entry.successors = self._work_out_write(write_entry.side)
+        for index, successors in found:
+            out[index] = [(label, _pair(KafkaState, (after, read))) for label, after in successors]
+        if self._read_steps:
+            first = len(self._write_steps)
+            found = memos.read.entry(read).successors_with(memos.logs(write_entry), self._work_out_read)
+            for index, successors in found:
+                out[first + index] = [(label, _pair(KafkaState, (write, after))) for label, after in successors]
+        self.state, self.successors = state, out
+
+    def _work_out_write(self, write) -> tuple:
+        return _nonempty([step(self._config, write) for step in self._write_steps], self._memos.write)
+
+    def _work_out_read(self, read, logs) -> tuple:
+        return _nonempty([step(self._settings, read, logs) for step in self._read_steps], self._memos.read)
 
 
-def _read_action(config, read_side, index: int, families: int, name: str, step, memos: SideMemos) -> Action:
-    """Engine action for read-side step family number `index`: its successors are worked out once per
-    read side and readable logs (`memo`) and paired with the state's write side."""
-    settings = read_side.settings(config)
-    write_entry_of, read_entry_of, canonical = memos.write.entry, memos.read.entry, memos.read.canonical
-    logs_of = memos.logs
-
-    def steps(state):
-        write = state.write
-        logs = logs_of(write_entry_of(write))
-        entry = read_entry_of(state.read)
-        slots = entry.for_logs(logs, families)
-        successors = slots[index]
-        if successors is None:
-            successors = slots[index] = tuple(
-                (label, canonical(after)) for label, after in step(settings, entry.side, logs))
-        return [(label, _pair(KafkaState, (write, after))) for label, after in successors]
-    return Action(name, steps)
+def _nonempty(families: list[list], memo) -> tuple:
+    """(family index, ((label, side), ...)) for each family with successors, each side as the memo's
+    object for its value (`Memo.canonical`)."""
+    canonical = memo.canonical
+    return tuple((index, tuple((label, canonical(after)) for label, after in successors))
+                 for index, successors in enumerate(families) if successors)
 
 
 def logs_can_shrink(config: KafkaConfig) -> bool:
@@ -82,13 +122,14 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
     else:
         read_families = getattr(read_side, "READ_ACTIONS", None)
     separate = read_families is not None and hasattr(read_side, "settings")
-    memos = SideMemos(config, len(write_families), len(read_families) if separate else 0)
-    actions = [_write_action(config, index, action_name, step, memos)
-               for index, (action_name, step) in enumerate(write_families)]
-    if separate:
-        actions += [_read_action(config, read_side, index, len(read_families), action_name, step, memos)
-                    for index, (action_name, step) in enumerate(read_families)]
-    else:
+    if not separate:
+        read_families = ()
+    memos = SideMemos(config)
+    expander = _Expander(config, write_families, read_families,
+                         read_side.settings(config) if separate else None, memos)
+    actions = [expander.action(index, action_name)
+               for index, (action_name, _step) in enumerate((*write_families, *read_families))]
+    if not separate:
         def read_steps(state):
             write = state.write
             logs = memos.logs(memos.write.entry(write))
