@@ -349,8 +349,8 @@ def test_unhashable_partition_key_is_a_clear_error(load_python_spec):
 def test_rebalance_moves_buckets_from_the_busiest_worker_and_only_to_lower_the_largest_share():
     from modelcheck.engine.parallel import _rebalance
 
-    def report(frontier, buckets):
-        return {"frontier": frontier, "buckets": buckets}
+    def report(frontier, buckets, expanded=0, generated=0):
+        return {"frontier": frontier, "buckets": buckets, "expanded": expanded, "level_generated": generated}
 
     # worker 0: 9,000 of the next level in buckets of 5,000, 3,000 and 1,000; worker 1: 3,000
     moves = _rebalance([report(9000, {1: (5000, 20000), 2: (3000, 9000), 3: (1000, 1000)}),
@@ -366,3 +366,10 @@ def test_rebalance_moves_buckets_from_the_busiest_worker_and_only_to_lower_the_l
     moves = _rebalance([report(4000, {5: (1000, 1000)}), report(12000, {6: (4000, 4000), 7: (8000, 8000)}),
                         report(8000, {8: (8000, 8000)})])
     assert moves[0] == (6, 1, 0)
+    # equal shares, but worker 0's states cost twice as much (20 successors per state against 10)
+    # (cost per state: successors generated plus one per new state found, per state expanded)
+    moves = _rebalance([report(6000, {1: (3000, 3000), 2: (1200, 1200), 3: (1800, 1800)}, 3000, 54000),
+                        report(6000, {4: (6000, 6000)}, 3000, 24000)])
+    assert moves == [(2, 0, 1)]                 # 4,800 x 20 = 96,000 / 6,000 x 10 + 1,200 x 20 = 84,000
+    assert _rebalance([report(6000, {1: (6000, 6000)}, 3000, 24000),
+                       report(6000, {2: (1200, 1200), 3: (4800, 4800)}, 3000, 24000)]) == []

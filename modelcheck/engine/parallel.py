@@ -39,14 +39,15 @@ parent's owner, the states the workers ship, and the workers' shares of every le
 Balance. The keys that keep successors together are seldom equally frequent (in TwoPhase some keys hold
 twice the states of others), so a fixed deal of buckets leaves one worker with more of a level than the
 other, and the level-synchronous search waits for the busiest worker at every level. With a key the
-buckets therefore move: each worker keeps, per bucket, the list of the states it answers for, and
-reports per bucket how many of the next level's states it holds; between two levels the parent picks
-buckets to move from the busiest worker to the idlest (`_rebalance`). The giver sends the bucket's
-states (the taker adds them to its dictionary, so duplicates are still recognised) and the bucket's
-states of the coming level with their numbers (the taker expands them; they stay numbered, counted and
-recorded by the giver, so parent numbers and counts do not change); from then on new states of the
-bucket go to the taker. Ownership changes only between levels, when no batch is in flight, so every
-state is still stored by exactly one worker.
+buckets therefore move: each worker keeps, per bucket, the positions of the states it owns (and the
+states handed over to it with the bucket), and reports per bucket how many of the next level's states
+it holds; between two levels the parent estimates each worker's work at the next level from these
+counts and moves buckets from the busiest worker to the idlest (`_rebalance`). The giver sends the
+bucket's states (the taker adds them to its dictionary, so duplicates are still recognised) and the
+bucket's states of the coming level with their numbers (the taker expands them; they stay numbered,
+counted and recorded by the giver, so parent numbers and counts do not change); from then on new states
+of the bucket go to the taker. Ownership changes only between levels, when no batch is in flight, so
+every state is still stored by exactly one worker.
 
 A trace is rebuilt by asking the owners for the parent chain of the state, hop by hop, then replaying
 it through the model (`trace.replay`), as in `bfs`.
@@ -70,6 +71,7 @@ from counters in shared memory, updated by the workers every few thousand expans
 
 from __future__ import annotations
 
+import bisect
 import gc
 import marshal
 import multiprocessing
@@ -83,6 +85,7 @@ import sys
 import threading
 import time
 import traceback
+from array import array
 from multiprocessing.connection import wait as wait_for
 
 from modelcheck.engine.bfs import bfs
@@ -102,7 +105,8 @@ _PIPE_BYTES = 1 << 20           # pipe buffer asked of the kernel (F_SETPIPE_SZ)
 _BUCKETS = 4093                 # partition keys hash into this many buckets (a prime), dealt out to workers
 _SHUFFLE_SEED = 1999            # fixed, so a model's partition is the same in every run and process
 _REBALANCE_FROM = 2048          # levels smaller than this are not rebalanced
-_TOLERANCE = 0.02               # a worker's share of a level may exceed the mean by this much
+_TOLERANCE = 0.01               # a worker's estimated work may exceed the mean by this much
+_FIND_COST = 1.0                # work of storing a new state, in successors generated
 _HELD_PER_SHARE = 32            # a bucket moves only if it holds at most this many states per new one
 _MAX_MOVES = 64                 # buckets moved at one level boundary, at most
 
@@ -146,21 +150,30 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
 
 
 def _rebalance(reports) -> list[tuple[int, int, int]]:
-    """Buckets to move, as (bucket, from worker, to worker), so the next level's shares are even.
+    """Buckets to move, as (bucket, from worker, to worker), so the next level's work is even.
 
-    Each report gives the worker's share of the next level (`frontier`) and, per bucket it owns that grew
-    in the last level, (states of the bucket in the next level, states of the bucket it holds). While the
-    busiest worker's share exceeds the mean by more than `_TOLERANCE`, a bucket moves from it to the
-    idlest worker: the one whose share of the next level is nearest half their difference, and less than
-    all of it, so that every move lowers the largest share. A bucket holding more than `_HELD_PER_SHARE`
-    states per state of the next level stays (sending a state costs a few percent of expanding one, and
-    those states would all be sent). Levels smaller than `_REBALANCE_FROM` are left as they are.
+    Each report gives the worker's share of the next level (`frontier`), what it did at the last level
+    (states expanded, successors generated, new states found: the `frontier`), and, per bucket it owns
+    that grew in the last level, (states of the bucket in the next level, states of the bucket it holds).
+    A worker's next level is estimated as its share times its last cost per state expanded (successors
+    generated plus `_FIND_COST` per new state found), from counts rather than clocks, so the moves, and
+    with them which counterexample a worker finds first, are the same in every run. While the busiest
+    worker's estimate exceeds the mean by more than `_TOLERANCE`, a bucket moves from it to the idlest
+    worker: the one whose work is nearest half their difference, and less than all of it, so that every
+    move lowers the largest estimate. A bucket holding more than `_HELD_PER_SHARE` states per state of
+    the next level stays (sending a state costs a few percent of expanding one, and those states would
+    all be sent). Levels smaller than `_REBALANCE_FROM` states are left as they are.
     """
-    loads = [report["frontier"] for report in reports]
-    total = sum(loads)
+    total = sum(report["frontier"] for report in reports)
     if total < _REBALANCE_FROM:
         return []
-    mean = total / len(loads)
+    costs = [(report["level_generated"] + _FIND_COST * report["frontier"]) / report["expanded"]
+             if report["expanded"] else None for report in reports]
+    known = [cost for cost in costs if cost]
+    typical = sum(known) / len(known) if known else 1.0
+    costs = [cost or typical for cost in costs]
+    loads = [report["frontier"] * cost for report, cost in zip(reports, costs)]
+    mean = sum(loads) / len(loads)
     movable = [dict(report["buckets"]) for report in reports]
     moves = []
     while len(moves) < _MAX_MOVES:
@@ -169,16 +182,18 @@ def _rebalance(reports) -> list[tuple[int, int, int]]:
         gap = loads[busiest] - loads[idlest]
         if loads[busiest] <= mean * (1 + _TOLERANCE):
             break
-        best, best_share = None, 0
+        cost = costs[busiest]
+        best, best_work = None, 0.0
         for bucket, (share, held) in movable[busiest].items():
-            if share < gap and held <= _HELD_PER_SHARE * share and (
-                    best is None or abs(gap - 2 * share) < abs(gap - 2 * best_share)):
-                best, best_share = bucket, share
+            work = share * cost
+            if work < gap and held <= _HELD_PER_SHARE * share and (
+                    best is None or abs(gap - 2 * work) < abs(gap - 2 * best_work)):
+                best, best_work = bucket, work
         if best is None:
             break
         del movable[busiest][best]
-        loads[busiest] -= best_share
-        loads[idlest] += best_share
+        loads[busiest] -= best_work
+        loads[idlest] += best_work
         moves.append((best, busiest, idlest))
     return moves
 
@@ -447,11 +462,13 @@ class _Worker:
         self.steps = [action.step for action in actions]
         self.canonical = canonical
         self.partition = partition
-        # With a partition key: bucket -> owner (changed by moves), and per bucket the states this worker
-        # answers for (those it owns, and those handed over with the bucket); `marks` the lengths at the
-        # last report, so what follows is the bucket's share of the next level.
+        # With a partition key: bucket -> owner (changed by moves); per bucket the states this worker
+        # answers for: the positions in `order` of those it owns (ascending) and the states handed over to
+        # it with the bucket; `marks` the numbers of positions at the last report, so the positions after
+        # the mark are the bucket's share of the next level.
         self.owners = bucket_owners(count) if partition is not None else None
-        self.bucket_states = [[] for _ in range(_BUCKETS)] if partition is not None else None
+        self.positions = [array("q") for _ in range(_BUCKETS)] if partition is not None else None
+        self.handed: dict[int, list] = {}
         self.marks = [0] * _BUCKETS if partition is not None else None
         self.skip: set | None = None        # positions of own next-level states handed to another worker
         self.adopted: tuple[list, list] = ([], [])  # next-level states of other workers to expand here
@@ -465,6 +482,8 @@ class _Worker:
         self.order: list = []               # own states in the order found; the queue is a slice of it
         self.frontier_start = 0
         self.generated = 0
+        self.level_expanded = 0             # states expanded and successors generated at the last level
+        self.level_generated = 0
         self.terminal = 0
         self.fired = [0] * len(actions)
         self.violations: dict[str, int] = {}
@@ -534,21 +553,22 @@ class _Worker:
         frontier = len(self.order) - self.frontier_start
         self._publish(len(self.order), frontier)
         return {"distinct": len(self.order), "frontier": frontier, "unexpanded": unexpanded,
+                "expanded": self.level_expanded, "level_generated": self.level_generated,
                 "generated": self.generated, "terminal": self.terminal, "fired": self.fired,
                 "violations": self.violations, "witnesses": self.witnesses, "depth_cut": self.depth_cut,
                 "buckets": self._bucket_shares()}
 
     def _bucket_shares(self) -> dict[int, tuple[int, int]]:
         """Per bucket that grew since the last report: (its new states, all the states it holds)."""
-        lists, marks = self.bucket_states, self.marks
+        lists, marks, handed = self.positions, self.marks, self.handed
         if lists is None:
             return {}
         shares = {}
-        for bucket, states in enumerate(lists):
-            held = len(states)
-            if held != marks[bucket]:
-                shares[bucket] = (held - marks[bucket], held)
-                marks[bucket] = held
+        for bucket, positions in enumerate(lists):
+            own = len(positions)
+            if own != marks[bucket]:
+                shares[bucket] = (own - marks[bucket], own + len(handed.get(bucket, ())))
+                marks[bucket] = own
         return shares
 
     def _publish(self, distinct, queue):
@@ -605,9 +625,9 @@ class _Worker:
         return self.owners[hash(self.partition(state)) % _BUCKETS]
 
     def _hold(self, state):
-        """Note an own state in its bucket's list (with a partition key)."""
-        if self.bucket_states is not None:
-            self.bucket_states[hash(self.partition(state)) % _BUCKETS].append(state)
+        """Note the position of the own state last found in its bucket (with a partition key)."""
+        if self.positions is not None:
+            self.positions[hash(self.partition(state)) % _BUCKETS].append(len(self.order) - 1)
 
     def _move(self, moves):
         """Hand over buckets between workers before a level (module docstring, "Balance").
@@ -617,7 +637,7 @@ class _Worker:
         bucket's states of the coming level with their numbers, which the taker expands in the giver's
         place. From then on successors in the bucket go to the taker.
         """
-        me, seen, order, partition = self.number, self.seen, self.order, self.partition
+        me, seen, order, count = self.number, self.seen, self.order, self.count
         giving = {}
         for bucket, giver, taker in moves:
             self.owners[bucket] = taker
@@ -625,23 +645,17 @@ class _Worker:
                 giving[bucket] = taker
         outgoing = {receiver: [] for receiver in self.writes}
         if giving:
-            frontier = {bucket: ([], []) for bucket in giving}
             skip = set()
-            count = self.count
-            for position in range(self.frontier_start, len(order)):
-                state = order[position]
-                bucket = hash(partition(state)) % _BUCKETS
-                if bucket in frontier:
-                    states, references = frontier[bucket]
-                    states.append(state)
-                    references.append(position * count + me)
-                    skip.add(position)
-            self.skip = skip
             for bucket, taker in giving.items():
-                held = self.bucket_states[bucket]
-                self.bucket_states[bucket] = []
+                positions = self.positions[bucket]
+                coming = positions[bisect.bisect_left(positions, self.frontier_start):]
+                skip.update(coming)
+                held = [order[position] for position in positions] + self.handed.pop(bucket, [])
+                outgoing[taker].append((bucket, held, [order[position] for position in coming],
+                                        [position * count + me for position in coming]))
+                self.positions[bucket] = array("q")
                 self.marks[bucket] = 0
-                outgoing[taker].append((bucket, held, *frontier[bucket]))
+            self.skip = skip
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
         adopted_states, adopted_references = self.adopted
         for payload in received:
@@ -649,8 +663,8 @@ class _Worker:
                 for state in held:
                     if state not in seen:
                         seen[state] = None
-                self.bucket_states[bucket].extend(held)
-                self.marks[bucket] = len(self.bucket_states[bucket])
+                self.handed.setdefault(bucket, []).extend(held)
+                self.marks[bucket] = len(self.positions[bucket])
                 adopted_states.extend(states)
                 adopted_references.extend(references)
 
@@ -676,13 +690,14 @@ class _Worker:
         count, me = self.count, self.number
         seen, order, fired = self.seen, self.order, self.fired
         append = order.append
-        canonical, partition, owners, lists = self.canonical, self.partition, self.owners, self.bucket_states
+        canonical, partition, owners, lists = self.canonical, self.partition, self.owners, self.positions
         indexed_steps = list(enumerate(self.steps))
         outgoing = {receiver: ([], []) for receiver in self.writes}
         targets = [outgoing.get(owner, (None, None)) for owner in range(count)]
         start, end = self.frontier_start, len(order)
         self.frontier_start = end
-        unexpanded = end - start - len(self.skip or ()) + len(self.adopted[0])
+        unexpanded = expanding = end - start - len(self.skip or ()) + len(self.adopted[0])
+        generated_before = self.generated
         checking = bool(self.invariants or self.open_sometimes)
         bucket = 0
         for chunk_states, chunk_references in self._chunks(start, end):
@@ -713,7 +728,7 @@ class _Worker:
                             seen[successor] = reference
                             append(successor)
                             if lists is not None:
-                                lists[bucket].append(successor)
+                                lists[bucket].append(len(order) - 1)
                             if checking:
                                 self._found(successor, (len(order) - 1) * count + me)
                                 checking = bool(self.invariants or self.open_sometimes)
@@ -731,6 +746,8 @@ class _Worker:
                 break
         self.skip = None
         self.adopted = ([], [])
+        self.level_expanded = expanding - unexpanded
+        self.level_generated = self.generated - generated_before
         self._publish(len(order), len(order) - end)
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
         del outgoing, targets
@@ -746,7 +763,7 @@ class _Worker:
                 seen[state] = parent
                 append(state)
                 if lists is not None:
-                    lists[hash(partition(state)) % _BUCKETS].append(state)
+                    lists[hash(partition(state)) % _BUCKETS].append(len(order) - 1)
                 if checking:
                     self._found(state, (len(order) - 1) * count + me)
                     checking = bool(self.invariants or self.open_sometimes)
