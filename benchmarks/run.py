@@ -5,12 +5,14 @@ cores, and SPIN's compiled verifier on the same model when `spin` and `gcc` are 
     python3 benchmarks/run.py --quick         # rms = 5..7
     python3 benchmarks/run.py --rms 7,8 --repeat 3 --no-spin
     python3 benchmarks/run.py --no-hash-row   # skip the parallel run without the partition key
+    python3 benchmarks/run.py --fixed-deal    # add a parallel run whose key buckets never move
 
 Prints a Markdown table: distinct and generated states, seconds, distinct states per second, peak memory
 and bytes per distinct state, and the speed-up of all cores over one process. The parallel search runs
 twice: with the model's partition key (`Model.partition`, the TM's received Prepared messages, see
 specs/two_phase_commit.py), and without it, states going to workers by the hash of the whole state (the
-rows "whole-state hash"). Every measurement runs in a fresh process, so peak memory (the largest
+rows "whole-state hash"), and with `--fixed-deal` a third time with the key but without moving its
+buckets between workers (rows "buckets fixed"). Every measurement runs in a fresh process, so peak memory (the largest
 resident size, of the parent plus its workers) belongs to that run alone; with `--repeat N` the fastest
 of N runs is shown (the configurations take turns, one run each per round). Symmetry reduction is off,
 so the counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README there)
@@ -42,7 +44,8 @@ ANCHOR = ROOT.parent / "shared" / "anchors" / "twophase.pml"
 
 def measure_modelcheck(rms: int, workers: int, key: int = 1) -> dict:
     """One search of TwoPhase(rms) in this process (called in a fresh child by `run_modelcheck`); with
-    `key` 0 the model's partition key is removed."""
+    `key` 0 the model's partition key is removed, with `key` 2 it is kept but its buckets never move
+    between workers (the fixed deal of `parallel.bucket_owners`)."""
     sys.path.insert(0, str(ROOT))
     from modelcheck.engine import bfs, explore, parallel  # noqa: F401 (imported before the clock starts)
     spec = importlib.util.spec_from_file_location("two_phase_commit", ROOT / "specs" / "two_phase_commit.py")
@@ -51,6 +54,8 @@ def measure_modelcheck(rms: int, workers: int, key: int = 1) -> dict:
     model = module.model(rms, symmetry=False)
     if not key:
         model.partition = None
+    if key == 2:
+        parallel._REBALANCE_FROM = float("inf")
     before = _cpu_seconds()
     result = explore(model, workers=workers)
     cpu = _cpu_seconds() - before
@@ -68,7 +73,7 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_modelcheck(rms: int, workers: int, key: bool = True) -> dict:
+def run_modelcheck(rms: int, workers: int, key: int = 1) -> dict:
     out = subprocess.run([sys.executable, __file__, "--measure", str(rms), str(workers), str(int(key))],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -110,6 +115,9 @@ def run_spin(pan: Path) -> dict:
             "generated_exact": exact,
             "seconds": number(r"elapsed time ([\d.e+-]+) seconds"),
             "cpu": usage.ru_utime + usage.ru_stime, "peak": usage.ru_maxrss * 1024, "workers": 1, "errors": int(number(r"errors: (\d+)"))}
+
+
+TOOLS = {1: "modelcheck", 0: "modelcheck, whole-state hash", 2: "modelcheck, key, buckets fixed"}
 
 
 def fastest(runs: list[dict]) -> dict:
@@ -162,6 +170,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-spin", action="store_true", help="skip SPIN even when installed")
     parser.add_argument("--no-hash-row", action="store_true",
                         help="skip the parallel run without the model's partition key")
+    parser.add_argument("--fixed-deal", action="store_true",
+                        help="also run the parallel search with the key but without moving its buckets")
     parser.add_argument("--measure", nargs=3, type=int, metavar=("RMS", "WORKERS", "KEY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -185,7 +195,7 @@ def main(argv=None) -> int:
         rows.append(row)
         print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
 
-    keys = ([True] if args.no_hash_row else [True, False]) if args.workers > 1 else []
+    keys = ([1] + [0] * (not args.no_hash_row) + [2] * args.fixed_deal) if args.workers > 1 else []
     with tempfile.TemporaryDirectory(prefix="twophase-spin-") as spin_dir:
         for rms in sizes:
             pan = build_spin(rms, Path(spin_dir)) if use_spin else None
@@ -207,7 +217,7 @@ def main(argv=None) -> int:
                     raise SystemExit(f"rms={rms}: the parallel search disagrees with one process: "
                                      f"{many} != {one}")
                 many["ratio"] = one["seconds"] / many["seconds"] if many["seconds"] else None
-                add({"rms": rms, "tool": "modelcheck" if key else "modelcheck, whole-state hash", **many})
+                add({"rms": rms, "tool": TOOLS[key], **many})
             if pan is not None:
                 spin = fastest(runs["spin"])
                 if spin["distinct"] != one["distinct"] or spin["errors"]:

@@ -72,6 +72,7 @@ from counters in shared memory, updated by the workers every few thousand expans
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import marshal
 import multiprocessing
@@ -200,9 +201,14 @@ def _rebalance(reports) -> list[tuple[int, int, int]]:
 
 def bucket_owners(workers: int) -> list[int]:
     """The worker that owns each bucket of partition keys: equal shares, in a fixed shuffled order."""
+    return list(_dealt(workers))
+
+
+@functools.lru_cache(maxsize=8)
+def _dealt(workers: int) -> tuple[int, ...]:
     owners = [bucket % workers for bucket in range(_BUCKETS)]
     random.Random(_SHUFFLE_SEED).shuffle(owners)
-    return owners
+    return tuple(owners)
 
 
 def owner_function(partition, workers: int):
