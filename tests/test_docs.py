@@ -28,3 +28,13 @@ def test_readme_commands_exist_in_makefile():
     for target in re.findall(r"^make (\w+)", readme, re.MULTILINE):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), f"make {target} has no target"
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_spec_file_the_docs_name_exists():
+    texts = [(ROOT / "README.md").read_text()] + [p.read_text() for p in (ROOT / "docs").glob("*.md")]
+    named = set()
+    for text in texts:
+        named |= set(re.findall(r"\bspecs/[\w.-]+\.(?:yaml|py)\b", text))
+    assert named, "the docs name no spec at all"
+    missing = sorted(name for name in named if not (ROOT / name).exists())
+    assert not missing, f"the docs name spec files that do not exist: {missing}"
