@@ -153,3 +153,20 @@ def test_a_setting_the_model_cannot_honour_yet_is_refused_with_its_line(tmp_path
     assert result.exit_code == 2
     assert "faults.producer.pause" in result.stderr and "line 4" in result.stderr
     assert "not modelled yet" in result.stderr
+
+
+def test_ctrl_c_keeps_what_was_found_and_exits_three():
+    import signal
+    import subprocess
+    import sys
+    import time
+    process = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", str(SPECS / "two_phase_commit.py"),
+                                "--param", "rms=8", "--format", "json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    out, _err = process.communicate(timeout=120)
+    assert process.returncode == 3
+    document = json.loads(out)
+    assert 0 < document["stats"]["distinct"] < 1_745_408          # stopped part way, what was found kept
+    assert document["properties"]["TCConsistent"]["verdict"] == "bounded"
