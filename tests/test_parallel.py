@@ -342,8 +342,12 @@ def test_unhashable_partition_key_is_a_clear_error(load_python_spec):
     from modelcheck.errors import InvalidModel
 
     model = replace(load_python_spec("two_phase_commit").model(3), partition=lambda state: list(state[0]))
-    with pytest.raises(InvalidModel, match="partition key"):
+    with pytest.raises(InvalidModel, match="partition key of an initial state is not hashable"):
         explore(model, workers=2)
+    later = replace(model, partition=lambda state: [] if state[1] else 0)      # once the TM has decided
+    with pytest.raises(InvalidModel, match="partition key is not hashable"):
+        explore(later, workers=2)
+    assert not _children()
 
 
 def test_rebalance_moves_buckets_from_the_busiest_worker_and_only_to_lower_the_largest_share():

@@ -399,8 +399,9 @@ class _Search:
     def _raise_worker_error(self, number, payload):
         error_bytes, kind, text, where = payload
         if kind == "TypeError":
+            key = ", or its partition key is not hashable" if self.partition is not None else ""
             raise InvalidModel(f"model {self.model.name!r}: a step returned something that is not a list "
-                               f"of (label, hashable state) pairs ({text})")
+                               f"of (label, hashable state) pairs{key} ({text})")
         error = None
         if error_bytes is not None:
             try:
