@@ -11,12 +11,12 @@ Prints a Markdown table: distinct and generated states, seconds, distinct states
 and bytes per distinct state, and the speed-up of all cores over one process. The parallel search runs
 twice: with the model's partition key (`Model.partition`, the TM's received Prepared messages, see
 specs/two_phase_commit.py), and without it, states going to workers by the hash of the whole state (the
-rows "whole-state hash"), and with `--fixed-deal` a third time with the key but without moving its
-buckets between workers (rows "buckets fixed"). Every measurement runs in a fresh process, so peak memory (the largest
-resident size, of the parent plus its workers) belongs to that run alone; with `--repeat N` the fastest
-of N runs is shown (the configurations take turns, one run each per round). Symmetry reduction is off,
-so the counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README there)
-with `spin -DN=<rms> -a` and `gcc -O2 -DNOREDUCE`, and runs `./pan -m100000` (exhaustive, no
+rows "whole-state hash"); with `--fixed-deal` a third time, with the key but without moving its buckets
+between workers (rows "buckets fixed"). Every measurement runs in a fresh process, so peak memory (the
+largest resident size, of the parent plus its workers) belongs to that run alone; with `--repeat N` the
+fastest of N runs is shown (the configurations take turns, one run each per round). Symmetry reduction
+is off, so the counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README
+there) with `spin -DN=<rms> -a` and `gcc -O2 -DNOREDUCE`, and runs `./pan -m100000` (exhaustive, no
 partial-order reduction); its "transitions" (stored + matched states) count what modelcheck calls
 generated, and agree with it exactly. TLC is not installed here: benchmarks/README.md quotes the
 anchor figures, labelled.
@@ -172,7 +172,8 @@ def main(argv=None) -> int:
                         help="skip the parallel run without the model's partition key")
     parser.add_argument("--fixed-deal", action="store_true",
                         help="also run the parallel search with the key but without moving its buckets")
-    parser.add_argument("--measure", nargs=3, type=int, metavar=("RMS", "WORKERS", "KEY"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", nargs=3, type=int, metavar=("RMS", "WORKERS", "KEY"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure_modelcheck(*args.measure)))

@@ -279,7 +279,8 @@ class _Search:
             keep = set(reads.values()) | set(writes.values())
             others = [fd for pair in pipes.values() for fd in pair if fd not in keep]
             worker = _Worker(number, count, self.model, self.properties, self.actions, self.canonical,
-                             self.partition, self.limits.max_states, deadline, self.stop, self.counters, reads, writes)
+                             self.partition, self.limits.max_states, deadline, self.stop, self.counters,
+                             reads, writes)
             process = self.context.Process(target=worker.main, args=(child_end, others),
                                            name=f"modelcheck-worker-{number}", daemon=True)
             process.start()
