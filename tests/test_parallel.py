@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pytest
 
 from modelcheck.engine import Action, Model, always, at_end, check_replays, eventually, explore, sometimes
+from modelcheck.errors import InvalidModel
 
 TWO_PHASE_TLC = {3: (288, 1146, 11), 4: (1568, 8258, 14), 5: (8832, 58146, 17)}
 
@@ -166,8 +167,9 @@ def test_worker_error_reaches_the_caller():
         return [("next", state + 1)]
 
     model = Model(name="fails", initial_states=[0], actions=[Action("next", fails_deep)])
-    with pytest.raises(RuntimeError, match="step failed at 40"):
+    with pytest.raises(InvalidModel, match="action 'next' raised RuntimeError: step failed at 40") as raised:
         explore(model, workers=2)
+    assert isinstance(raised.value.__cause__, RuntimeError)     # as the one-process search reports it
     assert not _children()
 
 
@@ -339,7 +341,6 @@ def test_constant_partition_key_one_worker_does_everything_and_still_right(load_
 
 
 def test_unhashable_partition_key_is_a_clear_error(load_python_spec):
-    from modelcheck.errors import InvalidModel
 
     model = replace(load_python_spec("two_phase_commit").model(3), partition=lambda state: list(state[0]))
     with pytest.raises(InvalidModel, match="partition key of an initial state is not hashable"):

@@ -147,7 +147,22 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
         raise ModelcheckError("the parallel search needs the 'fork' start method, which this platform "
                               "lacks; search with workers=1") from None
     search = _Search(model, properties, actions, canonical, partition, limits, workers, context)
-    return search.run(len(initial_states), progress, progress_interval)
+    try:
+        return search.run(len(initial_states), progress, progress_interval)
+    except _ModelFailedInWorker as failure:
+        # A worker does not know which state it was expanding; the one-process search meets the same
+        # error (the model is deterministic) and names the action or property that raised
+        # (engine/diagnose.py). Should it get through, the worker's own error stands.
+        bfs(model, limits, symmetry=symmetry)
+        raise failure.error from None
+
+
+class _ModelFailedInWorker(Exception):
+    """A worker's model code raised; `error` is what to raise if the one-process search does not."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _rebalance(reports) -> list[tuple[int, int, int]]:
@@ -401,8 +416,9 @@ class _Search:
         error_bytes, kind, text, where = payload
         if kind == "TypeError":
             key = ", or its partition key is not hashable" if self.partition is not None else ""
-            raise InvalidModel(f"model {self.model.name!r}: a step returned something that is not a list "
-                               f"of (label, hashable state) pairs{key} ({text})")
+            raise _ModelFailedInWorker(InvalidModel(
+                f"model {self.model.name!r}: a step returned something that is not a list of (label, "
+                f"hashable state) pairs{key} ({text})"))
         error = None
         if error_bytes is not None:
             try:
@@ -411,6 +427,8 @@ class _Search:
                 error = None
         if isinstance(error, BaseException):
             error.add_note(f"(raised in worker {number} of the parallel search)\n{where}")
+            if isinstance(error, Exception) and not isinstance(error, ModelcheckError):
+                raise _ModelFailedInWorker(error)
             raise error
         raise ModelcheckError(f"worker {number} of the parallel search failed: {kind}: {text}\n{where}")
 
