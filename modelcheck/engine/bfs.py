@@ -169,13 +169,10 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     if deadline is not None and now >= deadline:
                         stopped_by = "time_limit"
                         break
-                    if max_states is not None and len(parents) >= max_states:
-                        stopped_by = "max_states"
-                        break
                     if progress is not None and now >= next_report:
                         next_report = now + progress_interval
                         progress(Progress(len(parents), generated, len(next_level), depth, now - started))
-            if stopped_by in ("time_limit", "max_states"):
+            if stopped_by == "time_limit":
                 break
             if closed:
                 break
