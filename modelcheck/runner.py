@@ -74,7 +74,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
     spec = apply_command_line(load_spec(path), options.sets, options.sweeps)
     for point in expand(spec):
         for key, why in unmodelled(point.config):
-            origin = spec.origins.get(key)
+            origin = spec.origin_of(key)
             where = f" (in the sweep point {point.label})" if point.label else ""
             raise InvalidSpec(f"{why}{where}", file=getattr(origin, "file", str(path)),
                               line=getattr(origin, "line", None), key=key)

@@ -167,6 +167,11 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("limits:\n  time-limit: 0\n", 2, "limits.time-limit", "must be above 0"),
     ("limits:\n  max-states: many\n", 2, "limits.max-states", "expected a whole number"),
     ("name: [a]\n", 1, "name", "expected text"),
+    ("cluster:\n  brokers: !!int abc\n", 2, "cluster.brokers", "'abc' cannot be read as !!int"),
+    ("cluster:\n  unclean.leader.election.enable: !!bool maybe\n", 2, "cluster.unclean.leader.election.enable",
+     "'maybe' cannot be read as !!bool"),
+    ("name: !custom x\n", 1, "name", "'x' cannot be read as !custom"),
+    ("name: x\nsweep: !custom {}\n", 2, "sweep", "a spec uses no tag such as !custom on a mapping"),
 ])
 def test_each_error_names_file_line_and_key(tmp_path, text, line, key, words):
     error = error_of(tmp_path, text)
@@ -186,6 +191,21 @@ def test_the_message_reads_as_the_design_promises(tmp_path):
 def test_broken_yaml_names_the_line(tmp_path):
     error = error_of(tmp_path, "name: x\nproducer:\n  acks: [1\nconsumer: {}\n")
     assert "not valid YAML" in error.message and error.line is not None and error.line >= 3
+
+
+def test_deep_nesting_is_refused_with_its_line_not_a_recursion_error(tmp_path):
+    error = error_of(tmp_path, "name: x\ncluster:\n  brokers: " + "[" * 1000 + "]" * 1000 + "\n")
+    assert "nested more than" in error.message and error.line == 3
+
+
+def test_a_control_character_is_refused_with_its_line(tmp_path):
+    error = error_of(tmp_path, 'name: x\ndescription: "a\x01b"\n')
+    assert "control character U+0001" in error.message and error.line == 2
+
+
+def test_a_self_referencing_alias_is_an_error_not_a_hang(tmp_path):
+    error = error_of(tmp_path, "workload:\n  keys: &a [k1, *a]\n")
+    assert error.key == "workload.keys" and error.line == 2
 
 
 def test_two_documents_in_one_file_are_refused(tmp_path):

@@ -76,6 +76,13 @@ class Spec:
         """
         return build_config(self.settings, self.origins, strict=False)
 
+    def origin_of(self, key: str) -> Origin | None:
+        """Where `key` was written: its sweep axis when it is swept, else its setting (None: a default)."""
+        for axis in self.sweep:
+            if axis.key == key:
+                return axis.origin
+        return self.origins.get(key)
+
     def expected_for(self, config: KafkaConfig) -> dict[str, str]:
         """The property -> verdict expectations that apply to `config` (later rules win)."""
         if isinstance(self.expect, dict):

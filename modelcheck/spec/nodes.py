@@ -6,6 +6,9 @@ each node carries the position it was read from. The spec layer walks that tree 
 
 `Source` names where a piece of YAML came from: a spec file (with line numbers) or a command-line
 option such as `--set producer.acks` (a one-line text whose line numbers would mean nothing).
+`compose` refuses, with a line, what would otherwise escape as a Python exception: control characters,
+nesting deeper than any spec needs (PyYAML's composer recurses once per level), and values their tag
+cannot read (`!!int abc`, `!!bool maybe`, an unknown `!tag`), so every later `python_value` succeeds.
 Leaves out: YAML tags beyond the safe loader's, and merge keys (`<<`), which a spec has no use for.
 """
 
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.reader import ReaderError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from modelcheck.errors import InvalidSpec
@@ -26,6 +31,12 @@ BOOL_TAG = "tag:yaml.org,2002:bool"
 INT_TAG = "tag:yaml.org,2002:int"
 FLOAT_TAG = "tag:yaml.org,2002:float"
 STR_TAG = "tag:yaml.org,2002:str"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MAP_TAG = "tag:yaml.org,2002:map"
+
+# Mappings and lists nested deeper than this are refused. A spec is at most four levels deep (expect:, a
+# rule, when:, a list); the bound only keeps a pathological file from exhausting Python's stack.
+MAX_NESTING = 32
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,20 @@ class Source:
 
 
 def compose(text: str, source: Source) -> Node | None:
-    """The one YAML document in `text` as a node tree (None for an empty document)."""
+    """The one YAML document in `text` as a node tree (None for an empty document).
+
+    Every scalar of the tree can be built as its tag says, and no collection carries a tag, so the
+    spec layer meets no YAML error later; any problem is an InvalidSpec with the line and, inside a
+    mapping, the dotted key.
+    """
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
+    except ReaderError as error:
+        # Not a MarkedYAMLError: it carries a character offset, not a line.
+        line = text.count("\n", 0, error.position) + 1 if source.has_lines else None
+        what = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        raise InvalidSpec(f"not valid YAML: the control character {what} is not allowed (inside double "
+                          f"quotes, write it as an escape such as \\x01)", file=source.name, line=line) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None and source.has_lines else None
@@ -57,6 +79,74 @@ def compose(text: str, source: Source) -> Node | None:
         raise InvalidSpec(f"not valid YAML: {problem}", file=source.name, line=line) from None
     except yaml.YAMLError as error:
         raise InvalidSpec(f"not valid YAML: {error}", file=source.name) from None
+    if root is not None:
+        _check_values(root, source)
+    return root
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than MAX_NESTING with the line where it goes too deep.
+
+    PyYAML's composer calls itself once per level, so a thousand `[` would otherwise end in a
+    RecursionError instead of an error message.
+    """
+
+    nesting = 0
+
+    def compose_node(self, parent, index):
+        if self.nesting >= MAX_NESTING:
+            raise ComposerError(None, None, f"nested more than {MAX_NESTING} levels deep; a spec needs a few",
+                                self.peek_event().start_mark)
+        self.nesting += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.nesting -= 1
+
+
+def _check_values(root: Node, source: Source):
+    """Refuse a scalar its tag cannot read, an unknown tag and a tagged mapping or list (first in the file).
+
+    The walk is iterative and visits a node shared through an alias once, so neither deep nor
+    self-referencing YAML can make it recurse or repeat.
+    """
+    constructor = SafeConstructor()
+    stack: list[tuple[Node, str | None]] = [(root, None)]
+    seen: set[int] = set()
+    while stack:
+        node, key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except Exception:   # noqa: BLE001 -- PyYAML raises ValueError, KeyError, ConstructorError...
+                raise source.error(f"not valid YAML: {_shown(node.value)} cannot be read as {_tag_name(node.tag)}",
+                                   node=node, key=key) from None
+            continue
+        expected = SEQ_TAG if isinstance(node, SequenceNode) else MAP_TAG
+        if node.tag != expected:
+            raise source.error(f"not valid YAML here: a spec uses no tag such as {_tag_name(node.tag)} on "
+                               f"{describe(node)}", node=node, key=key)
+        if isinstance(node, SequenceNode):
+            stack.extend((item, key) for item in reversed(node.value))
+            continue
+        for key_node, value_node in reversed(node.value):
+            name = str(key_node.value) if isinstance(key_node, ScalarNode) else None
+            stack.append((value_node, f"{key}.{name}" if key and name else name or key))
+            stack.append((key_node, key))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message, cut short when it is long."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
+def _tag_name(tag: str) -> str:
+    """'!!int' for YAML's own tags, the tag itself otherwise."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 def python_value(node: Node) -> Any:
@@ -65,6 +155,9 @@ def python_value(node: Node) -> Any:
         return SafeConstructor().construct_object(node, deep=True)
     except ConstructorError as error:
         raise InvalidSpec(f"not valid YAML: {error.problem}") from None
+    except Exception as error:   # noqa: BLE001 -- not reached for a tree from `compose`, which checks
+        raise InvalidSpec(f"not valid YAML: {_shown(node.value)} cannot be read as {_tag_name(node.tag)} "
+                          f"({type(error).__name__})") from None
 
 
 def is_null(node: Node) -> bool:
