@@ -16,6 +16,14 @@ def test_every_spec_key_is_documented():
     assert documented - set(KEYS) - set(PROPERTY_NAMES) == set(), "documented keys that do not exist"
 
 
+def test_every_upper_bound_of_a_key_is_documented():
+    text = (ROOT / "docs" / "spec-format.md").read_text()
+    allowed = dict(re.findall(r"^\| `([a-z.\-]+)` \| [^|]* \| ([^|]*) \|", text, re.MULTILINE))
+    for key, spec in KEYS.items():
+        if spec.maximum is not None:
+            assert re.search(rf"\bto ([\w.]+ \()?{spec.maximum}\b", allowed[key]), (key, allowed[key])
+
+
 def test_every_property_is_documented():
     text = (ROOT / "docs" / "spec-format.md").read_text()
     for name in PROPERTY_NAMES:

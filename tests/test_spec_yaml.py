@@ -171,6 +171,8 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("cluster:\n  unclean.leader.election.enable: !!bool maybe\n", 2, "cluster.unclean.leader.election.enable",
      "'maybe' cannot be read as !!bool"),
     ("name: !custom x\n", 1, "name", "'x' cannot be read as !custom"),
+    ("cluster:\n  brokers: 1000000000\n", 2, "cluster.brokers", "must be at most 16, not 1000000000"),
+    ("faults:\n  consumer.crash: 1" + "0" * 100 + "\n", 2, "faults.consumer.crash", "must be at most 100, not 10000000..."),
     ("name: x\nsweep: !custom {}\n", 2, "sweep", "a spec uses no tag such as !custom on a mapping"),
 ])
 def test_each_error_names_file_line_and_key(tmp_path, text, line, key, words):
@@ -232,6 +234,21 @@ def test_every_key_of_the_table_reads_its_default_and_each_of_its_choices():
         assert value_of(key, compose(format_value(default), source), source) == default, key
         for choice in spec.choices or ():
             assert value_of(key, compose(format_value(choice), source), source) == choice, key
+
+
+def test_every_bounded_key_takes_its_maximum_and_refuses_one_more():
+    from modelcheck.kafka.config import KEYS
+    from modelcheck.spec.nodes import Source, compose
+    from modelcheck.spec.values import value_of
+
+    source = Source("test", has_lines=False)
+    bounded = {key: spec.maximum for key, spec in KEYS.items() if spec.maximum is not None}
+    assert {"cluster.brokers", "cluster.partitions", "workload.messages", "consumer.instances",
+            "cluster.replication.factor", "faults.consumer.crash"} <= set(bounded)
+    for key, maximum in bounded.items():
+        assert value_of(key, compose(str(maximum), source), source) == maximum
+        with pytest.raises(InvalidSpec, match=f"must be at most {maximum}"):
+            value_of(key, compose(str(maximum + 1), source), source)
 
 
 def test_kafka_spellings_with_underscores_are_suggested(tmp_path):

@@ -103,11 +103,18 @@ class KafkaConfig:
 
 @dataclass(frozen=True)
 class Key:
-    """One spec key: its type and, for enumerations, the allowed values (as a spec spells them)."""
+    """One spec key: its type, for enumerations the allowed values (as a spec spells them), and for
+    numbers the bounds.
+
+    `maximum` is generous but finite: the model holds one object per broker, partition, consumer and
+    event, and explores every retry, request in flight and fault of a budget, so a value far beyond
+    the ones below would only make a search that never ends (or a model that is never built).
+    """
 
     type: type
     choices: tuple | None = None
     minimum: int | None = None
+    maximum: int | None = None
     nullable: bool = False
 
 
@@ -119,33 +126,40 @@ _RENAMED = {
     "producer.max.in.flight.requests.per.connection": "max_in_flight",
 }
 
+# Upper bounds of the numeric keys (see `Key`): machines of a cluster and a group, events of a workload,
+# and the counts the search enumerates (retries, requests in flight, records per poll, fault budgets).
+MAX_NODES = 16
+MAX_EVENTS = 100
+MAX_COUNT = 100
+MAX_POLL_RECORDS = 10_000      # above Kafka's default of 500, so a real consumer's setting is accepted
+
 KEYS: dict[str, Key] = {
-    "cluster.brokers": Key(int, minimum=1),
-    "cluster.partitions": Key(int, minimum=1),
-    "cluster.replication.factor": Key(int, minimum=1),
-    "cluster.min.insync.replicas": Key(int, minimum=1),
+    "cluster.brokers": Key(int, minimum=1, maximum=MAX_NODES),
+    "cluster.partitions": Key(int, minimum=1, maximum=MAX_NODES),
+    "cluster.replication.factor": Key(int, minimum=1, maximum=MAX_NODES),
+    "cluster.min.insync.replicas": Key(int, minimum=1, maximum=MAX_NODES),
     "cluster.unclean.leader.election.enable": Key(bool),
     "cluster.transaction.version": Key(int, choices=(1, 2)),
-    "workload.messages": Key(int, minimum=1),
+    "workload.messages": Key(int, minimum=1, maximum=MAX_EVENTS),
     "workload.keys": Key(tuple),
     "workload.keyed": Key(bool),
     "producer.acks": Key(str, choices=("0", "1", "all")),
-    "producer.retries": Key(int, minimum=0),
+    "producer.retries": Key(int, minimum=0, maximum=MAX_COUNT),
     "producer.enable.idempotence": Key(bool),
-    "producer.max.in.flight.requests.per.connection": Key(int, minimum=1),
+    "producer.max.in.flight.requests.per.connection": Key(int, minimum=1, maximum=MAX_COUNT),
     "producer.transactional.id": Key(str, nullable=True),
     "producer.source": Key(str, choices=("direct", "dual-write", "outbox")),
-    "consumer.instances": Key(int, minimum=1),
+    "consumer.instances": Key(int, minimum=1, maximum=MAX_NODES),
     "consumer.enable.auto.commit": Key(bool),
     "consumer.isolation.level": Key(str, choices=("read_uncommitted", "read_committed")),
     "consumer.auto.offset.reset": Key(str, choices=("earliest", "latest", "none")),
-    "consumer.max.poll.records": Key(int, minimum=1),
+    "consumer.max.poll.records": Key(int, minimum=1, maximum=MAX_POLL_RECORDS),
     "consumer.commit": Key(str, choices=("before-process", "after-process", "auto", "sink", "transactional",
                                          "transactional-legacy")),
     "consumer.on-abort": Key(str, choices=("rewind", "continue")),
     "sink.type": Key(str, choices=("database", "topic", "http")),
     "sink.dedupe": Key(str, choices=("none", "processed-table", "in-batch", "idempotency-key")),
-    **{f"faults.{name}": Key(int, minimum=0) for name in (
+    **{f"faults.{name}": Key(int, minimum=0, maximum=MAX_COUNT) for name in (
         "producer.crash", "consumer.crash", "broker.crash", "request.lost", "response.lost",
         "producer.pause", "consumer.pause", "request.delayed", "rebalance", "transaction.timeout",
         "transaction.abort")},

@@ -6,7 +6,7 @@ value is accepted or refused the same way wherever it is written.
 Kafka spellings are accepted as Kafka accepts them: `acks` may be 0, 1, all or -1, as a number or as
 text ("all" in any case, and -1 meaning all, as the Java client's `ProducerConfig.parseAcks` reads it);
 booleans may be YAML booleans or the text true/false of a `.properties` file; `transactional.id: null`
-means no transactions. Numbers must be whole numbers at or above the key's minimum.
+means no transactions. Numbers must be whole numbers within the key's bounds (`Key.minimum`, `Key.maximum`).
 """
 
 from __future__ import annotations
@@ -94,7 +94,16 @@ def _whole_number(key: str, spec: Key, node: Node, source: Source) -> int:
         raise source.error(f"{value} is not one of {', '.join(map(str, spec.choices))}", node=node, key=key)
     if spec.minimum is not None and value < spec.minimum:
         raise source.error(f"must be at least {spec.minimum}, not {value}", node=node, key=key)
+    if spec.maximum is not None and value > spec.maximum:
+        raise source.error(f"must be at most {spec.maximum}, not {_shown(value)}: an exhaustive search of more "
+                           f"would not finish (the bounds are in docs/spec-format.md)", node=node, key=key)
     return value
+
+
+def _shown(number: int) -> str:
+    """A number for a message, its digits elided when there are very many."""
+    text = str(number)
+    return text if len(text) <= 20 else f"{text[:8]}...({len(text)} digits)"
 
 
 def _text(key: str, spec: Key, node: Node, source: Source) -> str:
