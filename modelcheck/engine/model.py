@@ -19,8 +19,10 @@ Properties come in four kinds, after Stateright and TLA+:
   step label (a step that stays enabled forever is eventually taken), checked on the strongly connected
   components of the state graph.
 
-Reports use three optional hooks when a model gives them: `describe_state` (a state in words),
-`explain_step` (what a step changed) and `explain_violation` (the evidence at the end of a trace).
+Reports use optional hooks when a model gives them: `describe_state` (a state in words),
+`explain_step` (what a step changed), `explain_violation` (the evidence at the end of a trace), and
+`step_label` (a structured label as the `StepLabel` a trace shows; labels can then be cheap values
+built per successor and put into words only when shown).
 
 A model may also say when a terminal state is a proper end (`done`); a terminal state that is not done
 is reported as a *deadlock*. And it may give a `canonical` form of a state for symmetry reduction: a
@@ -120,6 +122,9 @@ class Model:
     # them); most steps should not change it, and keys should be about equally frequent at every level.
     partition: Callable[[Any], Hashable] | None = None
     format_label: Callable[[Label], str] = str
+    # A structured label (a NamedTuple of ids, say) as the `StepLabel` reports show: who acted, what it
+    # did, whom it talked to, whether it was a fault. Called only when a trace is shown.
+    step_label: Callable[[Label], Any] | None = None
     describe_state: Callable[[Any], str] = repr
     # What a step changed, in the model's own words ("log of p0: [e1] -> [e1, e2]"), for traces.
     explain_step: Callable[[Any, Label, Any], list[str]] | None = None

@@ -2,8 +2,9 @@
 
 A trace is a path of states joined by labelled steps. For people a step is "who did what, and what
 changed": the actor and the action come from the label (a `StepLabel` names its actor, the peer it talked
-to and whether it was a fault; any other label is printed with the model's `format_label`, by default
-`str`); what changed comes from the model's own `explain_step(before, label, after)` when it has one,
+to and whether it was a fault; a model with a `step_label` hook turns its own structured labels into
+one; any other label is printed with the model's `format_label`, by default `str`); what changed
+comes from the model's own `explain_step(before, label, after)` when it has one,
 and otherwise from a generic diff of the two states that names only the fields that changed
 (`rm_state: (0, 0) -> (1, 0)`), recursing into NamedTuples, dataclasses and tuples of them.
 
@@ -60,6 +61,9 @@ class ExplainedStep:
 
 def label_parts(label, model=None) -> tuple[str, str, str | None, bool]:
     """(actor, action, peer, fault) of a step label."""
+    hook = getattr(model, "step_label", None)
+    if hook is not None and not isinstance(label, StepLabel):
+        label = hook(label)
     if isinstance(label, StepLabel):
         return label.actor, label.text, label.peer, bool(label.fault)
     formatter = getattr(model, "format_label", None) or str

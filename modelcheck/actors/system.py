@@ -1,0 +1,398 @@
+"""Actors, a network and fault budgets turned into one engine `Model`.
+
+A state of the system is a `SystemState`: each actor's `ActorState`, each actor's status (up, down
+after a crash, paused), the network's `Wire` and the fault units spent. The steps of a state are:
+
+- for each actor that is up: its own steps (`Actor.steps`), the delivery to it of each message that
+  may arrive next (`Actor.receive`, `network.in_flight`), and the timeout of each connection it opened
+  whose requests will never be answered (`Actor.failed` says how it reacts; an actor that does not
+  override `failed` has no timeout and waits for ever);
+- the faults the budgets allow (`faults`): a crash of an actor that is up or paused, its restart, a
+  pause and its resumption, the loss or the delay of a message, the close of a connection.
+
+An actor's steps depend only on its own state and on the message delivered, so they are worked out
+once per (actor, state) and per (actor, state, message), and remembered (`_Memo`): the search meets the
+same actor state in many system states (a broker's log beside every position of every consumer), and
+each meeting after the first costs a dictionary look-up. The actor states a step returns are replaced
+by the memo's own object for their value, so that equal states met later are the same object and
+compare at once.
+
+Each kind of step is its own engine action (a "family": `broker.append`, `client.crash`,
+`network.lose`), so coverage counts how often each fired and warns about one that never did. An actor
+names the kinds of its steps in `Actor.kinds` (the classes of its `what` values); one that does not
+gets one family per sort of step (`role.step`, `role.receive`, `role.failed`). A timeout counts in the
+family of the actor's reaction, or in `role.timeout` when it had none; a delay or a close counts as the
+fault it is.
+
+Labels are `actions` values, formatted by the model's `step_label` hook only when shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
+
+from modelcheck.actors import network as net
+from modelcheck.actors.actions import (Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume, Timeout,
+                                       step_label)
+from modelcheck.actors.actor import REQUEST, Actor, ActorState, Out
+from modelcheck.actors.faults import Budgets, UNLIMITED
+from modelcheck.actors.network import Network, Wire
+from modelcheck.engine.model import Action, Model, Property
+from modelcheck.errors import InvalidModel
+
+UP, DOWN, PAUSED = 0, 1, 2
+STATUS_NAMES = ("up", "down", "paused")
+
+
+class SystemState(NamedTuple):
+    actors: tuple                 # ActorState per actor
+    status: tuple                 # UP / DOWN / PAUSED per actor
+    wire: Wire
+    spent: tuple                  # fault units spent, per budget key (Budgets.keys)
+
+
+class _Memo:
+    """An actor's steps per (actor, state) and per (actor, state, message); forgets all at `limit`."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.table: dict = {}
+        self.canonical: dict = {}
+
+    def clear_if_full(self):
+        if len(self.table) >= self.limit:
+            self.table.clear()
+        if len(self.canonical) >= self.limit:
+            self.canonical.clear()
+
+    def outs(self, key, work_out: Callable[[], Iterable[Out]]) -> tuple:
+        found = self.table.get(key)
+        if found is None:
+            self.clear_if_full()
+            canonical = self.canonical
+            found = []
+            for out in work_out():
+                if not isinstance(out, Out):
+                    raise InvalidModel(f"a step returned {out!r}: actor steps return Out(what, state, sends)")
+                state = canonical.setdefault(out.state, out.state)
+                if state is not out.state:
+                    out = out._replace(state=state)
+                found.append(out)
+            found = tuple(found)
+            self.table[key] = found
+        return found
+
+
+def _handles_failures(actor: Actor) -> bool:
+    """Whether `actor` reacts to failed requests (overrides `Actor.failed`): only such an actor times
+    out; one that does not waits for ever, as a client with no timeout would."""
+    return type(actor).failed is not Actor.failed
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+class ActorSystem:
+    """A distributed system: `actors` (their ids are their positions), the `network`'s semantics, and
+    fault `budgets` (see `faults.Budgets`). `model()` gives the engine model.
+
+    `properties` and `done` are over `SystemState`s; `local(state, actor)` and `durable`/`volatile` help
+    to write them.
+    """
+
+    def __init__(self, actors: Sequence[Actor], network: Network = Network(), budgets=None, *,
+                 properties: Sequence[Property] = (), done: Callable[[SystemState], bool] | None = None,
+                 name: str = "actors", description: str = "", memo_limit: int = 200_000):
+        if not actors:
+            raise InvalidModel("an actor system needs at least one actor")
+        self.actors = list(actors)
+        self.network = network
+        actor_faults = {fault for actor in self.actors for fault in getattr(actor, "faults", ())}
+        self.budgets = Budgets(dict(budgets or {}), actor_faults, {actor.role for actor in self.actors})
+        self.properties = list(properties)
+        self.done = done
+        self.name = name
+        self.description = description
+        self._memo = _Memo(memo_limit)
+        self._monitors = self._monitors_of()
+        self._crash = [self.budgets.index("crash", a.role) if self.budgets.allows("crash", a.role) else None
+                       for a in self.actors]
+        self._pause = [self.budgets.index("pause", a.role) if self.budgets.allows("pause", a.role) else None
+                       for a in self.actors]
+        self._network_fault = {fault: self.budgets.index(fault) if self.budgets.allows(fault) else None
+                               for fault in ("loss", "delay", "close")}
+        self._lossy = network.lossy
+        self._families, self._family_of = self._make_families()
+        self._expanded_state = None
+        self._expanded: list = []
+
+    # -- helpers for properties --------------------------------------------------------------------
+
+    @staticmethod
+    def local(state: SystemState, actor: int) -> ActorState:
+        return state.actors[actor]
+
+    def spent(self, state: SystemState, fault: str) -> int:
+        """Units of `fault` spent in `state`, over every role."""
+        return self.budgets.spent_on(state.spent, fault)
+
+    # -- the model ---------------------------------------------------------------------------------
+
+    def initial_state(self) -> SystemState:
+        return SystemState(tuple(actor.initial() for actor in self.actors), (UP,) * len(self.actors),
+                           net.EMPTY, self.budgets.none_spent)
+
+    def model(self) -> Model:
+        actions = [Action(name, self._family_step(index)) for index, name in enumerate(self._families)]
+        return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
+                     actions=actions, properties=self.properties, done=self.done,
+                     step_label=lambda action: step_label(action, self.actors),
+                     describe_state=self.describe_state, explain_step=self.explain_step)
+
+    def _family_step(self, index: int):
+        def steps(state):
+            if state is not self._expanded_state:
+                self._expanded = self.expand(state)
+                self._expanded_state = state
+            return self._expanded[index]
+        return steps
+
+    def _make_families(self) -> tuple[list[str], dict]:
+        families: list[str] = []
+        family_of: dict = {}
+
+        def add(key, name):
+            if name not in families:
+                families.append(name)
+            family_of[key] = families.index(name)
+
+        budgets = self.budgets
+        stuck_possible = self._lossy or budgets.allows("loss") or any(
+            budgets.allows("crash", actor.role) for actor in self.actors)
+        for actor in self.actors:
+            role = actor.role
+            kinds = tuple(getattr(actor, "kinds", ()))
+            if kinds:
+                for kind in kinds:
+                    add((role, kind), f"{role}.{_kebab(kind.__name__)}")
+            else:
+                add((role, "step"), f"{role}.step")
+                add((role, "receive"), f"{role}.receive")
+                add((role, "failed"), f"{role}.failed")
+            if stuck_possible and _handles_failures(actor):
+                add((role, Timeout), f"{role}.timeout")
+            if budgets.allows("crash", role):
+                add((role, Crash), f"{role}.crash")
+                add((role, Restart), f"{role}.restart")
+            if budgets.allows("pause", role):
+                add((role, Pause), f"{role}.pause")
+                add((role, Resume), f"{role}.resume")
+        if self._lossy or budgets.allows("loss"):
+            add(Lose, "network.lose")
+        if budgets.allows("delay"):
+            add(Delay, "network.delay")
+        if budgets.allows("close"):
+            add(Close, "network.close")
+        return families, family_of
+
+    def _family(self, actor: Actor, what, sort: str) -> int:
+        family_of = self._family_of
+        found = family_of.get((actor.role, type(what)))
+        if found is not None:
+            return found
+        found = family_of.get((actor.role, sort))
+        if found is None:
+            kinds = ", ".join(kind.__name__ for kind in getattr(actor, "kinds", ()))
+            raise InvalidModel(f"{actor.name} took a step described by a {type(what).__name__}, which is not "
+                               f"one of the kinds it declares ({kinds}): add it to {type(actor).__name__}.kinds")
+        return found
+
+    def _monitors_of(self) -> list[tuple[int, ...]]:
+        """Per actor, the ids of the actors that monitor it."""
+        watchers: list[list[int]] = [[] for _ in self.actors]
+        for watcher, actor in enumerate(self.actors):
+            for watched in actor.monitors:
+                if not 0 <= watched < len(self.actors):
+                    raise InvalidModel(f"{actor.name} monitors actor {watched}, which does not exist")
+                watchers[watched].append(watcher)
+        return [tuple(w) for w in watchers]
+
+    # -- successors --------------------------------------------------------------------------------
+
+    def expand(self, state: SystemState) -> list[list]:
+        """The successors of `state`, per family: lists of (action, next state)."""
+        out: list[list] = [[] for _ in self._families]
+        locals_, status, wire, spent = state
+        memo = self._memo
+        deliveries: dict[int, list] = {}
+        for slot, envelope in net.in_flight(wire, self.network):
+            deliveries.setdefault(envelope.dst, []).append((slot, envelope))
+        for index, actor in enumerate(self.actors):
+            if status[index] != UP:
+                continue
+            local = locals_[index]
+            for step in memo.outs((index, local), lambda: actor.steps(local)):
+                after = self._apply(state, index, step, wire, spent)
+                if after is not None:
+                    out[self._family(actor, step.what, "step")].append((Act(index, step.what, step.fault), after))
+            for slot, envelope in deliveries.get(index, ()):
+                taken = None
+                for step in memo.outs((index, local, envelope), lambda: actor.receive(local, envelope)):
+                    if taken is None:
+                        taken = net.take(wire, slot)
+                    after = self._apply(state, index, step, taken, spent)
+                    if after is not None:
+                        out[self._family(actor, step.what, "receive")].append(
+                            (Deliver(index, envelope, step.what, step.fault), after))
+            timeout = self._family_of.get((actor.role, Timeout))
+            if timeout is None:
+                continue
+            for position, connection in enumerate(wire.connections):
+                link = connection.link
+                if link.initiator == index and connection.stuck and not connection.closed:
+                    for what, after in self._closed(state, position, spent):
+                        family = timeout if what is None else self._family(actor, what, "failed")
+                        out[family].append((Timeout(index, link, what), after))
+        self._faults(state, out)
+        return out
+
+    def _apply(self, state: SystemState, index: int, step: Out, wire: Wire, spent: tuple) -> SystemState | None:
+        """`state` after actor `index` took `step` (the message it took, if any, already off `wire`);
+        None when the step is a fault the budget does not allow."""
+        if step.fault is not None:
+            key = self.budgets.index(step.fault, self.actors[index].role)
+            if not self.budgets.can_spend(spent, key):
+                return None
+            spent = self.budgets.spend(spent, key)
+        status = state.status
+        for output in step.sends:
+            wire = net.send(wire, index, output)
+            destination = getattr(output, "dst", None)
+            if destination is not None and status[destination] == DOWN:
+                wire = net.refuse(wire, index, destination)
+        locals_ = state.actors
+        return SystemState(locals_[:index] + (step.state,) + locals_[index + 1:], status, wire, spent)
+
+    def _closed(self, state: SystemState, position: int, spent: tuple,
+                wire: Wire | None = None) -> list[tuple[Any, SystemState]]:
+        """Connection `position` closes and its initiator learns that its requests failed: one
+        (reaction, state) per way the initiator may react (None: it had nothing to react to)."""
+        wire = state.wire if wire is None else wire
+        link = wire.connections[position].link
+        closed, failed = net.close(wire, position)
+        initiator = link.initiator
+        if not failed or state.status[initiator] != UP:
+            return [(None, state._replace(wire=closed, spent=spent))]
+        actor = self.actors[initiator]
+        local = state.actors[initiator]
+        reactions = self._memo.outs((initiator, local, link, failed), lambda: actor.failed(local, link, failed))
+        if not reactions:
+            return [(None, state._replace(wire=closed, spent=spent))]
+        results = []
+        for step in reactions:
+            after = self._apply(state, initiator, step, closed, spent)
+            if after is not None:
+                results.append((step.what, after))
+        return results
+
+    def _faults(self, state: SystemState, out: list[list]) -> None:
+        locals_, status, wire, spent = state
+        budgets = self.budgets
+        family_of = self._family_of
+        for index, actor in enumerate(self.actors):
+            role = actor.role
+            crash = self._crash[index]
+            if crash is not None:
+                if status[index] == DOWN:
+                    durable = locals_[index].durable
+                    restarted = self._memo.outs((index, "restart", durable),
+                                                lambda: [Out(None, actor.restart(durable))])[0].state
+                    out[family_of[(role, Restart)]].append((Restart(index), SystemState(
+                        locals_[:index] + (restarted,) + locals_[index + 1:],
+                        status[:index] + (UP,) + status[index + 1:], wire, spent)))
+                elif budgets.can_spend(spent, crash):
+                    down = ActorState(locals_[index].durable, None)
+                    out[family_of[(role, Crash)]].append((Crash(index), SystemState(
+                        locals_[:index] + (down,) + locals_[index + 1:],
+                        status[:index] + (DOWN,) + status[index + 1:],
+                        net.crash(wire, index, self._monitors[index]), budgets.spend(spent, crash))))
+            pause = self._pause[index]
+            if pause is not None:
+                if status[index] == PAUSED:
+                    out[family_of[(role, Resume)]].append((Resume(index), state._replace(
+                        status=status[:index] + (UP,) + status[index + 1:])))
+                elif status[index] == UP and budgets.can_spend(spent, pause):
+                    out[family_of[(role, Pause)]].append((Pause(index), SystemState(
+                        locals_, status[:index] + (PAUSED,) + status[index + 1:],
+                        net.notify(wire, index, "paused", self._monitors[index]), budgets.spend(spent, pause))))
+        loss = self._network_fault["loss"]
+        if self._lossy or budgets.can_spend(spent, loss):
+            after_spent = spent if self._lossy else budgets.spend(spent, loss)
+            family = family_of[Lose]
+            for slot, envelope in net.losable(wire):
+                out[family].append((Lose(envelope), SystemState(locals_, status, net.lose(wire, slot), after_spent)))
+        delay = self._network_fault["delay"]
+        if budgets.can_spend(spent, delay):
+            after_spent = budgets.spend(spent, delay)
+            family = family_of[Delay]
+            for position, connection in enumerate(wire.connections):
+                if connection.closed or status[connection.link.initiator] != UP or not connection.outbound:
+                    continue
+                link = connection.link
+                held = net.Envelope(link.initiator, link.acceptor, link, *connection.outbound[0])
+                for what, after in self._closed(state, position, after_spent):
+                    out[family].append((Delay(held, what), after))
+        close = self._network_fault["close"]
+        if budgets.can_spend(spent, close):
+            after_spent = budgets.spend(spent, close)
+            family = family_of[Close]
+            for position, connection in enumerate(wire.connections):
+                if connection.closed or status[connection.link.initiator] != UP or not connection.pending():
+                    continue
+                for what, after in self._closed(state, position, after_spent):
+                    out[family].append((Close(connection.link, what), after))
+
+    # -- words -------------------------------------------------------------------------------------
+
+    def name_of(self, index: int) -> str:
+        return self.actors[index].name
+
+    def _message_text(self, receiver: int, message) -> str:
+        return self.actors[receiver].describe_message(message)
+
+    def describe_state(self, state: SystemState) -> str:
+        parts = []
+        for index, actor in enumerate(self.actors):
+            status = state.status[index]
+            text = f"{actor.name}: {actor.describe_state(state.actors[index])}" if status != DOWN \
+                else f"{actor.name}: down (durable {actor.describe_state(state.actors[index])})"
+            if status == PAUSED:
+                text += " (paused)"
+            parts.append(text)
+        parts.extend(net.describe_wire(state.wire, self.name_of, self._describe_for))
+        return "; ".join(parts)
+
+    def _describe_for(self, receiver: int, message) -> str:
+        return self.actors[receiver].describe_message(message)
+
+    def explain_step(self, before: SystemState, action, after: SystemState) -> list[str]:
+        """What a step changed: each actor's state that changed (in the actor's words), its status, and
+        the messages that left or joined the network."""
+        lines = []
+        for index, actor in enumerate(self.actors):
+            old, new = before.actors[index], after.actors[index]
+            if old != new:
+                lines.extend(f"{actor.name} {line}" for line in actor.explain(old, new))
+            if before.status[index] != after.status[index]:
+                lines.append(f"{actor.name}: {STATUS_NAMES[before.status[index]]} -> "
+                             f"{STATUS_NAMES[after.status[index]]}")
+        was = set(net.describe_wire(before.wire, self.name_of, self._describe_for))
+        now = net.describe_wire(after.wire, self.name_of, self._describe_for)
+        if set(now) != was:
+            lines.append("in flight: " + (" | ".join(now) if now else "nothing"))
+        return lines
+
+
+__all__ = ["DOWN", "PAUSED", "UP", "ActorSystem", "SystemState", "REQUEST", "UNLIMITED"]
