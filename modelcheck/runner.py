@@ -95,9 +95,14 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     outcomes = []
     for job in load_models(path, options):
         limits = limits_for(job.limits, options)
-        result = explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
-                         time_limit=limits.time_limit, workers=options.workers,
-                         symmetry=options.symmetry, progress=progress)
+        try:
+            result = explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
+                             time_limit=limits.time_limit, workers=options.workers,
+                             symmetry=options.symmetry, progress=progress)
+        except SystemExit as error:      # a Python spec's step or property called sys.exit()
+            from modelcheck.spec.python_spec import line_in, raised
+            raise InvalidSpec(f"the model {raised(error)}, during the search", file=str(path),
+                              line=line_in(path, error)) from None
         if job.properties is not None:
             result.properties = {name: prop for name, prop in result.properties.items()
                                  if name in job.properties or prop.kind == "sometimes"}

@@ -62,10 +62,42 @@ def test_two_specs_with_one_file_name_do_not_collide(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("-5", -5), ("2.5", 2.5), ("False", False), ("k1", "k1"), ("1e3", 1000.0),
+    ("-5", -5), ("2.5", 2.5), ("False", False), ("k1", "k1"), ("1e3", 1000.0), ("nan", "nan"), ("inf", "inf"),
 ])
 def test_parse_param(text, words):
     assert parse_param(text) == words and type(parse_param(text)) is type(words)
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"limit": "2.5"}, "takes a whole number for limit (its default is 3), not '2.5'"),
+    ({"limit": "true"}, "takes a whole number for limit"),
+    ({"strict": "1"}, "takes true or false for strict (its default is False), not '1'"),
+])
+def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path, params, words):
+    with pytest.raises(InvalidSpec) as caught:
+        load_python_spec(write(tmp_path, COUNTER), params)
+    assert words in caught.value.message
+    assert caught.value.key == f"--param {next(iter(params))}"
+
+
+def test_declared_types_give_floats_and_keep_text_as_written(tmp_path):
+    path = write(tmp_path, COUNTER.replace('label="n"', 'label="n", rate: float = 0.5'))
+    model = load_python_spec(path, {"label": "007", "rate": "2"})
+    with pytest.raises(InvalidSpec, match="takes a finite number for rate"):
+        load_python_spec(path, {"rate": "nan"})
+    assert explore(model).stats.distinct == 4
+    assert model.parameters["label"] == "007"
+
+
+@pytest.mark.parametrize("text, words, line", [
+    ("import sys\nsys.exit(0)\n", "importing the spec exited with sys.exit(0)", 2),
+    ("def model():\n    raise SystemExit(3)\n", "model() exited with sys.exit(3)", 2),
+])
+def test_a_spec_that_exits_is_an_invalid_spec(tmp_path, text, words, line):
+    path = write(tmp_path, text, name="exits.py")
+    with pytest.raises(InvalidSpec) as caught:
+        load_python_spec(path, {})
+    assert words in caught.value.message and caught.value.line == line
 
 
 def test_a_bad_parameter_name_lists_the_accepted_ones(tmp_path):

@@ -4,9 +4,15 @@ This is how users check protocols that are not Kafka (SPEC-FORMAT.md, "Python sp
 imported under a module name of its own (so two specs that share a file name do not collide), its
 `model` is called with the `--param NAME=VALUE` pairs, and the result must be a `Model`.
 
-Parameter values arrive as text; one that reads as a whole number, a decimal number or true/false is
-passed as an int, a float or a bool, anything else as text. Every failure is an InvalidSpec naming the
-spec file (and, for an exception raised in the file, the line it was raised on), never a traceback.
+Parameter values arrive as text. A parameter whose annotation or default says int, float, bool or str
+gets a value of that type or an error: `--param rms=2.5` for `rms: int = 3` is refused, not truncated,
+and a float is never nan or infinite. Any other parameter gets what the text reads as (a whole number,
+a finite decimal number, true/false, else the text).
+
+Every failure is an InvalidSpec naming the spec file (and, for an exception raised in the file, the
+line it was raised on), never a traceback. That includes a spec that exits (`sys.exit(0)` while it is
+imported or while `model()` runs): it must not end the command as if every check had passed. Ctrl-C
+(KeyboardInterrupt) is let through, as an interrupt.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import math
 import sys
 import traceback
 from pathlib import Path
@@ -37,10 +44,10 @@ def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) 
         built = factory(**arguments)
     except ModelcheckError:
         raise
-    except Exception as error:   # noqa: BLE001 -- any failure of user code becomes a spec error
+    except (Exception, SystemExit) as error:   # noqa: BLE001 -- any failure of user code is a spec error
         call = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
-        raise InvalidSpec(f"model({call}) raised {type(error).__name__}: {error}", file=str(path),
-                          line=_line_in(path, error)) from None
+        raise InvalidSpec(f"model({call}) {raised(error)}", file=str(path),
+                          line=line_in(path, error)) from None
     if not isinstance(built, Model):
         raise InvalidSpec(f"model() returned {type(built).__name__}, not a modelcheck Model", file=str(path))
     if not built.parameters and arguments:
@@ -49,16 +56,26 @@ def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) 
 
 
 def parse_param(text: str) -> Any:
-    """A parameter's text as the value it looks like: int, float, bool, else the text itself."""
+    """A parameter's text as the value it looks like: int, finite float, bool, else the text itself."""
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def raised(error: BaseException) -> str:
+    """What user code did, for a message: 'raised ValueError: ...', or 'exited with sys.exit(0); ...'."""
+    if isinstance(error, SystemExit):
+        return f"exited with sys.exit({error.code!r}); a spec must not end the process (raise an exception)"
+    return f"raised {type(error).__name__}: {error}"
 
 
 def _import(path: str | Path) -> ModuleType:
@@ -77,10 +94,10 @@ def _import(path: str | Path) -> ModuleType:
     except SyntaxError as error:
         del sys.modules[name]
         raise InvalidSpec(f"Python syntax error: {error.msg}", file=str(path), line=error.lineno) from None
-    except Exception as error:   # noqa: BLE001 -- an error while importing user code
+    except (Exception, SystemExit) as error:   # noqa: BLE001 -- an error while importing user code
         del sys.modules[name]
-        raise InvalidSpec(f"importing the spec raised {type(error).__name__}: {error}", file=str(path),
-                          line=_line_in(path, error)) from None
+        raise InvalidSpec(f"importing the spec {raised(error)}", file=str(path),
+                          line=line_in(path, error)) from None
     return module
 
 
@@ -103,10 +120,46 @@ def _arguments(factory, params: dict[str, str], path) -> dict[str, Any]:
     if missing:
         raise InvalidSpec(f"model() needs a value for {', '.join(missing)}; give it with "
                           f"--param {missing[0]}=VALUE", file=str(path))
-    return {name: parse_param(text) for name, text in params.items()}
+    return {name: _typed(name, text, signature.parameters.get(name), path) for name, text in params.items()}
 
 
-def _line_in(path, error: BaseException) -> int | None:
+_PLAIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+_TYPE_WORDS = {int: "a whole number", float: "a finite number", bool: "true or false", str: "text"}
+
+
+def _declared_type(parameter: inspect.Parameter | None) -> type | None:
+    """int, float, bool or str when the parameter's annotation, or else its default, says so."""
+    if parameter is None:
+        return None
+    annotation = parameter.annotation
+    if isinstance(annotation, str):              # `from __future__ import annotations` keeps the text
+        annotation = _PLAIN_TYPES.get(annotation.strip())
+    if annotation in _TYPE_WORDS:
+        return annotation
+    if parameter.default is not parameter.empty and type(parameter.default) in _TYPE_WORDS:
+        return type(parameter.default)
+    return None
+
+
+def _typed(name: str, text: str, parameter: inspect.Parameter | None, path) -> Any:
+    """The value of `--param name=text` for a parameter of the declared type, or an InvalidSpec."""
+    kind = _declared_type(parameter)
+    if kind is str:
+        return text
+    value = parse_param(text)
+    if kind is None:
+        return value
+    if kind is float and type(value) is int:
+        return float(value)
+    if type(value) is not kind:
+        declared = (f"its default is {parameter.default!r}" if parameter.default is not parameter.empty
+                    else f"it is annotated {kind.__name__}")
+        raise InvalidSpec(f"model() takes {_TYPE_WORDS[kind]} for {name} ({declared}), not {text!r}",
+                          file=str(path), key=f"--param {name}")
+    return value
+
+
+def line_in(path, error: BaseException) -> int | None:
     """The line of the spec file nearest to where `error` was raised, if the file is on the stack."""
     target = str(Path(path).resolve())
     line = None
