@@ -1,24 +1,36 @@
 """The `modelcheck` command line: explore, check, graph, report, specs.
 
 Standard output carries the requested document (text, JSON, Markdown, Mermaid); progress and messages go
-to standard error, and progress only when standard error is a terminal. Exit codes (SPEC-FORMAT.md):
-0 every verdict as expected, 1 a violation or a mismatch, 2 an invalid spec or usage, 3 a limit left a
-verdict bounded.
+to standard error, and progress only when standard error is a terminal; while specs load and run, what
+a Python spec prints goes to standard error too, so that `--format json` stays one JSON document.
+
+Exit codes (SPEC-FORMAT.md): 0 every verdict as expected, 1 a violation or a mismatch, 2 an invalid spec
+or usage (the message names file, line and key), 3 a limit left a verdict bounded, 4 an internal error
+(a bug of modelcheck: the message asks for a bug report). No input gives a Python traceback: an
+exception no command expects is reported as an internal error, never as exit code 1, which means a
+violation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
 from modelcheck.errors import ModelcheckError
 from modelcheck.runner import RunOptions, exit_code, run_specs
+from modelcheck.spec.yaml_spec import limit_problem
 
 FORMATS = ("text", "json", "markdown", "mermaid", "html")
 EXIT_INVALID = 2
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+MAX_WORKERS = 256               # processes for --workers: far more than any machine has cores
+PACKAGE = Path(__file__).resolve().parent
 
 
 class Progress:
@@ -42,6 +54,45 @@ class Progress:
             sys.stderr.write("\r" + " " * 100 + "\r")
             sys.stderr.flush()
             self.shown = False
+
+
+class Seconds(click.ParamType):
+    """A time limit: a finite number of seconds above 0 (nan and inf would never stop a search)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        problem = limit_problem(seconds)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return seconds
+
+
+def _output_file(ctx, param, value):
+    """Refuse an output file in a directory that does not exist before the search, not after it."""
+    if value is not None and not Path(value).parent.is_dir():
+        raise click.BadParameter(f"the directory {str(Path(value).parent)!r} of {value!r} does not exist")
+    return value
+
+
+def _write(path: str | Path, text: str, what: str, *, append: bool = False):
+    """Write (or append) an output file; a failure is a usage error (exit 2) naming it, not a traceback."""
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise ModelcheckError(f"cannot write {what} {str(path)!r}: {error.strerror or error}") from None
+
+
+def _spec_output_to_stderr():
+    """While specs load and run, what their code prints goes to standard error (the module docstring)."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -74,10 +125,10 @@ def _search_options(function):
                      help="Stop after this many distinct states (verdicts left open are 'bounded')."),
         click.option("--max-depth", type=click.IntRange(min=1), default=None,
                      help="Do not explore paths longer than this many states."),
-        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+        click.option("--time-limit", type=Seconds(), default=None,
                      metavar="SECONDS", help="Stop after this many seconds."),
-        click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="Processes to search with; 0 means one per core."),
+        click.option("--workers", type=click.IntRange(min=0, max=MAX_WORKERS), default=1, show_default=True,
+                     help=f"Processes to search with (at most {MAX_WORKERS}); 0 means one per core."),
         click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
                      help="Turn symmetry reduction off (the model's canonical form is ignored)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
@@ -95,11 +146,12 @@ def _run(paths, options: RunOptions, quiet: bool):
     between searches (while a spec loads or a model is built) ends the command with exit code 130."""
     progress = Progress(not quiet)
     try:
-        return run_specs(paths, options, progress=progress)
+        with _spec_output_to_stderr():
+            return run_specs(paths, options, progress=progress)
     except KeyboardInterrupt:
         progress.clear()
         click.echo("interrupted before a search started: nothing to report", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         progress.clear()
 
@@ -107,6 +159,45 @@ def _run(paths, options: RunOptions, quiet: bool):
 def _fail(error: ModelcheckError):
     click.echo(f"error: {error}", err=True)
     sys.exit(EXIT_INVALID)
+
+
+def _internal_error(error: Exception):
+    """Report a bug of modelcheck (exit code 4): what failed and where, and what a bug report needs."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(PACKAGE)]
+    where = ""
+    if ours:
+        frame = ours[-1]
+        where = f" at {Path(frame.filename).resolve().relative_to(PACKAGE.parent)}:{frame.lineno} ({frame.name})"
+    click.echo(f"internal error: {type(error).__name__}: {error}{where}", err=True)
+    click.echo("This is a bug in modelcheck, not a problem with your spec. Please report it with the spec "
+               "file and the command line attached.", err=True)
+    if os.environ.get("MODELCHECK_DEBUG"):
+        click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+    else:
+        click.echo("Run it again with MODELCHECK_DEBUG=1 to add the Python traceback to the report.", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+class Main(click.Group):
+    """The `modelcheck` group: errors no command handled end with their exit code, never a traceback.
+
+    A `ModelcheckError` is a user error (2); Ctrl-C outside a search is an interrupt (130; click would
+    say "Aborted!" and exit 1, the code of a violation); any other exception is a bug of ours (4).
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except ModelcheckError as error:
+            _fail(error)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as error:   # noqa: BLE001 -- see the docstring
+            _internal_error(error)
 
 
 def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
@@ -126,15 +217,19 @@ def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
     if fmt == "html":
         from modelcheck.report.html import render_html
         directory = Path(out or ".")
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ModelcheckError(f"cannot create the --out directory {str(directory)!r}: "
+                                  f"{error.strerror or error}") from None
         page = directory / "index.html"
-        page.write_text(render_html(outcomes), encoding="utf-8")
+        _write(page, render_html(outcomes), "the HTML report")
         click.echo(f"wrote {page}", err=True)
         return None
     raise click.BadParameter(fmt, param_hint="--format")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="modelcheck")
 def main():
     """Exhaustive model checking of Kafka delivery guarantees.
@@ -179,10 +274,10 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, worke
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How to print the results.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Directory for --format html.")
-@click.option("--junit", type=click.Path(dir_okay=False), default=None,
+@click.option("--junit", type=click.Path(dir_okay=False), default=None, callback=_output_file,
               help="Write JUnit XML here: one test case per spec and property.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
-              help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
+              callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
 def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, suggest,
           fmt, out, junit, markdown_file):
     """The CI gate: check every spec (files or directories) against its expect: block."""
@@ -204,14 +299,13 @@ def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, worker
         click.echo(text)
     if junit:
         from modelcheck.report.junit import render_junit
-        Path(junit).write_text(render_junit(outcomes), encoding="utf-8")
+        _write(junit, render_junit(outcomes), "--junit")
     from modelcheck.report.markdown import render_markdown
     summary = render_markdown(outcomes)
     if markdown_file:
-        Path(markdown_file).write_text(summary, encoding="utf-8")
+        _write(markdown_file, summary, "--markdown")
     if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            handle.write(summary + "\n")
+        _write(os.environ["GITHUB_STEP_SUMMARY"], summary + "\n", "GITHUB_STEP_SUMMARY", append=True)
     sys.exit(exit_code(outcomes))
 
 
@@ -228,10 +322,11 @@ def graph(spec, fmt, sets, params, max_states):
     from modelcheck.runner import load_models
     options = RunOptions(sets=tuple(sets), params=_param(params))
     try:
-        jobs = list(load_models(spec, options))
-        if len(jobs) != 1:
-            raise click.UsageError("graph draws one configuration: this spec has a sweep")
-        state_graph = graphs.state_graph(jobs[0].model, max_states=max_states)
+        with _spec_output_to_stderr():
+            jobs = list(load_models(spec, options))
+            if len(jobs) != 1:
+                raise click.UsageError("graph draws one configuration: this spec has a sweep")
+            state_graph = graphs.state_graph(jobs[0].model, max_states=max_states)
     except ModelcheckError as error:
         _fail(error)
     render = {"dot": graphs.to_dot, "graphml": graphs.to_graphml, "json": graphs.to_json}[fmt]
@@ -242,7 +337,7 @@ def graph(spec, fmt, sets, params, max_states):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Directory to write README.md, one page per spec and index.html into.")
-@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(min=0, max=MAX_WORKERS), default=1, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error.")
 def report(paths, out, workers, quiet):
     """Regenerate the reports of specs (Markdown summary and matrices, traces, HTML), without timings."""
@@ -252,7 +347,10 @@ def report(paths, out, workers, quiet):
         outcomes = _run(discover(paths), RunOptions(workers=workers), quiet)
     except ModelcheckError as error:
         _fail(error)
-    written = write_bundle(render_bundle(outcomes), out)
+    try:
+        written = write_bundle(render_bundle(outcomes), out)
+    except OSError as error:
+        _fail(ModelcheckError(f"cannot write the reports to {out!r}: {error.strerror or error}"))
     click.echo(f"wrote {len(written)} files to {out}", err=True)
 
 

@@ -5,8 +5,11 @@ Each test feeds the command line one input that once escaped as a Python excepti
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from modelcheck.cli import main
@@ -48,3 +51,92 @@ def test_a_refused_swept_value_names_the_line_of_the_sweep(tmp_path):
 def test_a_huge_number_is_refused_before_a_model_is_built():
     assert_refused(run("explore", SPEC, "--set", "cluster.brokers=1000000000"),
                    "cluster.brokers", "must be at most 16")
+
+
+@pytest.mark.parametrize("seconds, words", [
+    ("nan", "finite number above 0, not nan"), ("inf", "finite number above 0, not inf"),
+    ("-1", "must be above 0"), ("soon", "not a number of seconds"),
+])
+def test_a_time_limit_must_be_finite_and_positive(seconds, words):
+    assert_refused(run("explore", SPEC, "--time-limit", seconds), "--time-limit", words)
+
+
+def test_workers_have_an_upper_bound():
+    assert_refused(run("explore", SPEC, "--workers", "1000000"), "--workers")
+
+
+def test_a_whole_number_parameter_refuses_a_fraction():
+    assert_refused(run("explore", SPECS / "two_phase_commit.py", "--param", "rms=2.5"),
+                   "--param rms", "whole number", "two_phase_commit.py")
+
+
+@pytest.mark.parametrize("option", ["--junit", "--markdown"])
+def test_an_output_file_in_a_missing_directory_is_refused_before_the_search(tmp_path, option):
+    target = tmp_path / "absent" / "out.txt"
+    assert_refused(run("check", SPEC, option, target), option, "does not exist")
+
+
+def test_an_output_file_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "absent" / "summary.md"))
+    assert_refused(run("check", SPEC, "--quiet"), "cannot write GITHUB_STEP_SUMMARY")
+
+
+# -- Python specs: an exit, a print or an exception never turns into a pass ---------------------------
+
+def write_spec(tmp_path, text: str, name: str = "spec.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+PRINTING = """
+    from modelcheck import Action, Model, always
+    print("printed at import")
+
+    def model(limit: int = 2):
+        print("printed by model()")
+
+        def step(n):
+            print("printed by a step")
+            return [(f"to {n + 1}", n + 1)] if n < limit else []
+
+        return Model(name="printer", initial_states=[0], actions=[Action("step", step)],
+                     properties=[always("small", lambda n: n <= limit)])
+"""
+
+
+def test_a_spec_that_prints_leaves_stdout_pure_json(tmp_path):
+    result = run("explore", write_spec(tmp_path, PRINTING), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["properties"]["small"]["verdict"] == "holds"
+    for words in ("printed at import", "printed by model()", "printed by a step"):
+        assert words in result.stderr
+
+
+@pytest.mark.parametrize("text, words", [
+    ("import sys\nsys.exit(0)\n", "importing the spec exited with sys.exit(0)"),
+    ("def model():\n    raise SystemExit(0)\n", "model() exited with sys.exit(0)"),
+    ("raise RuntimeError('broken')\n", "importing the spec raised RuntimeError: broken"),
+    ("import sys\nfrom modelcheck import Action, Model, always\n"
+     "def model():\n    return Model(name='x', initial_states=[0], actions=[Action('a', lambda n: sys.exit(0))],\n"
+     "                 properties=[always('p', lambda n: True)])\n", "the model exited with sys.exit(0)"),
+])
+def test_a_python_spec_that_exits_or_raises_is_an_invalid_spec(tmp_path, text, words):
+    assert_refused(run("check", write_spec(tmp_path, text, "exits.py")), "exits.py", words)
+
+
+# -- a bug of ours ------------------------------------------------------------------------------------
+
+def test_an_unexpected_exception_is_an_internal_error_with_its_own_exit_code(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("modelcheck.cli.run_specs", broken)
+    monkeypatch.delenv("MODELCHECK_DEBUG", raising=False)
+    result = run("explore", SPEC)
+    assert result.exit_code == 4
+    assert "internal error: ZeroDivisionError: a bug" in result.stderr
+    assert "bug in modelcheck" in result.stderr and "spec file" in result.stderr
+    assert "Traceback" not in result.output
+    monkeypatch.setenv("MODELCHECK_DEBUG", "1")
+    assert "Traceback" in run("explore", SPEC).stderr

@@ -165,6 +165,8 @@ def test_the_optional_properties_list_is_kept(tmp_path):
      "not among the reported properties"),
     ("properties: [no-los]\n", 1, "properties", "did you mean no-loss?"),
     ("limits:\n  time-limit: 0\n", 2, "limits.time-limit", "must be above 0"),
+    ("limits:\n  time-limit: .inf\n", 2, "limits.time-limit", "must be a finite number above 0, not inf"),
+    ("limits:\n  time-limit: .nan\n", 2, "limits.time-limit", "must be a finite number above 0, not nan"),
     ("limits:\n  max-states: many\n", 2, "limits.max-states", "expected a whole number"),
     ("name: [a]\n", 1, "name", "expected text"),
     ("cluster:\n  brokers: !!int abc\n", 2, "cluster.brokers", "'abc' cannot be read as !!int"),

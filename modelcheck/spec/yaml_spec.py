@@ -12,6 +12,7 @@ names the file, the line and the dotted key, and suggests the nearest valid name
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from yaml.nodes import Node, ScalarNode
@@ -114,10 +115,24 @@ def _limits(node: Node, source: Source) -> Limits:
             kind = "a number of seconds" if name == "time-limit" else "a whole number"
             raise source.error(f"expected {kind}, not {describe(value_node)}", node=value_node, key=key)
         value = python_value(value_node)
-        if not value > 0:
-            raise source.error(f"must be above 0, not {value_node.value}", node=value_node, key=key)
+        problem = limit_problem(value)
+        if problem is not None:
+            raise source.error(problem, node=value_node, key=key)
         values[LIMITS[name]] = value
     return Limits(**values)
+
+
+def limit_problem(value: float) -> str | None:
+    """Why `value` cannot bound a search (None when it can): a limit is a finite number above 0.
+
+    The one rule for `limits:` in a spec and for `--max-states`, `--max-depth` and `--time-limit`: nan
+    would never stop a search and infinity is no limit (leave the option out instead).
+    """
+    if math.isnan(value) or math.isinf(value):
+        return f"must be a finite number above 0, not {value}; leave the limit out for none"
+    if not value > 0:
+        return f"must be above 0, not {value}"
+    return None
 
 
 def _check_rules_match(spec: Spec, points, source: Source):
