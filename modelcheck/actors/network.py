@@ -94,6 +94,7 @@ class Slot(NamedTuple):
 
 
 EMPTY = Wire()
+_new = tuple.__new__         # a NamedTuple from its fields, without the keyword handling of its __new__
 
 
 def in_flight(wire: Wire, network: Network) -> list[tuple[Slot, Envelope]]:
@@ -138,32 +139,34 @@ def losable(wire: Wire) -> list[tuple[Slot, Envelope]]:
 
 def take(wire: Wire, slot: Slot) -> Wire:
     """`wire` with the message at `slot` delivered: gone from its queue; a request joins `awaiting`."""
-    if slot.connection == NOTICES:
-        return wire._replace(notices=_without(wire.notices, slot.position))
-    connection = wire.connections[slot.connection]
-    if slot.side == OUT:
-        kind, message = connection.outbound[slot.position]
-        connection = connection._replace(outbound=_without(connection.outbound, slot.position))
+    index, side, position = slot
+    if index == NOTICES:
+        return _new(Wire, (wire.connections, _without(wire.notices, position)))
+    link, outbound, inbound, awaiting, stuck, closed = wire.connections[index]
+    if side == OUT:
+        kind, message = outbound[position]
+        outbound = outbound[:position] + outbound[position + 1:]
         if kind == REQUEST:
-            connection = connection._replace(awaiting=connection.awaiting + (message,))
+            awaiting = awaiting + (message,)
     else:
-        connection = connection._replace(inbound=_without(connection.inbound, slot.position))
-    return _with_connection(wire, slot.connection, connection)
+        inbound = inbound[:position] + inbound[position + 1:]
+    return _with_connection(wire, index, _new(Connection, (link, outbound, inbound, awaiting, stuck, closed)))
 
 
 def lose(wire: Wire, slot: Slot) -> Wire:
     """`wire` with the message at `slot` lost; the request it was or answered is now stuck."""
-    connection = wire.connections[slot.connection]
-    if slot.side == OUT:
-        kind, message = connection.outbound[slot.position]
-        connection = connection._replace(outbound=_without(connection.outbound, slot.position))
-        if kind == REQUEST and not connection.closed:
-            connection = connection._replace(stuck=connection.stuck + (message,))
+    index, side, position = slot
+    link, outbound, inbound, awaiting, stuck, closed = wire.connections[index]
+    if side == OUT:
+        kind, message = outbound[position]
+        outbound = outbound[:position] + outbound[position + 1:]
+        if kind == REQUEST and not closed:
+            stuck = stuck + (message,)
     else:
-        request, _reply = connection.inbound[slot.position]
-        connection = connection._replace(inbound=_without(connection.inbound, slot.position),
-                                         stuck=connection.stuck + (request,))
-    return _with_connection(wire, slot.connection, connection)
+        request, _reply = inbound[position]
+        inbound = inbound[:position] + inbound[position + 1:]
+        stuck = stuck + (request,)
+    return _with_connection(wire, index, _new(Connection, (link, outbound, inbound, awaiting, stuck, closed)))
 
 
 def send(wire: Wire, src: int, output) -> Wire:
@@ -180,23 +183,22 @@ def send(wire: Wire, src: int, output) -> Wire:
     if index is None:
         link = Link(src, output.dst, _next_number(wire, src, output.dst))
         return _insert(wire, Connection(link, outbound=((kind, output.message),)))
-    connection = wire.connections[index]
-    return _with_connection(wire, index, connection._replace(outbound=connection.outbound + ((kind, output.message),)))
+    link, outbound, inbound, awaiting, stuck, closed = wire.connections[index]
+    return _with_connection(wire, index, _new(Connection, (link, outbound + ((kind, output.message),), inbound,
+                                                           awaiting, stuck, closed)))
 
 
 def _reply(wire: Wire, src: int, output: Reply) -> Wire:
     index = _find(wire, output.link)
     if index is None:
         return wire                   # the connection is gone: nobody reads the reply
-    connection = wire.connections[index]
-    if connection.link.acceptor != src or not connection.awaiting:
+    link, outbound, inbound, awaiting, stuck, closed = wire.connections[index]
+    if link.acceptor != src or not awaiting:
         raise InvalidModel(f"actor {src} replies on {tuple(output.link)} with no request of it awaiting an "
                            f"answer there")
-    request = connection.awaiting[0]
-    connection = connection._replace(awaiting=connection.awaiting[1:])
-    if not connection.closed:
-        connection = connection._replace(inbound=connection.inbound + ((request, output.message),))
-    return _with_connection(wire, index, connection)
+    if not closed:
+        inbound = inbound + ((awaiting[0], output.message),)
+    return _with_connection(wire, index, _new(Connection, (link, outbound, inbound, awaiting[1:], stuck, closed)))
 
 
 def refuse(wire: Wire, initiator: int, acceptor: int) -> Wire:
@@ -284,9 +286,9 @@ def _insert(wire: Wire, connection: Connection) -> Wire:
 
 def _with_connection(wire: Wire, index: int, connection: Connection) -> Wire:
     connections = wire.connections
-    if connection.closed and not connection.outbound and not connection.awaiting:
-        return wire._replace(connections=connections[:index] + connections[index + 1:])
-    return wire._replace(connections=connections[:index] + (connection,) + connections[index + 1:])
+    if connection[5] and not connection[1] and not connection[3]:      # closed, nothing out, none awaiting
+        return _new(Wire, (connections[:index] + connections[index + 1:], wire.notices))
+    return _new(Wire, (connections[:index] + (connection,) + connections[index + 1:], wire.notices))
 
 
 def _without(items: tuple, position: int) -> tuple:

@@ -42,6 +42,7 @@ from modelcheck.engine.model import Action, Model, Property
 from modelcheck.errors import InvalidModel
 
 UP, DOWN, PAUSED = 0, 1, 2
+_new = tuple.__new__         # a NamedTuple from its fields, without the keyword handling of its __new__
 STATUS_NAMES = ("up", "down", "paused")
 
 
@@ -273,7 +274,7 @@ class ActorSystem:
             if destination is not None and status[destination] == DOWN:
                 wire = net.refuse(wire, index, destination)
         locals_ = state.actors
-        return SystemState(locals_[:index] + (step.state,) + locals_[index + 1:], status, wire, spent)
+        return _new(SystemState, (locals_[:index] + (step.state,) + locals_[index + 1:], status, wire, spent))
 
     def _closed(self, state: SystemState, position: int, spent: tuple,
                 wire: Wire | None = None) -> list[tuple[Any, SystemState]]:
