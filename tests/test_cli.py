@@ -50,6 +50,15 @@ def test_limit_exits_three_and_says_bounded():
     assert "bounded" in result.stdout and "NOT proofs" in result.stdout
 
 
+def test_json_says_which_limit_stopped_the_search():
+    result = run("explore", SPECS / "two_phase_commit.py", "--param", "rms=4", "--max-states", "100",
+                 "--format", "json")
+    stats = json.loads(result.stdout)["stats"]
+    assert result.exit_code == 3
+    assert (stats["complete"], stats["stopped_by"], stats["distinct"]) == (False, "max_states", 100)
+    assert stats["queue"] > 0 and stats["depth"] > 1
+
+
 def test_invalid_override_exits_two_with_key_and_no_traceback():
     result = run("explore", SPECS / "consumer-commit-after-process.yaml", "--set", "consumer.commit=afterr-process")
     assert result.exit_code == 2
@@ -170,3 +179,4 @@ def test_ctrl_c_keeps_what_was_found_and_exits_three():
     document = json.loads(out)
     assert 0 < document["stats"]["distinct"] < 1_745_408          # stopped part way, what was found kept
     assert document["properties"]["TCConsistent"]["verdict"] == "bounded"
+    assert (document["stats"]["complete"], document["stats"]["stopped_by"]) == (False, "interrupted")

@@ -10,6 +10,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from modelcheck.engine import explore
 from modelcheck.report.json_report import outcome_to_dict, render_json
 from modelcheck.spec.outcome import Outcome
@@ -17,6 +19,10 @@ from test_report_models import broken_two_phase_commit, retry_model, shop_outcom
 
 # The contract's JSON example, copied from SPEC-FORMAT.md "Results" (see the comment in the file).
 SPEC_FORMAT_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "spec-format-results.md"
+# Keys of `stats` beyond the contract's example: how the search ended (json_report's docstring).
+SEARCH_END_KEYS = {"complete", "stopped_by", "queue"}
+# The repository's own reference, whose example must show every key the report gives.
+DOCS_SPEC_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "spec-format.md"
 # Keys of a violated property that the example may leave out: the step from which the violation was
 # inevitable (see json_report's docstring and test_inevitable.py).
 OPTIONAL_PROPERTY_KEYS = {"inevitable_from"}
@@ -32,7 +38,8 @@ def documented_example() -> dict:
 def test_keys_are_the_documented_ones():
     document = json.loads(render_json([shop_outcome(expected={"no-duplicate": "violated"})]))
     assert set(document) == {"spec", "name", "config", "stats", "properties"}
-    assert set(document["stats"]) == {"distinct", "generated", "depth", "seconds", "terminal", "coverage"}
+    assert set(document["stats"]) == {"distinct", "generated", "depth", "seconds", "terminal", "coverage",
+                                      "complete", "stopped_by", "queue"}
     assert set(document["properties"]["no-duplicate"]) == {"verdict", "expected", "trace", "inevitable_from"}
     assert set(document["properties"]["key-order"]) == {"verdict", "expected"}
     step = document["properties"]["no-duplicate"]["trace"][0]
@@ -43,11 +50,37 @@ def test_keys_match_the_example_in_spec_format():
     example = documented_example()
     ours = json.loads(render_json([shop_outcome(expected={"no-duplicate": "violated"})]))
     assert set(ours) == set(example)
-    assert set(ours["stats"]) == set(example["stats"])
+    assert set(ours["stats"]) == set(example["stats"]) | SEARCH_END_KEYS
     assert (set(ours["properties"]["no-duplicate"]) - OPTIONAL_PROPERTY_KEYS
             == set(example["properties"]["no-duplicate"]) - OPTIONAL_PROPERTY_KEYS)
     assert set(ours["properties"]["no-duplicate"]["trace"][0]) == set(
         example["properties"]["no-duplicate"]["trace"][0])
+
+
+def test_the_example_in_docs_spec_format_shows_every_key():
+    text = DOCS_SPEC_FORMAT.read_text(encoding="utf-8")
+    example = json.loads(re.search(r"## JSON output.*?```json\n(.*?)```", text, re.S).group(1))
+    ours = json.loads(render_json([shop_outcome(expected={"no-duplicate": "violated"})]))
+    assert set(ours) == set(example)
+    assert set(ours["stats"]) == set(example["stats"])
+    assert set(ours["properties"]["no-duplicate"]) == set(example["properties"]["no-duplicate"])
+
+
+def test_a_complete_search_says_so():
+    stats = json.loads(render_json([shop_outcome()]))["stats"]
+    assert (stats["complete"], stats["stopped_by"], stats["queue"]) == (True, None, 0)
+
+
+@pytest.mark.parametrize("limit, stopped_by", [
+    ({"max_states": 5}, "max_states"), ({"max_depth": 3}, "max_depth"),
+])
+def test_a_bounded_search_says_which_limit_stopped_it_and_what_was_left(limit, stopped_by):
+    model = broken_two_phase_commit(3)
+    result = explore(model, **limit)
+    stats = json.loads(render_json([Outcome("tests/broken.py", "broken", result, model)]))["stats"]
+    assert (stats["complete"], stats["stopped_by"]) == (False, stopped_by)
+    assert stats["queue"] == result.stats.queue > 0
+    assert stats["depth"] == result.stats.depth
 
 
 def test_values_come_from_the_search():

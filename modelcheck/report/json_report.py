@@ -2,7 +2,8 @@
 
 One object per spec:
 
-    {"spec", "name", "config", "stats": {distinct, generated, depth, seconds, terminal, coverage},
+    {"spec", "name", "config",
+     "stats": {distinct, generated, depth, seconds, terminal, coverage, complete, stopped_by, queue},
      "properties": {name: {"verdict", "expected", "trace": [{step, actor, action, changes}]}}}
 
 A spec explored under several configurations (a sweep: several outcomes with the same spec path)
@@ -22,7 +23,12 @@ Choices the format leaves open, made here:
   state diff as {"what": "before -> after"} (see `explain.changes_as_dict`);
 - with `--suggest`, a violated property lists the one-setting changes under which it holds
   (`suggestions`: [{key, value, distinct, breaks, text}], see `modelcheck.advice`);
-- `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run.
+- `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run;
+- how the search ended, beyond SPEC-FORMAT's keys (added, so a reader of the documented ones is
+  unaffected): `stats.complete` (true: every reachable state was explored), `stats.stopped_by` (null
+  when complete, else the limit that stopped it: "max_states", "max_depth", "time_limit" or
+  "interrupted", as `Result.stopped_by`), `stats.queue` (states found but not explored when it
+  ended; 0 when complete) and `stats.depth` (the depth reached).
 Values of a configuration that JSON cannot hold are given as strings.
 """
 
@@ -34,7 +40,8 @@ from typing import Any, Iterable
 from modelcheck.engine.result import VIOLATED
 from modelcheck.report.explain import changes_as_dict, explain_trace, inevitable_from
 
-STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage")
+STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage", "complete", "stopped_by",
+              "queue")
 
 
 def _plain(value):
@@ -88,7 +95,8 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
         "config": _plain(dict(outcome.config)),
         "stats": {"distinct": stats.distinct, "generated": stats.generated, "depth": stats.depth,
                   "seconds": round(stats.seconds, 3) if timings else None, "terminal": stats.terminal,
-                  "coverage": dict(stats.coverage)},
+                  "coverage": dict(stats.coverage), "complete": result.complete,
+                  "stopped_by": result.stopped_by, "queue": stats.queue},
         "properties": properties,
     }
 
