@@ -168,6 +168,18 @@ def test_loss_is_bounded_by_its_budget():
     assert reachable(twice, lambda s: s.actors[0].durable == 2 and server_log(s) == () and quiet(s))
 
 
+def test_a_loss_budget_narrowed_to_replies_loses_no_request():
+    replies_only = system(Client(messages=(1,), requests=True), budgets={"loss:client:reply": 1},
+                          network=Network(request_response=True))
+    assert invariant(replies_only, lambda s: server_log(s) == (1,) or s.spent == (0,))
+    assert reachable(replies_only, lambda s: s.actors[0].volatile[1] == (1,) and server_log(s) == (1,))
+    requests_only = system(Client(messages=(1,), requests=True), budgets={"loss:client:request": 1},
+                           network=Network(request_response=True))
+    assert invariant(requests_only, lambda s: not (s.spent == (1,) and server_log(s) == (1,)))
+    with pytest.raises(InvalidModel, match="only a loss is narrowed"):
+        system(budgets={"crash:client:request": 1})
+
+
 def test_a_lossy_network_loses_without_budget():
     lossy = system(network=Network(lossy=True))
     assert reachable(lossy, lambda s: s.actors[0].durable == 2 and server_log(s) == () and quiet(s))

@@ -23,8 +23,11 @@ An actor may also have faults of its own kind (a replica falling behind), declar
 are faults (`Out.fault`); they are budgeted the same way, under their own names.
 
 A budget is given per fault, optionally per role: `{"crash": 1}` allows one crash of any actor,
-`{"crash:broker": 1, "crash:client": 2}` one broker crash and two client crashes. A fault with no
-budget never happens.
+`{"crash:broker": 1, "crash:client": 2}` one broker crash and two client crashes. For the faults of the
+network the role is that of the connection's initiator (the client side), and a loss may be narrowed
+further to the direction of the message: `{"loss:client:request": 1, "loss:client:reply": 0}` loses one
+request a client sent and no reply it awaited ("message" names a one-way message). The most specific
+budget that is given applies. A fault with no budget never happens.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ FAULT_KINDS: dict[str, FaultKind] = {kind.name: kind for kind in (
 )}
 
 UNLIMITED = None
+DIRECTIONS = ("request", "reply", "message")     # of a lost message, seen from the connection's initiator
 
 
 class Budgets:
@@ -62,13 +66,17 @@ class Budgets:
                  roles: set[str] = frozenset()):
         known = set(FAULT_KINDS) | set(actor_faults)
         for key, limit in budgets.items():
-            fault, _, role = key.partition(":")
+            fault, _, rest = key.partition(":")
+            role, _, direction = rest.partition(":")
             if fault not in known:
                 raise InvalidModel(f"budget {key!r}: no fault is called {fault!r}; the faults are "
                                    f"{', '.join(sorted(known))}")
             if role and role not in roles:
                 raise InvalidModel(f"budget {key!r}: no actor has the role {role!r}; the roles are "
                                    f"{', '.join(sorted(roles))}")
+            if direction and (fault != "loss" or direction not in DIRECTIONS):
+                raise InvalidModel(f"budget {key!r}: only a loss is narrowed to a direction, one of "
+                                   f"{', '.join(DIRECTIONS)}")
             if limit is not UNLIMITED and (not isinstance(limit, int) or limit < 0):
                 raise InvalidModel(f"budget {key!r}: {limit!r} is not a count (a whole number >= 0)")
         self.keys = tuple(sorted(budgets))
@@ -76,17 +84,24 @@ class Budgets:
         self._index = {key: index for index, key in enumerate(self.keys)}
         self.none_spent = (0,) * len(self.keys)
 
-    def index(self, fault: str, role: str | None = None) -> int | None:
+    def index(self, fault: str, role: str | None = None, direction: str | None = None) -> int | None:
         if role is not None:
+            if direction is not None:
+                found = self._index.get(f"{fault}:{role}:{direction}")
+                if found is not None:
+                    return found
             found = self._index.get(f"{fault}:{role}")
             if found is not None:
                 return found
         return self._index.get(fault)
 
     def allows(self, fault: str, role: str | None = None) -> bool:
-        """Whether the budgets allow `fault` (of an actor of `role`) at all."""
+        """Whether the budgets allow `fault` (of an actor of `role`, or of any actor) at all."""
+        if role is None:
+            return any(limit != 0 for key, limit in zip(self.keys, self.limits) if key.partition(":")[0] == fault)
         index = self.index(fault, role)
-        return index is not None and self.limits[index] != 0
+        narrower = [limit for key, limit in zip(self.keys, self.limits) if key.startswith(f"{fault}:{role}:")]
+        return (index is not None and self.limits[index] != 0) or any(limit != 0 for limit in narrower)
 
     def can_spend(self, spent: tuple[int, ...], index: int | None) -> bool:
         if index is None:

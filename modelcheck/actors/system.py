@@ -122,8 +122,7 @@ class ActorSystem:
                        for a in self.actors]
         self._pause = [self.budgets.index("pause", a.role) if self.budgets.allows("pause", a.role) else None
                        for a in self.actors]
-        self._network_fault = {fault: self.budgets.index(fault) if self.budgets.allows(fault) else None
-                               for fault in ("loss", "delay", "close")}
+        self._network_fault = {fault: self.budgets.allows(fault) for fault in ("loss", "delay", "close")}
         self._lossy = network.lossy
         self._families, self._family_of = self._make_families()
         self._expanded_state = None
@@ -328,32 +327,44 @@ class ActorSystem:
                     out[family_of[(role, Pause)]].append((Pause(index), SystemState(
                         locals_, status[:index] + (PAUSED,) + status[index + 1:],
                         net.notify(wire, index, "paused", self._monitors[index]), budgets.spend(spent, pause))))
-        loss = self._network_fault["loss"]
-        if self._lossy or budgets.can_spend(spent, loss):
-            after_spent = spent if self._lossy else budgets.spend(spent, loss)
+        actors = self.actors
+        if self._lossy or self._network_fault["loss"]:
             family = family_of[Lose]
             for slot, envelope in net.losable(wire):
-                out[family].append((Lose(envelope), SystemState(locals_, status, net.lose(wire, slot), after_spent)))
-        delay = self._network_fault["delay"]
-        if budgets.can_spend(spent, delay):
-            after_spent = budgets.spend(spent, delay)
+                if self._lossy:
+                    after_spent = spent
+                else:
+                    direction = "reply" if slot.side == net.IN else \
+                        "request" if envelope.kind == REQUEST else "message"
+                    key = budgets.index("loss", actors[envelope.link.initiator].role, direction)
+                    if not budgets.can_spend(spent, key):
+                        continue
+                    after_spent = budgets.spend(spent, key)
+                out[family].append((Lose(envelope), _new(SystemState, (locals_, status, net.lose(wire, slot),
+                                                                       after_spent))))
+        if self._network_fault["delay"]:
             family = family_of[Delay]
             for position, connection in enumerate(wire.connections):
-                if connection.closed or status[connection.link.initiator] != UP or not connection.outbound:
-                    continue
                 link = connection.link
+                if connection.closed or status[link.initiator] != UP or not connection.outbound:
+                    continue
+                key = budgets.index("delay", actors[link.initiator].role)
+                if not budgets.can_spend(spent, key):
+                    continue
                 held = net.Envelope(link.initiator, link.acceptor, link, *connection.outbound[0])
-                for what, after in self._closed(state, position, after_spent):
+                for what, after in self._closed(state, position, budgets.spend(spent, key)):
                     out[family].append((Delay(held, what), after))
-        close = self._network_fault["close"]
-        if budgets.can_spend(spent, close):
-            after_spent = budgets.spend(spent, close)
+        if self._network_fault["close"]:
             family = family_of[Close]
             for position, connection in enumerate(wire.connections):
-                if connection.closed or status[connection.link.initiator] != UP or not connection.pending():
+                link = connection.link
+                if connection.closed or status[link.initiator] != UP or not connection.pending():
                     continue
-                for what, after in self._closed(state, position, after_spent):
-                    out[family].append((Close(connection.link, what), after))
+                key = budgets.index("close", actors[link.initiator].role)
+                if not budgets.can_spend(spent, key):
+                    continue
+                for what, after in self._closed(state, position, budgets.spend(spent, key)):
+                    out[family].append((Close(link, what), after))
 
     # -- words -------------------------------------------------------------------------------------
 
