@@ -8,7 +8,12 @@ stored as they are (no hashing into fingerprints), so two different states are n
 Properties are checked as states are found (`always`, `sometimes`), as states turn out to be terminal
 (`at_end`, deadlocks), and after the search on the recorded graph (`eventually`, see `liveness`).
 A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
-not decide is `bounded`.
+not decide is `bounded`. The clock is looked at about every 50 ms whatever the model's speed (the
+number of expansions between two looks follows it, `limits.next_check`), so a search overruns
+`time_limit` by at most about one expansion.
+
+Which counterexample: per property the first state found (in this breadth-first order) and the path by
+which it was first reached. The parallel search computes the same order and gives the same traces.
 
 Speed: the cyclic garbage collector is switched off during the search (states are acyclic tuples, and
 with millions of them alive every full collection would walk them all), and the loop over successors
@@ -23,16 +28,13 @@ import resource
 import time
 
 from modelcheck.engine import liveness
-from modelcheck.engine.limits import Limits, Progress, ProgressCallback
+from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import path_to
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 from modelcheck.engine.diagnose import model_error
-
-_CHECK_EVERY = 2048            # expansions between looks at the clock
-
 
 class _LimitReached(Exception):
     """Raised in the search loop the moment max_states distinct states are found."""
@@ -109,7 +111,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             raise model_error(model, actions, properties, state, error, initial=True) from error
 
     depth = 1 if level else 0
-    expansions = 0
+    interval = countdown = 1                # expansions between looks at the clock (limits.next_check)
+    last_check = time.perf_counter()
     indexed_steps = list(enumerate(steps))
     collecting = gc.isenabled()
     gc.disable()
@@ -163,9 +166,11 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     for name, predicate in at_ends:
                         if name not in violations and not predicate(state):
                             violations[name] = state
-                expansions += 1
-                if expansions % _CHECK_EVERY == 0:
+                countdown -= 1
+                if not countdown:
                     now = time.perf_counter()
+                    interval = next_check(interval, now - last_check)
+                    countdown, last_check = interval, now
                     if deadline is not None and now >= deadline:
                         stopped_by = "time_limit"
                         break

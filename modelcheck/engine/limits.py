@@ -37,3 +37,18 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+CHECK_SECONDS = 0.05            # a search looks at the clock about this often, however slow its expansions
+CHECK_MAX = 4096                # and after this many expansions at most
+
+
+def next_check(interval: int, elapsed: float) -> int:
+    """Expansions until the next look at the clock, from the last interval and the seconds it took.
+
+    The interval follows the model's speed: it halves (down to every expansion) when expansions are
+    slow and at most doubles when they are fast, so a search whose single expansion takes a second
+    still looks at the clock after each one, and a fast one looks about every `CHECK_SECONDS`.
+    """
+    if elapsed <= 0:
+        return min(interval * 2, CHECK_MAX)
+    return max(1, min(int(interval * CHECK_SECONDS / elapsed), interval * 2, CHECK_MAX))

@@ -6,8 +6,7 @@ level-synchronous: every worker expands its part of level d, keeps the successor
 others to their owners in one batch per owner, merges what it receives, and only then does level d+1
 start. So every level holds exactly the states at that distance from an initial state, the counts
 (`distinct`, `generated`, `depth`, `terminal`, coverage) are those of the one-process `bfs`, and every
-counterexample is a shortest one. The first states found violating a property may differ from `bfs`'s
-(any state of the first violating level will do); their traces have the same length.
+counterexample is a shortest one: the very one `bfs` gives ("Which counterexample", below).
 
 Processes rather than threads, because CPython runs one thread at a time. They are started with the
 `fork` start method (Linux, macOS), so a model built from closures and lambdas needs no pickling: each
@@ -52,9 +51,26 @@ every state is still stored by exactly one worker.
 A trace is rebuilt by asking the owners for the parent chain of the state, hop by hop, then replaying
 it through the model (`trace.replay`), as in `bfs`.
 
-Limits: `time_limit` and `max_states` are looked at by the workers every few thousand expansions (the
-state count there is a lower bound: the states owned so far, without those in transit), `max_depth`
-at the level boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`.
+Which counterexample. `bfs` takes, per property, the first state in its order that violates it (or, for
+`sometimes`, satisfies it), and the path by which that state was first reached. Its order within a
+level is that of the parents, then of each parent's successors; so it is the lexicographic order of
+each state's least sequence of successor numbers from an initial state, and the path is that sequence.
+The workers compute that order without talking to each other: every state of the queue carries a *key*,
+its sequence as bytes (`_key_part`: order-preserving, none a prefix of another, so bytes compare as the
+sequences do; the number of a successor is its rank among its parent's successors met for the first
+time there, which orders them as their positions do). A worker expands its share of a level in key
+order, so the first time it meets a state is its least key from that worker; a shipped state travels
+with its key, and the owner keeps the least key and the parent that gave it, which is the parent `bfs`
+records. A property decided at a level stays checked to the end of the level; each worker reports its
+deciding state of least key, and the parent takes the least of those. Keys are kept for the current
+and the next level only, and sort the queue before each level. The trace is therefore the same for any
+number of workers, any partition, any moves of buckets and any hash seed; searches stopped by a limit
+part way through a level are the exception (each worker has then expanded a different part of it).
+
+Limits: `time_limit` and `max_states` are looked at by the workers about every 50 ms, the number of
+expansions between two looks following the model's speed (`limits.next_check`; the state count there
+is a lower bound: the states owned so far, without those in transit), `max_depth` at the level
+boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`.
 Ctrl-C in the parent (on the main thread) asks the workers to stop; the search returns what it found
 with `stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
 daemons, and ask the kernel to kill them if the parent dies (Linux), so none is left behind.
@@ -66,7 +82,7 @@ shared by `fork` count once per process, so this is an upper bound.
 
 Left out: `eventually` properties need the whole state graph in one place; for a model that has any,
 the search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
-from counters in shared memory, updated by the workers every few thousand expansions.
+from counters in shared memory, updated by the workers at each look at the clock.
 """
 
 from __future__ import annotations
@@ -90,13 +106,12 @@ from array import array
 from multiprocessing.connection import wait as wait_for
 
 from modelcheck.engine.bfs import bfs
-from modelcheck.engine.limits import Limits, Progress, ProgressCallback
+from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 
-_CHECK_EVERY = 2048             # expansions between looks at the clock, the stop flag and the counters
 _NO_PARENT = -1                 # the parent number of an initial state
 _STOP_REASONS = {1: "time_limit", 2: "max_states", 3: "interrupted"}
 _TIME_LIMIT, _MAX_STATES, _INTERRUPTED = 1, 2, 3
@@ -110,6 +125,23 @@ _TOLERANCE = 0.01               # a worker's estimated work may exceed the mean 
 _FIND_COST = 1.0                # work of storing a new state, in successors generated
 _HELD_PER_SHARE = 32            # a bucket moves only if it holds at most this many states per new one
 _MAX_MOVES = 64                 # buckets moved at one level boundary, at most
+
+
+def _key_part(number: int) -> bytes:
+    """`number` as bytes that sort as the numbers do, none a prefix of another: one byte below 128, else
+    a byte 128 + length, then the number big-endian. So keys (concatenations) sort as their sequences."""
+    if number < 128:
+        return bytes((number,))
+    size = (number.bit_length() + 7) // 8
+    return bytes((128 + size,)) + number.to_bytes(size, "big")
+
+
+_PARTS = [_key_part(number) for number in range(1024)]
+_ABSENT = object()
+
+
+def _first(item):
+    return item[0]
 
 
 def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bool = True,
@@ -364,12 +396,16 @@ class _Search:
                       warnings=warnings, parameters=dict(getattr(self.model, "parameters", {}) or {}))
 
     def _merge_findings(self, reports, violations, witnesses):
-        """Take the first violation (witness) per property from the first worker that reports one."""
-        for report in reports:
-            for name, reference in report["violations"].items():
-                violations.setdefault(name, reference)
-            for name, reference in report["witnesses"].items():
-                witnesses.setdefault(name, reference)
+        """Per property decided at this level, the number of the state of least key among the workers':
+        the state the one-process search finds first (module docstring, "Which counterexample")."""
+        for found, kind in ((violations, "violations"), (witnesses, "witnesses")):
+            best: dict[str, tuple] = {}
+            for report in reports:
+                for name, (key, reference) in report[kind].items():
+                    if name not in found and (name not in best or key < best[name][0]):
+                        best[name] = (key, reference)
+            for name, (_key, reference) in best.items():
+                found[name] = reference
 
     def _gather(self, progress, progress_interval, started, depth, generated_before) -> list[dict]:
         """One report from every worker; progress reports while waiting."""
@@ -497,23 +533,33 @@ class _Worker:
         self.handed: dict[int, list] = {}
         self.marks = [0] * _BUCKETS if partition is not None else None
         self.skip: set | None = None        # positions of own next-level states handed to another worker
-        self.adopted: tuple[list, list] = ([], [])  # next-level states of other workers to expand here
+        self.adopted: tuple[list, list, list] = ([], [], [])  # next-level states of other workers to
+        #                                     expand here: the states, their numbers, their keys
         self.max_states = max_states
         self.deadline = deadline
         self.stop = stop
         self.counters = counters
         self.reads = reads                  # sender -> fd to read its batches from
         self.writes = writes                # receiver -> fd to write batches to
-        self.seen: dict = {}                # state -> parent number (own states) or None (shipped)
+        # state -> parent number (own states) or None (shipped); while a level is being found, its own
+        # states map to (parent number, key) instead, until `_settle`.
+        self.seen: dict = {}
         self.order: list = []               # own states in the order found; the queue is a slice of it
         self.frontier_start = 0
+        self.frontier_keys: list = []       # the key of each state of the queue, by position from its start
+        self.frontier_rank: list = []       # offsets into the queue, in the order of their keys
+        self.interval = 1                   # expansions between looks at the clock (limits.next_check)
         self.generated = 0
         self.level_expanded = 0             # states expanded and successors generated at the last level
         self.level_generated = 0
         self.terminal = 0
         self.fired = [0] * len(actions)
-        self.violations: dict[str, int] = {}
-        self.witnesses: dict[str, int] = {}
+        self.violations: dict[str, tuple] = {}     # property -> (key, number) of its first state
+        self.witnesses: dict[str, tuple] = {}
+        self.decided: frozenset = frozenset()       # properties the parent has decided
+        self.candidates: dict[str, list] = {}       # property -> positions of own violating new states
+        self.witness_candidates: dict[str, list] = {}
+        self.terminal_best: dict[str, tuple] = {}   # at_end property -> (key, number) at this level
         self.invariants: list = []
         self.open_sometimes: list = []
         self.at_ends: list = []
@@ -605,8 +651,12 @@ class _Worker:
 
     # -- checking states -----------------------------------------------------------------------
 
-    def _update_checks(self, decided):
-        """The properties still worth evaluating: those no worker has decided yet."""
+    def _update_checks(self, decided=None):
+        """The properties still worth evaluating: those neither the parent nor this worker has decided."""
+        if decided is not None:
+            self.decided = decided
+        decided = self.decided
+
         def open_(kind):
             return [(p.name, p.predicate) for p in self.properties
                     if p.kind == kind and p.name not in decided and p.name not in self.violations
@@ -615,35 +665,59 @@ class _Worker:
         self.open_sometimes = open_(SOMETIMES)
         self.at_ends = open_(AT_END)
 
-    def _found(self, state, reference):
+    def _found(self, state, position):
+        """Check an own state of the level being found. A property it decides stays checked to the end of
+        the level, which picks the state of least key (`_settle`)."""
         for name, predicate in self.invariants:
             if not predicate(state):
-                self.violations[name] = reference
-                self.invariants = [inv for inv in self.invariants if inv[0] != name]
+                self.candidates.setdefault(name, []).append(position)
         for name, predicate in self.open_sometimes:
             if predicate(state):
-                self.witnesses[name] = reference
-                self.open_sometimes = [s for s in self.open_sometimes if s[0] != name]
+                self.witness_candidates.setdefault(name, []).append(position)
 
-    def _terminal(self, state, reference):
+    def _terminal(self, state, reference, key):
         self.terminal += 1
         for name, predicate in self.at_ends:
-            if name not in self.violations and not predicate(state):
-                self.violations[name] = reference
+            if not predicate(state):
+                best = self.terminal_best.get(name)
+                if best is None or key < best[0]:
+                    self.terminal_best[name] = (key, reference)
+
+    def _settle(self):
+        """End of a level: the keys of its own new states are final (the least over every worker that met
+        them), and so are their parents. Order the new queue by key, and keep, per property decided at this
+        level, the deciding state of least key."""
+        seen, start = self.seen, self.frontier_start
+        found = self.order[start:]
+        parents, keys = zip(*map(seen.__getitem__, found)) if found else ((), ())
+        seen.update(zip(found, parents))
+        keys = list(keys)
+        self.frontier_keys = keys
+        self.frontier_rank = sorted(range(len(keys)), key=keys.__getitem__)
+        count, me = self.count, self.number
+        for found, into in ((self.candidates, self.violations), (self.witness_candidates, self.witnesses)):
+            for name, positions in found.items():
+                position = min(positions, key=lambda position: keys[position - start])
+                into[name] = (keys[position - start], position * count + me)
+            found.clear()
+        self.violations.update(self.terminal_best)
+        self.terminal_best.clear()
+        self._update_checks()
 
     # -- the search ----------------------------------------------------------------------------
 
     def _initial(self):
         canonical, seen, order = self.canonical, self.seen, self.order
-        for state in self.model.get_initial_states():
+        for index, state in enumerate(self.model.get_initial_states()):
             if canonical is not None:
                 state = canonical(state)
             if self._owner(state) != self.number or state in seen:
                 continue
-            seen[state] = _NO_PARENT
+            seen[state] = (_NO_PARENT, _key_part(index))
             order.append(state)
             self._hold(state)
-            self._found(state, (len(order) - 1) * self.count + self.number)
+            self._found(state, len(order) - 1)
+        self._settle()
 
     def _owner(self, state) -> int:
         if self.partition is None:
@@ -660,10 +734,11 @@ class _Worker:
 
         The giver sends every state of the bucket it holds, which the taker adds to its dictionary as
         known (it does not record their parents: their owner numbers still point to the giver), and the
-        bucket's states of the coming level with their numbers, which the taker expands in the giver's
-        place. From then on successors in the bucket go to the taker.
+        bucket's states of the coming level with their numbers and keys, which the taker expands in the
+        giver's place. From then on successors in the bucket go to the taker.
         """
         me, seen, order, count = self.number, self.seen, self.order, self.count
+        start, keys = self.frontier_start, self.frontier_keys
         giving = {}
         for bucket, giver, taker in moves:
             self.owners[bucket] = taker
@@ -674,18 +749,19 @@ class _Worker:
             skip = set()
             for bucket, taker in giving.items():
                 positions = self.positions[bucket]
-                coming = positions[bisect.bisect_left(positions, self.frontier_start):]
+                coming = positions[bisect.bisect_left(positions, start):]
                 skip.update(coming)
                 held = [order[position] for position in positions] + self.handed.pop(bucket, [])
                 outgoing[taker].append((bucket, held, [order[position] for position in coming],
-                                        [position * count + me for position in coming]))
+                                        [position * count + me for position in coming],
+                                        [keys[position - start] for position in coming]))
                 self.positions[bucket] = array("q")
                 self.marks[bucket] = 0
             self.skip = skip
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
-        adopted_states, adopted_references = self.adopted
+        adopted_states, adopted_references, adopted_keys = self.adopted
         for payload in received:
-            for bucket, held, states, references in _decode(payload):
+            for bucket, held, states, references, state_keys in _decode(payload):
                 for state in held:
                     if state not in seen:
                         seen[state] = None
@@ -693,109 +769,135 @@ class _Worker:
                 self.marks[bucket] = len(self.positions[bucket])
                 adopted_states.extend(states)
                 adopted_references.extend(references)
+                adopted_keys.extend(state_keys)
 
-    def _chunks(self, start, end):
-        """The states to expand at this level, as (states, their numbers) in chunks of `_CHECK_EVERY`:
-        the own ones from `start` to `end` (less those handed over), then those adopted."""
-        order, count, me, skip = self.order, self.count, self.number, self.skip
-        if skip is None:
-            for low in range(start, end, _CHECK_EVERY):
-                high = min(end, low + _CHECK_EVERY)
-                yield order[low:high], range(low * count + me, high * count + me, count)
-        else:
-            positions = [position for position in range(start, end) if position not in skip]
-            for low in range(0, len(positions), _CHECK_EVERY):
-                chunk = positions[low:low + _CHECK_EVERY]
-                yield [order[position] for position in chunk], [position * count + me for position in chunk]
-        states, references = self.adopted
-        for low in range(0, len(states), _CHECK_EVERY):
-            yield states[low:low + _CHECK_EVERY], references[low:low + _CHECK_EVERY]
+    def _plan(self, start):
+        """The states to expand at this level, as (state, number, key) in the order of their keys (the
+        one-process search's order): the own ones from `start` (less those handed over), and those
+        adopted."""
+        order, count, me = self.order, self.count, self.number
+        keys, rank, skip = self.frontier_keys, self.frontier_rank, self.skip
+        states, references, adopted_keys = self.adopted
+        if skip is None and not states:
+            for offset in rank:
+                position = start + offset
+                yield order[position], position * count + me, keys[offset]
+            return
+        items = [(keys[offset], order[start + offset], (start + offset) * count + me) for offset in rank
+                 if skip is None or start + offset not in skip]
+        items.extend(zip(adopted_keys, states, references))
+        items.sort(key=_first)
+        for key, state, reference in items:
+            yield state, reference, key
 
     def _expand(self, closed) -> int:
-        """Expand this worker's part of the current level, exchange successors; the unexpanded count."""
+        """Expand this worker's part of the current level, exchange successors; the unexpanded count.
+
+        A successor met for the first time gets the key of its parent followed by its number among the
+        parent's successors met for the first time (`_key_part`); the owner keeps, for a state met by
+        several workers, the least key and the parent that gave it.
+        """
         count, me = self.count, self.number
         seen, order, fired = self.seen, self.order, self.fired
         append = order.append
         canonical, partition, owners, lists = self.canonical, self.partition, self.owners, self.positions
         indexed_steps = list(enumerate(self.steps))
-        outgoing = {receiver: ([], []) for receiver in self.writes}
-        targets = [outgoing.get(owner, (None, None)) for owner in range(count)]
+        outgoing = {receiver: ([], [], []) for receiver in self.writes}
+        targets = [outgoing.get(owner, (None, None, None)) for owner in range(count)]
         start, end = self.frontier_start, len(order)
+        plan = self._plan(start)
+        expanding = len(self.frontier_rank) - len(self.skip or ()) + len(self.adopted[0])
         self.frontier_start = end
-        unexpanded = expanding = end - start - len(self.skip or ()) + len(self.adopted[0])
+        expanded = 0
         generated_before = self.generated
+        generated = 0
         checking = bool(self.invariants or self.open_sometimes)
+        parts, part_count = _PARTS, len(_PARTS)
+        interval = countdown = self.interval
+        last_check = time.monotonic()
         bucket = 0
-        for chunk_states, chunk_references in self._chunks(start, end):
-            generated = 0
-            for state, reference in zip(chunk_states, chunk_references):
-                enabled = 0
-                for index, step in indexed_steps:
-                    successors = step(state)
-                    if not successors:
+        for state, reference, key in plan:
+            enabled = 0
+            met = 0
+            for index, step in indexed_steps:
+                successors = step(state)
+                if not successors:
+                    continue
+                number = len(successors)
+                enabled += number
+                fired[index] += number
+                if canonical is not None:
+                    successors = [(None, canonical(successor)) for _label, successor in successors]
+                for _label, successor in successors:
+                    if successor in seen:
                         continue
-                    number = len(successors)
-                    enabled += number
-                    fired[index] += number
-                    if canonical is not None:
-                        successors = [(None, canonical(successor)) for _label, successor in successors]
-                    for _label, successor in successors:
-                        if successor in seen:
+                    child = key + (parts[met] if met < part_count else _key_part(met))
+                    met += 1
+                    if partition is None:
+                        owner = hash(successor) % count
+                    else:
+                        bucket = hash(partition(successor)) % _BUCKETS
+                        owner = owners[bucket]
+                    if owner == me:
+                        if closed:
+                            self.depth_cut = True
                             continue
-                        if partition is None:
-                            owner = hash(successor) % count
-                        else:
-                            bucket = hash(partition(successor)) % _BUCKETS
-                            owner = owners[bucket]
-                        if owner == me:
-                            if closed:
-                                self.depth_cut = True
-                                continue
-                            seen[successor] = reference
-                            append(successor)
-                            if lists is not None:
-                                lists[bucket].append(len(order) - 1)
-                            if checking:
-                                self._found(successor, (len(order) - 1) * count + me)
-                                checking = bool(self.invariants or self.open_sometimes)
-                        else:
-                            seen[successor] = None
-                            states, parents = targets[owner]
-                            states.append(successor)
-                            parents.append(reference)
-                generated += enabled
-                if not enabled:
-                    self._terminal(state, reference)
-            unexpanded -= len(chunk_states)
-            self.generated += generated
-            if self._should_stop():
-                break
+                        seen[successor] = (reference, child)
+                        append(successor)
+                        if lists is not None:
+                            lists[bucket].append(len(order) - 1)
+                        if checking:
+                            self._found(successor, len(order) - 1)
+                    else:
+                        seen[successor] = None
+                        states, parents, keys = targets[owner]
+                        states.append(successor)
+                        parents.append(reference)
+                        keys.append(child)
+            generated += enabled
+            if not enabled:
+                self._terminal(state, reference, key)
+            expanded += 1
+            countdown -= 1
+            if not countdown:
+                self.generated += generated
+                generated = 0
+                now = time.monotonic()
+                interval = next_check(interval, now - last_check)
+                countdown, last_check = interval, now
+                if self._should_stop(now):
+                    break
+        self.generated += generated
+        self.interval = interval
         self.skip = None
-        self.adopted = ([], [])
-        self.level_expanded = expanding - unexpanded
+        self.adopted = ([], [], [])
+        self.level_expanded = expanded
         self.level_generated = self.generated - generated_before
         self._publish(len(order), len(order) - end)
         received = self._exchange({receiver: _encode(batch) for receiver, batch in outgoing.items()})
         del outgoing, targets
-        checking = bool(self.invariants or self.open_sometimes)
+        absent = _ABSENT
         for payload in received:
-            states, parents = _decode(payload)
-            for state, parent in zip(states, parents):
-                if state in seen:
+            states, parents, keys = _decode(payload)
+            for state, parent, key in zip(states, parents, keys):
+                entry = seen.get(state, absent)
+                if entry is not absent:
+                    if entry.__class__ is tuple and key < entry[1]:     # found at this level, by a later path
+                        seen[state] = (parent, key)
                     continue
                 if closed:
                     self.depth_cut = True
                     continue
-                seen[state] = parent
+                seen[state] = (parent, key)
                 append(state)
                 if lists is not None:
                     lists[hash(partition(state)) % _BUCKETS].append(len(order) - 1)
                 if checking:
-                    self._found(state, (len(order) - 1) * count + me)
-                    checking = bool(self.invariants or self.open_sometimes)
-        return unexpanded
+                    self._found(state, len(order) - 1)
+        self._settle()
+        return expanding - expanded
 
-    def _should_stop(self) -> bool:
+    def _should_stop(self, now) -> bool:
         """Publish the counters; look at the stop flag, the clock and the state count.
 
         The count is the states the workers own so far, a lower bound of the distinct states (the
@@ -805,7 +907,7 @@ class _Worker:
         self._publish(len(self.order), len(self.order) - self.frontier_start)
         if self.stop.value:
             return True
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self.deadline is not None and now >= self.deadline:
             self.stop.value = _TIME_LIMIT
             return True
         if self.max_states is not None and sum(self.counters[0::_COUNTERS]) >= self.max_states:
