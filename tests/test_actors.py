@@ -231,6 +231,20 @@ def test_a_crashed_clients_requests_still_arrive_in_order():
                      lambda s: list(server_log(s)) == sorted(server_log(s)))
 
 
+def test_an_acceptor_that_abandons_closed_connections_never_takes_a_crashed_clients_requests():
+    class Database(Server):
+        abandons_closed = True
+
+    crashing = system(Client(messages=(1, 2), requests=True), Database(), budgets={"crash:client": 1},
+                      network=Network(request_response=True))
+    # the first request was sent before the crash and never taken: it is gone, not late
+    assert invariant(crashing, lambda s: not (s.status[0] == DOWN and any(c.outbound for c in s.wire.connections)))
+    assert not reachable(crashing, lambda s: server_log(s) == (2, 1))
+    assert reachable(system(Client(messages=(1, 2), requests=True), Server(), budgets={"crash:client": 1},
+                            network=Network(request_response=True)),
+                     lambda s: s.status[0] == DOWN and any(c.outbound for c in s.wire.connections))
+
+
 def test_reordering_happens_only_across_connections():
     # a crash between two sends: the second goes on a new connection and may overtake the first
     crashing = system(Client(messages=(1, 2)), budgets={"crash:client": 1})

@@ -116,6 +116,10 @@ class Actor:
     role: str = "actor"
     monitors: tuple[int, ...] = ()
     kinds: tuple[type, ...] = ()          # the classes of its steps' `what`: one coverage family each
+    # As an acceptor, whether it discards what is still on its way on a connection its initiator closed
+    # or lost by crashing (a database rolls back the transaction of a session that died), instead of
+    # taking it as TCP delivers it (a broker handles the requests in its socket buffer).
+    abandons_closed: bool = False
     faults: tuple[str, ...] = ()          # the faults of its own that its steps may be (`Out.fault`)
 
     def __init__(self, name: str | None = None):

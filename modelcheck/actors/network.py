@@ -221,23 +221,28 @@ def open_connection(wire: Wire, initiator: int, acceptor: int) -> int | None:
     return None
 
 
-def close(wire: Wire, index: int) -> tuple[Wire, tuple]:
-    """Close connection `index` (its initiator gives up on it): (wire, the requests that failed)."""
+def close(wire: Wire, index: int, abandoned: bool = False) -> tuple[Wire, tuple]:
+    """Close connection `index` (its initiator gives up on it): (wire, the requests that failed).
+    `abandoned`: its acceptor discards what was still on its way (see `Actor.abandons_closed`)."""
     connection = wire.connections[index]
     failed = connection.pending()
     connection = connection._replace(inbound=(), stuck=(), closed=True)
+    if abandoned:
+        connection = connection._replace(outbound=())
     return _with_connection(wire, index, connection), failed
 
 
-def crash(wire: Wire, actor: int, monitors: tuple[int, ...]) -> Wire:
-    """`actor` crashed: the connections it opened are closed (what it sent may still arrive), what was
-    on its way to it is gone (requests become stuck), its unanswered requests stay unanswered, and each
-    of its monitors is told."""
+def crash(wire: Wire, actor: int, monitors: tuple[int, ...], abandoning: frozenset = frozenset()) -> Wire:
+    """`actor` crashed: the connections it opened are closed (what it sent may still arrive, unless the
+    acceptor is one of `abandoning`), what was on its way to it is gone (requests become stuck), its
+    unanswered requests stay unanswered, and each of its monitors is told."""
     connections = []
     for connection in wire.connections:
         link = connection.link
         if link.initiator == actor:
             connection = connection._replace(inbound=(), stuck=(), closed=True)
+            if link.acceptor in abandoning:
+                connection = connection._replace(outbound=())
         elif link.acceptor == actor:
             requests = tuple(message for kind, message in connection.outbound if kind == REQUEST)
             answered = tuple(request for request, _reply in connection.inbound)

@@ -118,6 +118,7 @@ class ActorSystem:
         self.description = description
         self._memo = _Memo(memo_limit)
         self._monitors = self._monitors_of()
+        self._abandoning = frozenset(index for index, actor in enumerate(self.actors) if actor.abandons_closed)
         self._crash = [self.budgets.index("crash", a.role) if self.budgets.allows("crash", a.role) else None
                        for a in self.actors]
         self._pause = [self.budgets.index("pause", a.role) if self.budgets.allows("pause", a.role) else None
@@ -281,7 +282,7 @@ class ActorSystem:
         (reaction, state) per way the initiator may react (None: it had nothing to react to)."""
         wire = state.wire if wire is None else wire
         link = wire.connections[position].link
-        closed, failed = net.close(wire, position)
+        closed, failed = net.close(wire, position, link.acceptor in self._abandoning)
         initiator = link.initiator
         if not failed or state.status[initiator] != UP:
             return [(None, state._replace(wire=closed, spent=spent))]
@@ -317,7 +318,8 @@ class ActorSystem:
                     out[family_of[(role, Crash)]].append((Crash(index), SystemState(
                         locals_[:index] + (down,) + locals_[index + 1:],
                         status[:index] + (DOWN,) + status[index + 1:],
-                        net.crash(wire, index, self._monitors[index]), budgets.spend(spent, crash))))
+                        net.crash(wire, index, self._monitors[index], self._abandoning),
+                        budgets.spend(spent, crash))))
             pause = self._pause[index]
             if pause is not None:
                 if status[index] == PAUSED:

@@ -1,0 +1,239 @@
+"""The producing application with its producer client, as one actor: one process, one crash.
+
+The application emits events e1..eN in order and hands each to its producer (`source: direct`); the
+producer client is the Java client's accumulator and sender (`modelcheck.kafka.producer` holds its
+state machine: queues, in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
+
+- `Emits`: the application's `send` puts the event in its partition's queue (an unkeyed event may go to
+  any partition: one step per choice);
+- `Sends`: the sender takes the head of a partition's queue to the partition's leader as a
+  `ProduceRequest` on its connection to that broker, at most `max.in.flight.requests.per.connection`
+  unanswered per connection; with `acks=0` the request is one-way and the record counts as
+  acknowledged at once (the producer docs: the offset is -1 and retries never apply);
+- `Hears`: a `ProduceResponse` comes back: the record is acknowledged, or its error is retried or
+  handed to the application (`producer.retry_or_fail`);
+- `failed` (the connection closed under its requests: a request timeout after a lost request or
+  response or a broker crash, a delay past `request.timeout.ms`): every request on it failed, as
+  `NetworkClient` fails every in-flight request of a connection it closes, and each is retried or
+  given up in turn. A request that failed this way may still have been written (ambiguous).
+
+Durable state: the application's input position (it goes on with the next event after a restart), the
+incarnation (a restarted producer has a new producer id, so idempotence does not survive it) and,
+as an observer's record for the `acked-durable` property, every (partition, event) ever acknowledged.
+Volatile state: the producer client (`producer.Producer`).
+
+Left out here (still in the write/read-side model until the move is complete): the `dual-write` and
+`outbox` sources, leader changes (the leader of each partition is fixed), and the Java client's
+unbounded retries within `delivery.timeout.ms` (`retries` is bounded).
+
+Sources: the Java client's `KafkaProducer`, `RecordAccumulator`, `Sender` (`guaranteeMessageOrder`,
+`canRetry`), `NetworkClient.handleTimedOutRequests` (a request timeout closes the connection and fails
+every request in flight on it); KIP-98 and KIP-360 for idempotence.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck.actors import Actor, ActorState, Out, Request, Send
+from modelcheck.kafka import producer as producers
+from modelcheck.kafka import rpc
+from modelcheck.kafka.application import key_of
+from modelcheck.kafka.producer import InFlight
+from modelcheck.kafka.records import Record
+from modelcheck.kafka.roles.broker import describe_message
+
+
+class AppDurable(NamedTuple):
+    next_event: int = 1                        # the next event to emit (1-based)
+    session: int = 0                           # incarnation: the producer id when idempotent
+    acknowledged: frozenset = frozenset()      # (partition, event) ever acknowledged (observer's record)
+
+
+class Emits(NamedTuple):
+    event: int
+    partition: int
+    choices: int                               # how many partitions it could have gone to
+
+
+class Sends(NamedTuple):
+    event: int
+    partition: int
+    broker: int
+    attempt: int
+    sequence: int
+    acks_zero: bool
+
+
+class Hears(NamedTuple):
+    event: int
+    error: int
+    offset: int
+    outcome: str                               # "acknowledged", "retry", "gives up"
+    epoch: int                                 # the producer epoch afterwards
+
+
+class LosesConnection(NamedTuple):
+    events: tuple                              # the requests that failed
+    outcomes: tuple                            # per event: "retry" or "gives up"
+
+
+class ProducingApplication(Actor):
+    role = "producer"
+    kinds = (Emits, Sends, Hears, LosesConnection)
+
+    def __init__(self, config, leaders: tuple[int, ...], broker_names: dict[int, str]):
+        super().__init__("producer")
+        self.config = config
+        self.leaders = leaders                 # per partition: the actor id of its leader
+        self.broker_names = broker_names
+        self.messages = config.workload.messages
+        self.acks_zero = config.producer.acks == "0"
+
+    def initial(self) -> ActorState:
+        return ActorState(AppDurable(), producers.new_producer(self.config))
+
+    def restart(self, durable) -> ActorState:
+        session = durable.session + 1
+        return ActorState(durable._replace(session=session), producers.new_producer(self.config, session))
+
+    # -- own steps -----------------------------------------------------------------------------------
+
+    def steps(self, state):
+        durable, producer = state
+        out = []
+        event = durable.next_event
+        if event <= self.messages:
+            key = key_of(self.config, event)
+            choices = producers.partitions_for(self.config, key)
+            for partition in choices:
+                queued = producers.enqueue(producer, partition, Record(event, key))
+                out.append(Out(Emits(event, partition, len(choices)),
+                               ActorState(durable._replace(next_event=event + 1), queued)))
+        config = self.config
+        for partition, leader in enumerate(self.leaders):
+            if not producers.can_send_head(config, producer, partition):
+                continue
+            if not self.acks_zero and producers.in_flight_to(producer, leader) >= config.producer.max_in_flight:
+                continue
+            taken, batch = producers.take_head(config, producer, partition)
+            request = rpc.ProduceRequest(partition, batch.record, batch.attempts)
+            what = Sends(batch.record.event, partition, leader, batch.attempts, batch.record.sequence, self.acks_zero)
+            if self.acks_zero:
+                acknowledged = durable.acknowledged | {(partition, batch.record.event)}
+                out.append(Out(what, ActorState(durable._replace(acknowledged=acknowledged), taken),
+                               (Send(leader, request),)))
+            else:
+                flying = taken._replace(in_flight=taken.in_flight + (InFlight(leader, batch),))
+                out.append(Out(what, ActorState(durable, flying), (Request(leader, request),)))
+        return out
+
+    # -- answers -------------------------------------------------------------------------------------
+
+    def receive(self, state, envelope):
+        response = envelope.message
+        if type(response) is not rpc.ProduceResponse:
+            return []
+        durable, producer = state
+        index = _in_flight_index(producer, response.partition, response.event)
+        if index is None:
+            return []
+        batch = producer.in_flight[index].batch
+        producer = producers.without(producer, index)
+        if response.error == rpc.NONE:
+            acknowledged = durable.acknowledged | {(response.partition, response.event)}
+            return [Out(Hears(response.event, rpc.NONE, response.offset, "acknowledged", producer.producer_epoch),
+                        ActorState(durable._replace(acknowledged=acknowledged), producer))]
+        if response.error == rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+            batch = batch._replace(ambiguous=True)
+        producer, gave_up = producers.retry_or_fail(self.config, producer, batch, rpc.ERROR_NAMES[response.error])
+        outcome = "gives up" if gave_up else "retry"
+        return [Out(Hears(response.event, response.error, -1, outcome, producer.producer_epoch),
+                    ActorState(durable, producer))]
+
+    def failed(self, state, link, requests):
+        durable, producer = state
+        events, outcomes = [], []
+        for request in requests:
+            if type(request) is not rpc.ProduceRequest:
+                continue
+            index = _in_flight_index(producer, request.partition, request.record.event)
+            if index is None:
+                continue
+            batch = producer.in_flight[index].batch._replace(ambiguous=True)
+            producer, gave_up = producers.retry_or_fail(self.config, producers.without(producer, index), batch,
+                                                        "request timed out")
+            events.append(request.record.event)
+            outcomes.append("gives up" if gave_up else "retry")
+        if not events:
+            return []
+        return [Out(LosesConnection(tuple(events), tuple(outcomes)), ActorState(durable, producer))]
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def describe(self, what) -> str:
+        kind = type(what)
+        if kind is Emits:
+            where = f" to p{what.partition}" if self.config.cluster.partitions > 1 else ""
+            return f"sends e{what.event}{where}"
+        if kind is Sends:
+            details = [f"p{what.partition}"]
+            if what.sequence >= 0:
+                details.append(f"sequence {what.sequence}")
+            if what.attempt > 1:
+                details.append(f"attempt {what.attempt}")
+            text = f"sends e{what.event} to {self.broker_names[what.broker]} ({', '.join(details)})"
+            return text + ("; acks=0: counted as acknowledged" if what.acks_zero else "")
+        if kind is Hears:
+            if what.outcome == "acknowledged":
+                return f"gets the ack for e{what.event} (offset {what.offset})"
+            return f"gets {rpc.ERROR_NAMES[what.error]} for e{what.event}; {_outcome_text(what.outcome, what.event)}"
+        if kind is LosesConnection:
+            return "; ".join(_outcome_text(outcome, event) for event, outcome in zip(what.events, what.outcomes))
+        return super().describe(what)
+
+    def describe_message(self, message) -> str:
+        return describe_message(message)
+
+    def describe_state(self, state) -> str:
+        durable, producer = state
+        parts = [f"next e{durable.next_event}", f"producer id {durable.session}"]
+        if producer is not None:
+            queued = [f"e{b.record.event}" for q in producer.queues for b in q]
+            if queued:
+                parts.append(f"buffer {', '.join(queued)}")
+            if producer.in_flight:
+                parts.append("in flight " + ", ".join(f"e{e.batch.record.event}" for e in producer.in_flight))
+        if durable.acknowledged:
+            parts.append("acknowledged " + ", ".join(f"e{e}@p{p}" for p, e in sorted(durable.acknowledged)))
+        return ", ".join(parts)
+
+    def explain(self, before, after) -> list[str]:
+        lines = []
+        if before.durable.session != after.durable.session:
+            lines.append(f"producer id: {before.durable.session} -> {after.durable.session}")
+        added = sorted(after.durable.acknowledged - before.durable.acknowledged)
+        if added:
+            lines.append("acknowledged: " + ", ".join(f"e{e} (p{p})" for p, e in added))
+        old, new = before.volatile, after.volatile
+        if old is not None and new is not None:
+            if old.producer_epoch != new.producer_epoch:
+                lines.append(f"producer epoch: {old.producer_epoch} -> {new.producer_epoch}")
+            if old.queues != new.queues:
+                lines.append(f"producer buffer: {_buffer(new)}")
+        return lines
+
+
+def _in_flight_index(producer, partition: int, event: int) -> int | None:
+    for index, entry in enumerate(producer.in_flight):
+        if entry.batch.partition == partition and entry.batch.record.event == event:
+            return index
+    return None
+
+
+def _outcome_text(outcome: str, event: int) -> str:
+    return f"will retry e{event}" if outcome == "retry" else f"gives up on e{event}"
+
+
+def _buffer(producer) -> str:
+    return "[" + ", ".join(f"e{b.record.event}" for q in producer.queues for b in q) + "]"

@@ -1,0 +1,225 @@
+"""A Kafka configuration as an actor system: who the actors are, their budgets, and the properties.
+
+Actors, by id: the producing application (0), the brokers (1..B), the group coordinator, the consumers,
+the sink. Partition p lives on broker p mod B (replication factor 1: the move of replication onto the
+actors layer is still to come) and leads there. The network is per-connection FIFO with
+request/response (Kafka's connections and its SocketServer).
+
+Fault budgets, from the spec's `faults.*`:
+
+| spec key | actors-layer budget |
+| --- | --- |
+| producer.crash | crash:producer (the application with its producer; it restarts with a new producer id) |
+| consumer.crash | crash:consumer |
+| broker.crash | crash:broker (its logs survive; requests to it fail while it is down) |
+| request.lost | loss:producer:request and loss:producer:message (an acks=0 send is one-way) |
+| response.lost | loss:producer:reply |
+| request.delayed | delay:producer (the request outlives request.timeout.ms: the producer closes the connection and retries; the old request may still arrive) |
+
+The properties are those of SPEC-FORMAT.md, over the actors' states: the events the application
+recorded (its durable input position), the sink's effects, the partition logs, the records the
+producer was told were written. Their guards (`sometimes`) keep the names of
+`modelcheck.kafka.properties`, so a spec's `expect:` reads the same on either model.
+"""
+
+from __future__ import annotations
+
+from modelcheck.actors import ActorSystem, Network
+from modelcheck.actors.actor import ONE_WAY
+from modelcheck.engine import always, at_end, sometimes
+from modelcheck.kafka.properties import order_breaks, repeated
+from modelcheck.kafka.roles.application import ProducingApplication
+from modelcheck.kafka.roles.broker import Broker
+from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
+from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
+from modelcheck.kafka.roles.sink import Sink
+from modelcheck.kafka import group as groups
+from modelcheck.kafka import rpc
+
+PRODUCER = 0
+
+
+def unsupported(config) -> list[str]:
+    """What `config` asks for that the roles do not model yet (empty: the actor system models it)."""
+    out = []
+    if config.cluster.replication_factor > 1:
+        out.append("cluster.replication.factor > 1")
+    if config.producer.source != "direct":
+        out.append(f"producer.source: {config.producer.source}")
+    if config.consumer.commit not in ("before-process", "after-process", "sink") or config.consumer.enable_auto_commit:
+        out.append(f"consumer.commit: {config.consumer.commit}")
+    if config.producer.transactional_id is not None:
+        out.append("producer.transactional.id")
+    for key in ("producer_pause", "consumer_pause", "rebalance", "transaction_timeout", "transaction_abort"):
+        if getattr(config.faults, key):
+            out.append(f"faults.{key.replace('_', '.')}")
+    return out
+
+
+class KafkaSystem:
+    """The actors of a configuration and where each sits."""
+
+    def __init__(self, config):
+        self.config = config
+        cluster = config.cluster
+        self.brokers = tuple(range(1, cluster.brokers + 1))
+        self.leaders = tuple(self.brokers[p % cluster.brokers] for p in range(cluster.partitions))
+        self.coordinator = cluster.brokers + 1
+        instances = config.consumer.instances
+        self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances))
+        self.sink = self.coordinator + 1 + instances
+        owners = groups.initial_group(cluster.partitions, instances).owners
+        names = {actor: f"broker[{actor - 1}]" for actor in self.brokers}
+        self.actors = (
+            [ProducingApplication(config, self.leaders, names)]
+            + [Broker(b - 1, tuple(p for p in range(cluster.partitions) if self.leaders[p] == b), cluster.partitions)
+               for b in self.brokers]
+            + [GroupCoordinator(cluster.partitions, instances)]
+            + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.leaders,
+                        self.coordinator, self.sink) for i in range(instances)]
+            + [Sink(config)])
+
+    # -- what the properties look at ----------------------------------------------------------------
+
+    def recorded(self, state) -> frozenset:
+        return frozenset(range(1, state.actors[PRODUCER].durable.next_event))
+
+    def effects(self, state) -> tuple:
+        return state.actors[self.sink].durable.effects
+
+    def logs(self, state) -> tuple:
+        """Per partition, its leader's log."""
+        return tuple(state.actors[leader].durable.replicas[p].log for p, leader in enumerate(self.leaders))
+
+    def topic_events(self, state) -> list:
+        return [record.event for log in self.logs(state) for record in log]
+
+    def missing_acknowledged(self, state) -> list:
+        """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
+        out = []
+        logs = self.logs(state)
+        for partition, event in sorted(state.actors[PRODUCER].durable.acknowledged):
+            if any(record.event == event for record in logs[partition]):
+                continue
+            if any(kind == ONE_WAY and message.partition == partition and message.record.event == event
+                   for connection in state.wire.connections for kind, message in connection.outbound):
+                continue
+            out.append((partition, event))
+        return out
+
+    def pending(self, state) -> str | None:
+        """What is left to do, or None: the application's events, the producer's batches, the consumers'
+        work, and messages still travelling (a fetch held at the end of a log is no work left)."""
+        todo = []
+        durable, producer = state.actors[PRODUCER]
+        if durable.next_event <= self.config.workload.messages:
+            todo.append(f"e{durable.next_event}..e{self.config.workload.messages} not emitted")
+        if producer is not None and (producer.in_flight or any(producer.queues)):
+            todo.append("the producer still holds batches")
+        logs = self.logs(state)
+        for index in self.consumers:
+            consumer = self.actors[index]
+            memory = state.actors[index].volatile
+            if memory is None:
+                todo.append(f"{consumer.name} is down")
+                continue
+            if memory.batch is not None:
+                todo.append(f"{consumer.name} holds a batch")
+            for p in consumer.owned:
+                position = memory.positions[p]
+                if position == NO_RESET:
+                    todo.append(f"{consumer.name} has no offset for p{p} (auto.offset.reset=none)")
+                elif position < 0:
+                    todo.append(f"{consumer.name} has no position on p{p}")
+                elif position < len(logs[p]):
+                    todo.append(f"{consumer.name} has not consumed p{p} from offset {position}")
+        for index, up in enumerate(state.status):
+            if up != 0:
+                todo.append(f"{self.actors[index].name} is not running")
+        return "; ".join(todo) if todo else None
+
+    # -- the system --------------------------------------------------------------------------------
+
+    def budgets(self) -> dict:
+        faults = self.config.faults
+        return {
+            "crash:producer": faults.producer_crash, "crash:consumer": faults.consumer_crash,
+            "crash:broker": faults.broker_crash,
+            "loss:producer:request": faults.request_lost, "loss:producer:message": faults.request_lost,
+            "loss:producer:reply": faults.response_lost, "delay:producer": faults.request_delayed,
+        }
+
+    def properties(self) -> list:
+        config = self.config
+        props = [
+            at_end("no-loss", lambda s: self.recorded(s) <= set(self.effects(s)),
+                   "every event the application recorded takes effect in the sink"),
+            always("no-duplicate", lambda s: not repeated(self.effects(s)),
+                   "no event takes effect in the sink more than once"),
+            always("no-log-duplicate", lambda s: not repeated(self.topic_events(s)),
+                   "no event is written to the topic more than once"),
+            always("key-order", lambda s: not order_breaks(config, self.effects(s)),
+                   "events of one entity take effect in the order the application emitted them"),
+            always("acked-durable", lambda s: not self.missing_acknowledged(s),
+                   "a record once acknowledged to the producer is never lost from the log"),
+            at_end("progress", lambda s: self.pending(s) is None, "nothing is left pending"),
+            sometimes("event-recorded", lambda s: bool(self.recorded(s)), "the application records an event"),
+            sometimes("record-acknowledged", lambda s: bool(s.actors[PRODUCER].durable.acknowledged),
+                      "the producer is told a record was written"),
+            sometimes("sink-written", lambda s: bool(self.effects(s)), "some record takes effect in the sink"),
+        ]
+        workload = config.workload
+        entities = [workload.key_of(e) for e in range(1, workload.messages + 1)]
+        if len(set(entities)) < len(entities):
+            props.append(sometimes("entity-events-in-sink", lambda s: _two_of_one_entity(config, self.effects(s)),
+                                   "two events of one entity take effect in the sink"))
+        return props
+
+    def build(self) -> ActorSystem:
+        system = ActorSystem(self.actors, Network("fifo", request_response=True), self.budgets(),
+                             properties=self.properties(), name="kafka")
+        system.properties.extend(self._fault_guards(system))
+        return system
+
+    def _fault_guards(self, system: ActorSystem) -> list:
+        """A `sometimes` guard per budgeted fault (named as `modelcheck.kafka.properties` names them) and
+        one that a batch is sent again, so that a budget that can never be spent does not pass unnoticed."""
+        config, faults = self.config, self.config.faults
+        keys = system.budgets.keys
+        guards = []
+        for name, spec_budget, budget_keys in (
+                ("producer-crash", faults.producer_crash, ("crash:producer",)),
+                ("consumer-crash", faults.consumer_crash, ("crash:consumer",)),
+                ("broker-crash", faults.broker_crash, ("crash:broker",)),
+                ("request-lost", faults.request_lost, ("loss:producer:request", "loss:producer:message")),
+                ("response-lost", faults.response_lost, ("loss:producer:reply",)),
+                ("request-delayed", faults.request_delayed, ("delay:producer",))):
+            if not spec_budget:
+                continue
+            where = tuple(keys.index(key) for key in budget_keys)
+            guards.append(sometimes(f"{name}-happens", lambda s, where=where: any(s.spent[i] for i in where),
+                                    f"a {name.replace('-', ' ')} fault happens"))
+        retry_faults = faults.request_lost + faults.response_lost + faults.request_delayed + faults.broker_crash
+        if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
+            guards.append(sometimes("retry-sent", _retry_sent, "the producer sends a batch again"))
+        return guards
+
+
+def _retry_sent(state) -> bool:
+    producer = state.actors[PRODUCER].volatile
+    if producer is None:
+        return False
+    return any(b.attempts > 1 for q in producer.queues for b in q) or \
+        any(entry.batch.attempts > 1 for entry in producer.in_flight)
+
+
+def _two_of_one_entity(config, effects) -> bool:
+    entities = [config.workload.key_of(event) for event in set(effects)]
+    return len(set(entities)) < len(entities)
+
+
+def build_system(config) -> ActorSystem:
+    return KafkaSystem(config).build()
+
+
+__all__ = ["KafkaSystem", "build_system", "unsupported", "rpc"]

@@ -1,0 +1,134 @@
+"""The requests and responses Kafka's roles exchange, named as Kafka's protocol names them.
+
+Each message is a small NamedTuple of ints (and records), so that states hash the same in every process.
+Error codes are Kafka's own (`org.apache.kafka.common.protocol.Errors`): a response carries the code,
+and `ERROR_NAMES` gives the name a trace shows.
+
+What travels, and between whom:
+
+- Produce (producer -> partition leader): one batch of one record (`records`), with its idempotence
+  header in the record; the answer carries the offset (or the original offset of a duplicate) or an
+  error. With `acks=0` the request is one-way: no answer ever comes.
+- Fetch (consumer -> a leader): for each partition the consumer owns there, the offset to read from;
+  the leader holds the request until one of them has records (long polling, `fetch.max.wait.ms` left
+  out) and answers with at most `max_records` records below the high watermark of one partition (any
+  one that has some: the consumer's poll returns one partition's records here).
+- OffsetFetch / OffsetCommit (consumer -> group coordinator): the committed offset of a partition; a
+  commit carries the member's generation and is refused with ILLEGAL_GENERATION from an older one.
+- ListOffsets (consumer -> partition leader): the log end a `latest` reset starts from.
+- Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
+  call, answered once applied.
+
+Left out: metadata requests (clients know the partition's leader; see `roles`), batching several
+records per request, and every request the model does not need (heartbeats, JoinGroup and SyncGroup
+are folded into the group coordinator's steps).
+
+Sources: the Kafka protocol guide (request and response names, error codes); apache/kafka
+`clients/src/main/java/org/apache/kafka/common/protocol/Errors.java` for the codes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck.kafka.records import Record
+
+# Kafka's error codes (Errors.java).
+NONE = 0
+OFFSET_OUT_OF_RANGE = 1
+NOT_LEADER_OR_FOLLOWER = 6
+NOT_ENOUGH_REPLICAS = 19
+NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
+ILLEGAL_GENERATION = 22
+OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+INVALID_PRODUCER_EPOCH = 47
+UNKNOWN_PRODUCER_ID = 59
+
+ERROR_NAMES = {
+    NONE: "NONE", OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE", NOT_LEADER_OR_FOLLOWER: "NOT_LEADER_OR_FOLLOWER",
+    NOT_ENOUGH_REPLICAS: "NOT_ENOUGH_REPLICAS", NOT_ENOUGH_REPLICAS_AFTER_APPEND: "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+    ILLEGAL_GENERATION: "ILLEGAL_GENERATION", OUT_OF_ORDER_SEQUENCE_NUMBER: "OUT_OF_ORDER_SEQUENCE_NUMBER",
+    INVALID_PRODUCER_EPOCH: "INVALID_PRODUCER_EPOCH", UNKNOWN_PRODUCER_ID: "UNKNOWN_PRODUCER_ID",
+}
+
+NO_OFFSET = -1
+
+
+class ProduceRequest(NamedTuple):
+    partition: int
+    record: Record
+    attempt: int                  # 1 for the first send of the batch
+
+
+class ProduceResponse(NamedTuple):
+    partition: int
+    event: int
+    error: int
+    offset: int = -1
+
+
+class FetchRequest(NamedTuple):
+    fetches: tuple                # (partition, offset) for each partition asked of this leader
+    max_records: int
+
+
+class FetchResponse(NamedTuple):
+    partition: int
+    offset: int                   # the offset the records start at
+    records: tuple                # Record, below the high watermark
+    error: int = NONE
+    log_end: int = -1             # with OFFSET_OUT_OF_RANGE: where the log ends
+
+
+class ListOffsetsRequest(NamedTuple):
+    partition: int
+
+
+class ListOffsetsResponse(NamedTuple):
+    partition: int
+    offset: int                   # the high watermark: where `latest` starts
+
+
+class OffsetFetchRequest(NamedTuple):
+    partition: int
+
+
+class OffsetFetchResponse(NamedTuple):
+    partition: int
+    offset: int                   # NO_OFFSET when none was committed
+
+
+class OffsetCommitRequest(NamedTuple):
+    member: int
+    generation: int
+    partition: int
+    offset: int
+
+
+class OffsetCommitResponse(NamedTuple):
+    partition: int
+    offset: int
+    error: int
+
+
+class SinkWrite(NamedTuple):
+    """The consumer hands one record to its sink (a database row or an HTTP call)."""
+
+    event: int
+    partition: int
+    next_offset: int              # stored with the row when offsets live in the database
+    seen_in_batch: tuple          # the batch's events handled before this one (in-batch dedupe)
+
+
+class SinkWritten(NamedTuple):
+    event: int
+    applied: bool                 # False when the sink recognised a repeat and skipped it
+
+
+class StoredOffsetRequest(NamedTuple):
+    partition: int
+
+
+class StoredOffsetResponse(NamedTuple):
+    partition: int
+    offset: int

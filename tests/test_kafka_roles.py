@@ -1,0 +1,87 @@
+"""Kafka's roles on the actors layer (`modelcheck.kafka.roles`) against the write/read-side model.
+
+While the move onto the actors layer is under way, every bundled configuration the roles can model is
+explored with both models, and their verdicts must agree, except where a fidelity fix of the move
+changes one on purpose (`CHANGED`, each with its reason). Every violation the roles' model finds has a
+trace that replays through it and ends in a state that breaks the property.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelcheck.engine import VIOLATED, check_replays, explore
+from modelcheck.kafka.model import build_model
+from modelcheck.kafka.roles.system import build_system, unsupported
+from modelcheck.spec.sweep import expand
+from modelcheck.spec.yaml_spec import load_spec
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+
+# (spec file, sweep point label, property) -> why the actors model's verdict differs, on purpose.
+CHANGED = {
+    ("producer-in-flight-reorder.yaml",
+     "producer.max.in.flight.requests.per.connection=2, producer.enable.idempotence=false", "no-duplicate"):
+        "a request timeout closes the connection and fails the other request in flight on it too "
+        "(NetworkClient.handleTimedOutRequests); without idempotence its retry duplicates a batch already "
+        "appended",
+    ("producer-in-flight-reorder.yaml",
+     "producer.max.in.flight.requests.per.connection=2, producer.enable.idempotence=false", "no-log-duplicate"):
+        "the same retry appends e2 twice",
+}
+
+
+def _points():
+    for path in sorted(SPECS.glob("*.yaml")):
+        for point in expand(load_spec(path)):
+            if not unsupported(point.config):
+                yield pytest.param(path.name, point, id=f"{path.stem}[{point.label}]" if point.label else path.stem)
+
+
+POINTS = list(_points())
+
+
+def test_the_roles_cover_most_bundled_configurations():
+    assert len(POINTS) >= 20
+
+
+@pytest.mark.parametrize("name,point", POINTS)
+def test_verdicts_agree_with_the_write_read_side_model(name, point):
+    old = explore(build_model(point.config))
+    model = build_system(point.config).model()
+    new = explore(model)
+    assert new.stopped_by is None
+    for prop, found in old.properties.items():
+        if prop not in new.properties:
+            assert prop not in point.expected, f"{prop} is expected but the roles' model does not build it"
+            continue
+        verdict = new.properties[prop].verdict
+        if (name, point.label, prop) in CHANGED:
+            assert verdict != found.verdict, f"{prop}: the fidelity change no longer shows"
+        else:
+            assert verdict == found.verdict, f"{prop}: {found.verdict} in the old model, {verdict} here"
+    for prop, found in new.properties.items():
+        if found.verdict == VIOLATED and found.trace is not None:
+            assert check_replays(model, found.trace), prop
+            predicate = next(p for p in model.get_properties() if p.name == prop).predicate
+            if prop not in ("no-loss", "progress") and not prop.endswith("-happens") and prop != "retry-sent":
+                assert not predicate(found.trace.last), prop
+
+
+def test_a_request_timeout_fails_every_request_on_its_connection():
+    """The fidelity fix of CHANGED, shown in its trace: one lost request, and the timeout that closes
+    the connection makes the producer retry a batch the broker had already appended."""
+    point = next(p.values[1] for p in POINTS
+                 if p.values[0] == "producer-in-flight-reorder.yaml"
+                 and p.values[1].label.endswith("=2, producer.enable.idempotence=false"))
+    model = build_system(point.config).model()
+    found = explore(model).properties["no-log-duplicate"]
+    assert found.verdict == VIOLATED
+    from modelcheck.report.explain import explain_trace
+    sentences = [step.sentence for step in explain_trace(found.trace, model)]
+    assert any("loses the request" in s for s in sentences)
+    closing = next(s for s in sentences if "times out" in s)
+    assert "will retry e1" in closing and "will retry e2" in closing
+    assert sum("appends e2" in s for s in sentences) == 2
