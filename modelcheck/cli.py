@@ -142,18 +142,33 @@ def _search_options(function):
 
 
 def _run(paths, options: RunOptions, quiet: bool):
-    """Run the specs; Ctrl-C inside a search keeps what it found (`stopped_by` interrupted), and Ctrl-C
-    between searches (while a spec loads or a model is built) ends the command with exit code 130."""
+    """Run the specs, then the analysis of their violations (`explain.analyse`, within what each search
+    left of its limits). Ctrl-C inside a search or the analysis keeps what was found (exit code 3, see
+    `_exit_code`), and Ctrl-C between searches (while a spec loads or a model is built) ends the command
+    with exit code 130."""
+    from modelcheck.report.explain import analyse
     progress = Progress(not quiet)
     try:
         with _spec_output_to_stderr():
-            return run_specs(paths, options, progress=progress)
+            outcomes = run_specs(paths, options, progress=progress)
+            progress.clear()
+            if analyse(outcomes):
+                click.echo("interrupted during the analysis of the violations: the verdicts stand, the "
+                           "inevitable steps not computed are marked so", err=True)
+            return outcomes
     except KeyboardInterrupt:
         progress.clear()
         click.echo("interrupted before a search started: nothing to report", err=True)
         sys.exit(EXIT_INTERRUPTED)
     finally:
         progress.clear()
+
+
+def _exit_code(outcomes) -> int:
+    """`runner.exit_code`, or 3 when it is 0 and Ctrl-C cut the analysis short (as for a search)."""
+    from modelcheck.report.explain import analysis_interrupted
+    code = exit_code(outcomes)
+    return 3 if code == 0 and analysis_interrupted(outcomes) else code
 
 
 def _fail(error: ModelcheckError):
@@ -265,7 +280,7 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, worke
         _fail(error)
     if text is not None:
         click.echo(text)
-    sys.exit(exit_code(outcomes))
+    sys.exit(_exit_code(outcomes))
 
 
 @main.command()
@@ -306,7 +321,7 @@ def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, worker
         _write(markdown_file, summary, "--markdown")
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _write(os.environ["GITHUB_STEP_SUMMARY"], summary + "\n", "GITHUB_STEP_SUMMARY", append=True)
-    sys.exit(exit_code(outcomes))
+    sys.exit(_exit_code(outcomes))
 
 
 @main.command()

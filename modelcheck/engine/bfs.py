@@ -217,4 +217,4 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   workers=1, coverage=coverage)
     return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,
-                  warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}))
+                  warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}), limits=limits)

@@ -44,12 +44,15 @@ concrete successors keeps this search independent of that promise.
 Left out: `eventually` (a lasso's violation is a cycle, where "inevitable" would need fairness) and
 `sometimes` (a violated `sometimes` has no trace); both answer None with the status "not_applicable".
 The search is bounded by `max_states` states expanded: beyond it the answer is None with the status
-"bounded" (the question was not decided, which says nothing either way). There is no time bound, so
-the answer is the same on every run.
+"bounded" (the question was not decided, which says nothing either way). That bound alone gives the
+same answer on every run. A run with limits of its own (`--max-states`, `--time-limit`) also passes what
+its search left of them, `run_states` and `deadline` (a `time.monotonic()` value, looked at after every
+expansion); when one of those ends the search, the answer is None with the status "limit".
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, NamedTuple
 
 from modelcheck.engine.model import ALWAYS, AT_END
@@ -57,7 +60,9 @@ from modelcheck.engine.model import ALWAYS, AT_END
 DEFAULT_MAX_STATES = 100_000
 
 FOUND = "found"
-BOUNDED = "bounded"
+BOUNDED = "bounded"                 # not decided within its own max_states
+LIMIT = "limit"                     # not decided within what the run's limits left (or not started)
+INTERRUPTED = "interrupted"         # not computed: Ctrl-C (set by the caller that caught it)
 NOT_APPLICABLE = "not_applicable"
 
 
@@ -65,18 +70,23 @@ class Inevitability(NamedTuple):
     """The answer with its reason: `step` is an index into the trace's states, or None."""
 
     step: int | None
-    status: str          # FOUND | BOUNDED (not decided within max_states) | NOT_APPLICABLE
+    status: str          # FOUND | BOUNDED | LIMIT | INTERRUPTED | NOT_APPLICABLE
     expanded: int        # states whose steps the search computed
 
 
 class _Budget:
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, deadline: float | None = None):
         self.limit = limit
+        self.deadline = deadline
         self.used = 0
+        self.late = False
 
     def spend(self) -> bool:
         """Count one expansion; False (and nothing counted) when the budget is exhausted."""
         if self.used >= self.limit:
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.late = True
             return False
         self.used += 1
         return True
@@ -93,8 +103,13 @@ def first_inevitable_step(model, trace, prop, *, max_states: int = DEFAULT_MAX_S
     return inevitability(model, trace, prop, max_states=max_states).step
 
 
-def inevitability(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES) -> Inevitability:
-    """`first_inevitable_step` with its status (found, bounded, not_applicable) and its cost."""
+def inevitability(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES, run_states: int | None = None,
+                  deadline: float | None = None) -> Inevitability:
+    """`first_inevitable_step` with its status (found, bounded, limit, not_applicable) and its cost.
+
+    `run_states` (expansions) and `deadline` (`time.monotonic()`) are what the run's own limits left;
+    when either ends the search first the status is "limit" (module docstring).
+    """
     if max_states <= 0:
         raise ValueError(f"max_states must be positive, not {max_states}")
     kind, holds = _resolve(model, prop)
@@ -130,12 +145,13 @@ def inevitability(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES) -
                 return holds(state), []
             return False, following
 
-    budget = _Budget(max_states)
+    run_bound = run_states is not None and run_states < max_states
+    budget = _Budget(max(0, run_states) if run_bound else max_states, deadline)
     doomed: set = set()
     for index in range(end - 1, -1, -1):
         escapes = _escapes(states[index], expand, doomed, budget)
         if escapes is None:
-            return Inevitability(None, BOUNDED, budget.used)
+            return Inevitability(None, LIMIT if budget.late or run_bound else BOUNDED, budget.used)
         if escapes:
             return Inevitability(index + 1, FOUND, budget.used)
     return Inevitability(0, FOUND, budget.used)

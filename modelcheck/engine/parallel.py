@@ -393,7 +393,8 @@ class _Search:
                       queue=frontier + unexpanded if stopped_by or early else 0,
                       peak_memory_bytes=self._peak_memory(), workers=self.workers, coverage=coverage)
         return Result(model=self.model.name, properties=results, stats=stats, stopped_by=stopped_by,
-                      warnings=warnings, parameters=dict(getattr(self.model, "parameters", {}) or {}))
+                      warnings=warnings, parameters=dict(getattr(self.model, "parameters", {}) or {}),
+                      limits=self.limits)
 
     def _merge_findings(self, reports, violations, witnesses):
         """Per property decided at this level, the number of the state of least key among the workers':

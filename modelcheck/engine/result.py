@@ -63,6 +63,9 @@ class PropertyResult:
     verdict: str
     description: str = ""
     trace: Trace | None = None        # the counterexample, or for `sometimes` the witness
+    # The step from which the violation was inevitable (`engine.inevitable.Inevitability`), once a run
+    # has asked for it within its limits (`report.explain.analyse`); None until then.
+    inevitable: Any = None
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Result:
     stopped_by: str | None = None     # None (complete) | max_states | max_depth | time_limit | interrupted
     warnings: list[str] = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    limits: Any = None                # the `Limits` the search ran with (what is left bounds the analysis)
 
     @property
     def complete(self) -> bool:

@@ -9,12 +9,16 @@ and otherwise from a generic diff of the two states that names only the fields t
 (`rm_state: (0, 0) -> (1, 0)`), recursing into NamedTuples, dataclasses and tuples of them.
 
 Which step made a violation inevitable needs a search of its own (`modelcheck.engine.inevitable`),
-so it is asked here once per trace: `inevitable_from(prop, model)` runs that search, bounded by
-`INEVITABLE_MAX_STATES` states (never by time, so a report is the same on every run), and remembers
-the answer for the (model, trace) pair, so the text, Mermaid, SVG, HTML and JSON renderings of one
-trace share one search. The memo is only a cache: the answer is a function of the model and the trace,
-and renderers stay pure functions of their arguments. Without a model there is nothing to search and
-no step is marked.
+so it is asked here once per trace. The command line asks it right after the searches, with
+`analyse(outcomes)`: each analysis is bounded by `INEVITABLE_MAX_STATES` states and by what its
+search left of the run's `--max-states` and `--time-limit` (so limits bound the whole command), Ctrl-C
+ends it, and the answer is kept on the `PropertyResult` (`inevitable`), status "limit" or "interrupted"
+when it was cut short. It never changes a verdict. Otherwise `inevitable_from(prop, model)` runs the
+search when first asked, bounded by `INEVITABLE_MAX_STATES` states alone (never by time, so a report is
+the same on every run), and remembers the answer for the (model, trace) pair, so the text, Mermaid,
+SVG, HTML and JSON renderings of one trace share one search. The memo is only a cache: the answer is a
+function of the model and the trace, and renderers stay pure functions of their arguments. Without a
+model there is nothing to search and no step is marked.
 
 Left out: any judgement of which change matters most; every change is listed in the order of the
 state's fields.
@@ -26,7 +30,10 @@ import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from modelcheck.engine.inevitable import FOUND, NOT_APPLICABLE, Inevitability, inevitability
+import time
+
+from modelcheck.engine.inevitable import (FOUND, INTERRUPTED, LIMIT, NOT_APPLICABLE, Inevitability,
+                                          inevitability)
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.model import ALWAYS, AT_END, SOMETIMES
 from modelcheck.engine.result import HOLDS, VIOLATED, PropertyResult, Trace
@@ -223,6 +230,8 @@ def inevitable_from(prop: PropertyResult, model) -> Inevitability | None:
     if (model is None or trace is None or prop.verdict != VIOLATED or prop.kind not in (ALWAYS, AT_END)
             or not hasattr(model, "get_actions") or not hasattr(model, "get_properties")):
         return None
+    if prop.inevitable is not None:             # asked by `analyse`, within the run's limits
+        return None if prop.inevitable.status == NOT_APPLICABLE else prop.inevitable
     key = (id(model), id(trace), prop.name)
     memo = _inevitable_memo.get(key)
     if memo is not None and memo[0] is model and memo[1] is trace:
@@ -238,6 +247,52 @@ def inevitable_from(prop: PropertyResult, model) -> Inevitability | None:
     while len(_inevitable_memo) > _INEVITABLE_MEMO_SIZE:
         _inevitable_memo.popitem(last=False)
     return answer
+
+
+def analyse(outcomes) -> bool:
+    """Ask every violated `always` and `at_end` property of `outcomes` for its inevitable step now, each
+    within what its search left of the run's limits (`Result.limits`: `max_states` less the states
+    found, shared by the properties of one search in turn; `time_limit` less the search's seconds), and
+    keep the answers on the properties. Ctrl-C ends the analysis: the properties not answered yet are
+    marked "interrupted" and True is returned. Verdicts are not touched."""
+    pending = []
+    for outcome in outcomes:
+        model = getattr(outcome, "model", None)
+        if model is None or not hasattr(model, "get_actions") or not hasattr(model, "get_properties"):
+            continue
+        asked = [prop for prop in outcome.result.properties.values()
+                 if prop.verdict == VIOLATED and prop.trace is not None and prop.kind in (ALWAYS, AT_END)]
+        if asked:
+            pending.append((outcome.result, model, asked))
+    try:
+        for result, model, asked in pending:
+            limits, stats = getattr(result, "limits", None), result.stats
+            time_limit = getattr(limits, "time_limit", None)
+            max_states = getattr(limits, "max_states", None)
+            deadline = time.monotonic() + max(0.0, time_limit - stats.seconds) if time_limit else None
+            left = max(0, max_states - stats.distinct) if max_states else None
+            for prop in asked:
+                try:
+                    answer = inevitability(model, prop.trace, prop.name, max_states=INEVITABLE_MAX_STATES,
+                                           run_states=left, deadline=deadline)
+                except ValueError:      # the model has no such property, or the trace does not break it
+                    answer = Inevitability(None, NOT_APPLICABLE, 0)
+                prop.inevitable = answer
+                if left is not None:
+                    left = max(0, left - answer.expanded)
+    except KeyboardInterrupt:
+        for _result, _model, asked in pending:
+            for prop in asked:
+                if prop.inevitable is None:
+                    prop.inevitable = Inevitability(None, INTERRUPTED, 0)
+        return True
+    return False
+
+
+def analysis_interrupted(outcomes) -> bool:
+    """Whether Ctrl-C cut `analyse` short for some property of `outcomes`."""
+    return any(getattr(prop.inevitable, "status", None) == INTERRUPTED
+               for outcome in outcomes for prop in outcome.result.properties.values())
 
 
 def inevitable_step(prop: PropertyResult, model) -> int | None:
@@ -258,6 +313,16 @@ def undecided_sentence() -> str:
     """Said when the search for the inevitable step ran out of states."""
     return (f"the step that made the violation inevitable was not decided within "
             f"{INEVITABLE_MAX_STATES:,} states")
+
+
+NOT_COMPUTED = {LIMIT: "limit reached", INTERRUPTED: "interrupted"}   # why an analysis was cut short
+
+
+def not_computed_sentence(answer: Inevitability | None) -> str | None:
+    """"⚑ not computed: limit reached" (or "interrupted") when the run's limits or Ctrl-C cut the search
+    for the inevitable step short; None otherwise."""
+    why = NOT_COMPUTED.get(getattr(answer, "status", None))
+    return f"{INEVITABLE_MARK} not computed: {why}" if why else None
 
 
 def closing_note(prop: PropertyResult, model, *, violated_mark: str, witness_mark: str) -> tuple[str, str] | None:

@@ -23,7 +23,7 @@ from typing import Iterable
 from modelcheck.engine.result import BOUNDED, VIOLATED
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
-                                       inevitable_sentence, undecided_sentence)
+                                       inevitable_sentence, not_computed_sentence, undecided_sentence)
 from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
 from modelcheck.report.svg import render_svg
 from modelcheck.report.text import row_status, stats_sentence, stopped_sentence
@@ -170,6 +170,9 @@ def _trace_section(outcome, prop, prefix: str) -> str:
         note.append(f"<p>Evidence: {_e(said)}</p>")
     if inevitable is not None and inevitable.status == UNDECIDED:
         note.append(f'<p class="legend">{_e(undecided_sentence())}</p>')
+    cut_short = not_computed_sentence(inevitable)
+    if cut_short:
+        note.append(f'<p class="legend">{_e(cut_short)}</p>')
     advice = (getattr(outcome, "suggestions", None) or {}).get(prop.name) or []
     if advice:
         note.append("<p>What to change (each explored in full):</p><ul>"

@@ -18,6 +18,8 @@ Choices the format leaves open, made here:
 - a violated `always` or `at_end` property of an outcome with its model also has `inevitable_from`:
   the number of the step from which the violation could no longer be avoided (0: from the initial
   state; see `modelcheck.engine.inevitable`), or null when the bounded search did not decide it;
+  when the run's limits or Ctrl-C cut that search short, `inevitable_not_computed` says why ("limit
+  reached" or "interrupted");
 - a step's `actor` is the `StepLabel` actor ("" for a label that names none), its `action` the label's
   text (the whole label otherwise), its `changes` the model's `explain_step` lines or the generic
   state diff as {"what": "before -> after"} (see `explain.changes_as_dict`);
@@ -38,7 +40,7 @@ import json
 from typing import Any, Iterable
 
 from modelcheck.engine.result import VIOLATED
-from modelcheck.report.explain import changes_as_dict, explain_trace, inevitable_from
+from modelcheck.report.explain import NOT_COMPUTED, changes_as_dict, explain_trace, inevitable_from
 
 STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage", "complete", "stopped_by",
               "queue")
@@ -85,6 +87,8 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
             inevitable = inevitable_from(prop, outcome.model)
             if inevitable is not None:
                 entry["inevitable_from"] = inevitable.step
+                if inevitable.status in NOT_COMPUTED:
+                    entry["inevitable_not_computed"] = NOT_COMPUTED[inevitable.status]
         advice = (getattr(outcome, "suggestions", None) or {}).get(name)
         if advice:
             entry["suggestions"] = [_suggestion(item) for item in advice]

@@ -18,7 +18,8 @@ from modelcheck.engine.model import AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
-                                       inevitable_sentence, trace_length, trace_role, undecided_sentence)
+                                       inevitable_sentence, not_computed_sentence, trace_length, trace_role,
+                                       undecided_sentence)
 
 _RESET = "\033[0m"
 _STYLES = {"bold": "\033[1m", "dim": "\033[2m", "red": "\033[31m", "green": "\033[32m",
@@ -169,6 +170,9 @@ def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> st
     lines.extend(_ending(prop, model, paint, count))
     if inevitable is not None and inevitable.status == UNDECIDED:
         lines.insert(-1, paint(f"   {undecided_sentence()}", "dim"))
+    cut_short = not_computed_sentence(inevitable)
+    if cut_short:
+        lines.insert(-1, paint(f"  {cut_short}", "dim"))
     return "\n".join(lines) + "\n"
 
 
