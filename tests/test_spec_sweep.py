@@ -88,6 +88,10 @@ def test_a_sweep_of_key_lists(tmp_path):
     # One point of the matrix is a configuration Kafka refuses: the error names it.
     ("producer:\n  enable.idempotence: true\nsweep:\n  producer.acks: [all, 1]\n", 4, "producer.acks",
      "in the sweep point producer.acks=1"),
+    # A matrix too large to search is refused before any point is built (it would take hours to build).
+    ("sweep:\n" + "".join(f"  faults.{fault}: [{', '.join(map(str, range(101)))}]\n"
+                           for fault in ("consumer.crash", "broker.crash", "request.lost")), 3,
+     "faults.broker.crash", "101 x 101 x 101 = 1,030,301 configurations, more than 10,000"),
 ])
 def test_sweep_errors_name_file_line_and_key(tmp_path, text, line, key, words):
     with pytest.raises(InvalidSpec) as caught:

@@ -176,6 +176,8 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("cluster:\n  brokers: 1000000000\n", 2, "cluster.brokers", "must be at most 16, not 1000000000"),
     ("faults:\n  consumer.crash: 1" + "0" * 100 + "\n", 2, "faults.consumer.crash", "must be at most 100, not 10000000..."),
     ("name: x\nsweep: !custom {}\n", 2, "sweep", "a spec uses no tag such as !custom on a mapping"),
+    ("name: \"\\ud800\"\n", 1, "name", "not valid Unicode text (a lone surrogate)"),
+    ("base: &b {acks: 1}\nproducer:\n  <<: *b\n", 3, "producer", "no merge keys (<<)"),
 ])
 def test_each_error_names_file_line_and_key(tmp_path, text, line, key, words):
     error = error_of(tmp_path, text)

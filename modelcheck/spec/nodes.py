@@ -7,8 +7,9 @@ each node carries the position it was read from. The spec layer walks that tree 
 `Source` names where a piece of YAML came from: a spec file (with line numbers) or a command-line
 option such as `--set producer.acks` (a one-line text whose line numbers would mean nothing).
 `compose` refuses, with a line, what would otherwise escape as a Python exception: control characters,
-nesting deeper than any spec needs (PyYAML's composer recurses once per level), and values their tag
-cannot read (`!!int abc`, `!!bool maybe`, an unknown `!tag`), so every later `python_value` succeeds.
+nesting deeper than any spec needs (PyYAML's composer recurses once per level), values their tag
+cannot read (`!!int abc`, `!!bool maybe`, an unknown `!tag`), so every later `python_value` succeeds,
+and text that cannot be written out (a lone surrogate such as "\ud800").
 Leaves out: YAML tags beyond the safe loader's, and merge keys (`<<`), which a spec has no use for.
 """
 
@@ -33,6 +34,7 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 STR_TAG = "tag:yaml.org,2002:str"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 MAP_TAG = "tag:yaml.org,2002:map"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 # Mappings and lists nested deeper than this are refused. A spec is at most four levels deep (expect:, a
 # rule, when:, a list); the bound only keeps a pathological file from exhausting Python's stack.
@@ -69,7 +71,8 @@ def compose(text: str, source: Source) -> Node | None:
         line = text.count("\n", 0, error.position) + 1 if source.has_lines else None
         what = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
         raise InvalidSpec(f"not valid YAML: the control character {what} is not allowed (inside double "
-                          f"quotes, write it as an escape such as \\x01)", file=source.name, line=line) from None
+                          f"quotes, write it as an escape such as \\x01)", file=source.name,
+                          line=line) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None and source.has_lines else None
@@ -119,10 +122,17 @@ def _check_values(root: Node, source: Source):
             continue
         seen.add(id(node))
         if isinstance(node, ScalarNode):
+            if node.tag == MERGE_TAG:
+                raise source.error("a spec has no merge keys (<<); write the keys out", node=node, key=key)
             try:
                 constructor.construct_object(node)
             except Exception:   # noqa: BLE001 -- PyYAML raises ValueError, KeyError, ConstructorError...
-                raise source.error(f"not valid YAML: {_shown(node.value)} cannot be read as {_tag_name(node.tag)}",
+                raise source.error(f"not valid YAML: {_shown(node.value)} cannot be read as "
+                                   f"{_tag_name(node.tag)}", node=node, key=key) from None
+            try:
+                str(node.value).encode("utf-8")
+            except UnicodeEncodeError:          # a lone surrogate, from an escape such as "\ud800"
+                raise source.error(f"{_shown(node.value)} is not valid Unicode text (a lone surrogate)",
                                    node=node, key=key) from None
             continue
         expected = SEQ_TAG if isinstance(node, SequenceNode) else MAP_TAG

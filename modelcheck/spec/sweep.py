@@ -5,18 +5,25 @@ command line. `expand` gives every combination as a `Point`, in a fixed order: a
 were written, values in the order listed, the last axis varying fastest (like nested loops). Each point
 is checked for the combinations Kafka refuses (`configuration.build_config`), so a bad cell of the
 matrix is an error naming the point, not a model of something Kafka would never run.
+
+A sweep has at most MAX_POINTS configurations: each is an exhaustive search of its own, and a few axes
+of long lists would otherwise multiply into millions of points, built before the first search starts.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 from yaml.nodes import Node, SequenceNode
 
+from modelcheck.errors import InvalidSpec
 from modelcheck.spec.configuration import build_config
 from modelcheck.spec.document import Axis, Origin, Point, Spec
 from modelcheck.spec.nodes import Source, describe, mapping_items
 from modelcheck.spec.values import config_key, format_value, value_of
+
+MAX_POINTS = 10_000
 
 
 def parse_sweep(node: Node, source: Source) -> tuple[Axis, ...]:
@@ -47,6 +54,7 @@ def expand(spec: Spec) -> list[Point]:
     if not spec.sweep:
         config = build_config(spec.settings, spec.origins)
         return [Point({}, config, spec.expected_for(config))]
+    _check_size(spec.sweep)
     origins = dict(spec.origins)
     for axis in spec.sweep:
         origins[axis.key] = axis.origin
@@ -58,3 +66,16 @@ def expand(spec: Spec) -> list[Point]:
         config = build_config(settings, origins, context=label)
         points.append(Point(values, config, spec.expected_for(config)))
     return points
+
+
+def _check_size(axes: tuple[Axis, ...]):
+    """Refuse a sweep of more than MAX_POINTS configurations, blaming the axis that crosses the bound."""
+    count = 1
+    for axis in axes:
+        count *= len(axis.values)
+        if count > MAX_POINTS:
+            sizes = " x ".join(str(len(each.values)) for each in axes)
+            total = math.prod(len(each.values) for each in axes)
+            raise InvalidSpec(f"the sweep has {sizes} = {total:,} configurations, more than {MAX_POINTS:,}: "
+                              f"each is an exhaustive search of its own; sweep fewer values",
+                              file=axis.origin.file, line=axis.origin.line, key=axis.key)

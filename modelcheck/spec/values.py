@@ -95,8 +95,8 @@ def _whole_number(key: str, spec: Key, node: Node, source: Source) -> int:
     if spec.minimum is not None and value < spec.minimum:
         raise source.error(f"must be at least {spec.minimum}, not {value}", node=node, key=key)
     if spec.maximum is not None and value > spec.maximum:
-        raise source.error(f"must be at most {spec.maximum}, not {_shown(value)}: an exhaustive search of more "
-                           f"would not finish (the bounds are in docs/spec-format.md)", node=node, key=key)
+        raise source.error(f"must be at most {spec.maximum}, not {_shown(value)}: an exhaustive search of "
+                           f"more would not finish (the bounds are in docs/spec-format.md)", node=node, key=key)
     return value
 
 
