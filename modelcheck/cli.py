@@ -16,12 +16,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 
 import click
 
-from modelcheck.errors import ModelcheckError
+from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.runner import RunOptions, exit_code, run_specs
 from modelcheck.spec.yaml_spec import limit_problem
 
@@ -176,14 +177,25 @@ def _fail(error: ModelcheckError):
     sys.exit(EXIT_INVALID)
 
 
-def _internal_error(error: Exception):
-    """Report a bug of modelcheck (exit code 4): what failed and where, and what a bug report needs."""
-    frames = traceback.extract_tb(error.__traceback__)
-    ours = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(PACKAGE)]
+def _unexpected(error: Exception):
+    """An exception no command handled: the spec's own code failing (exit 2), else a bug of ours (exit 4).
+
+    Whose code failed is read off the traceback: the innermost frame that is neither the standard
+    library nor an installed package. Outside modelcheck it is a Python spec's (a `__repr__` that
+    raises while a report is written, say): a spec error naming its file and line. Inside modelcheck
+    it is a bug: the message says where and asks for a report.
+    """
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not _is_library(frame.filename)]
+    if frames and not _is_ours(frames[-1].filename):
+        frame = frames[-1]
+        _fail(InvalidSpec(f"the spec's code raised {type(error).__name__}: {error}", file=frame.filename,
+                          line=frame.lineno))
     where = ""
-    if ours:
-        frame = ours[-1]
-        where = f" at {Path(frame.filename).resolve().relative_to(PACKAGE.parent)}:{frame.lineno} ({frame.name})"
+    if frames:
+        frame = frames[-1]
+        file = Path(frame.filename).resolve().relative_to(PACKAGE.parent)
+        where = f" at {file}:{frame.lineno} ({frame.name})"
     click.echo(f"internal error: {type(error).__name__}: {error}{where}", err=True)
     click.echo("This is a bug in modelcheck, not a problem with your spec. Please report it with the spec "
                "file and the command line attached.", err=True)
@@ -194,11 +206,28 @@ def _internal_error(error: Exception):
     sys.exit(EXIT_INTERNAL)
 
 
+def _is_ours(filename: str) -> bool:
+    return Path(filename).resolve().is_relative_to(PACKAGE)
+
+
+def _is_library(filename: str) -> bool:
+    """The standard library or an installed package (click, PyYAML), where a fault is not the cause."""
+    if filename.startswith("<"):                          # <frozen importlib._bootstrap>, <string>
+        return True
+    path = Path(filename).resolve()
+    return not _is_ours(filename) and any(path.is_relative_to(root) for root in _LIBRARY_ROOTS)
+
+
+_LIBRARY_ROOTS = tuple({Path(sysconfig.get_paths()[name]).resolve()
+                        for name in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
 class Main(click.Group):
     """The `modelcheck` group: errors no command handled end with their exit code, never a traceback.
 
     A `ModelcheckError` is a user error (2); Ctrl-C outside a search is an interrupt (130; click would
-    say "Aborted!" and exit 1, the code of a violation); any other exception is a bug of ours (4).
+    say "Aborted!" and exit 1, the code of a violation); any other exception is the spec's code failing
+    (2) or a bug of ours (4), see `_unexpected`.
     """
 
     def invoke(self, ctx):
@@ -212,7 +241,7 @@ class Main(click.Group):
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except Exception as error:   # noqa: BLE001 -- see the docstring
-            _internal_error(error)
+            _unexpected(error)
 
 
 def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from modelcheck.engine import explore
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import apply_command_line, expand, is_python_spec, load_python_spec, load_spec
-from modelcheck.errors import InvalidSpec
+from modelcheck.errors import InvalidSpec, ModelcheckError
+from modelcheck.spec.expectations import VERDICTS
 from modelcheck.spec.outcome import Outcome
 
 
@@ -64,8 +65,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
             raise InvalidSpec("--set and --sweep apply to YAML specs; a Python spec takes --param NAME=VALUE",
                               file=str(path))
         model = load_python_spec(path, dict(options.params))
-        expected = dict(getattr(model, "expect", None) or {})
-        yield Job(model, model.name, model.description, Limits(), expected=expected)
+        yield Job(model, model.name, model.description, Limits(), expected=_python_expectations(model, path))
         return
     if options.params:
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
@@ -95,14 +95,7 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     outcomes = []
     for job in load_models(path, options):
         limits = limits_for(job.limits, options)
-        try:
-            result = explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
-                             time_limit=limits.time_limit, workers=options.workers,
-                             symmetry=options.symmetry, progress=progress)
-        except SystemExit as error:      # a Python spec's step or property called sys.exit()
-            from modelcheck.spec.python_spec import line_in, raised
-            raise InvalidSpec(f"the model {raised(error)}, during the search", file=str(path),
-                              line=line_in(path, error)) from None
+        result = _explore(job, path, limits, options, progress)
         if job.properties is not None:
             result.properties = {name: prop for name, prop in result.properties.items()
                                  if name in job.properties or prop.kind == "sometimes"}
@@ -120,6 +113,36 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
         if result.stopped_by == "interrupted":
             break
     return outcomes
+
+
+def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
+    """Explore one job. A model that breaks the engine's contract, or a Python spec whose step or
+    property calls sys.exit(), is an InvalidSpec naming the spec file, so the user knows which one."""
+    try:
+        return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
+                       time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
+                       progress=progress)
+    except InvalidSpec:
+        raise
+    except ModelcheckError as error:
+        raise InvalidSpec(str(error), file=str(path)) from error
+    except SystemExit as error:
+        from modelcheck.spec.python_spec import line_in, raised
+        raise InvalidSpec(f"the model {raised(error)}, during the search", file=str(path),
+                          line=line_in(path, error)) from None
+
+
+def _python_expectations(model, path) -> dict[str, str]:
+    """A Python spec's `model.expect` (property name -> holds | violated), checked as a YAML spec's is."""
+    expect = getattr(model, "expect", None) or {}
+    if not isinstance(expect, Mapping):
+        raise InvalidSpec(f"must map property names to holds or violated, not {type(expect).__name__}",
+                          file=str(path), key="model().expect")
+    for name, verdict in expect.items():
+        if verdict not in VERDICTS:
+            raise InvalidSpec(f"{verdict!r} is not one of holds, violated", file=str(path),
+                              key=f"model().expect[{name!r}]")
+    return dict(expect)
 
 
 def run_specs(paths: Iterable[str | Path], options: RunOptions = RunOptions(), **kwargs) -> list[Outcome]:

@@ -6,6 +6,7 @@ Each test feeds the command line one input that once escaped as a Python excepti
 from __future__ import annotations
 
 import json
+import operator
 import textwrap
 from pathlib import Path
 
@@ -128,15 +129,56 @@ def test_a_python_spec_that_exits_or_raises_is_an_invalid_spec(tmp_path, text, w
 # -- a bug of ours ------------------------------------------------------------------------------------
 
 def test_an_unexpected_exception_is_an_internal_error_with_its_own_exit_code(monkeypatch):
-    def broken(*args, **kwargs):
-        raise ZeroDivisionError("a bug")
-
-    monkeypatch.setattr("modelcheck.cli.run_specs", broken)
+    # A bug inside modelcheck: run_specs replaced by a function that refuses how it is called, so the
+    # exception is raised in modelcheck/cli.py itself.
+    monkeypatch.setattr("modelcheck.cli.run_specs", operator.truediv)
     monkeypatch.delenv("MODELCHECK_DEBUG", raising=False)
     result = run("explore", SPEC)
     assert result.exit_code == 4
-    assert "internal error: ZeroDivisionError: a bug" in result.stderr
+    assert "internal error: TypeError" in result.stderr and "modelcheck/cli.py" in result.stderr
     assert "bug in modelcheck" in result.stderr and "spec file" in result.stderr
     assert "Traceback" not in result.output
     monkeypatch.setenv("MODELCHECK_DEBUG", "1")
     assert "Traceback" in run("explore", SPEC).stderr
+
+
+REPR_RAISES = """
+    from modelcheck import Action, Model, always
+
+    class State:
+        def __hash__(self):
+            return 1
+
+        def __eq__(self, other):
+            return isinstance(other, State)
+
+        def __repr__(self):
+            raise ValueError("no repr")
+
+    def model():
+        return Model(name="x", initial_states=[State()], actions=[Action("stay", lambda s: [])],
+                     properties=[always("never", lambda s: False)])
+"""
+
+
+def test_the_spec_s_own_code_failing_outside_the_search_is_a_spec_error(tmp_path):
+    # The state's __repr__ raises only when the report describes the counterexample.
+    assert_refused(run("explore", write_spec(tmp_path, REPR_RAISES, "repr.py")),
+                   "the spec's code raised ValueError: no repr", "repr.py line 11")
+
+
+def test_a_python_spec_whose_model_breaks_the_contract_names_the_file(tmp_path):
+    text = "from modelcheck import Model\ndef model():\n    return Model(name='x', initial_states=[0], actions=[])\n"
+    assert_refused(run("check", write_spec(tmp_path, text, "empty.py")), "has no actions", "empty.py")
+
+
+@pytest.mark.parametrize("expect, words", [
+    ("5", "model().expect: must map property names to holds or violated, not int"),
+    ("{'p': 'maybe'}", "model().expect['p']: 'maybe' is not one of holds, violated"),
+])
+def test_a_python_spec_s_expectations_are_checked(tmp_path, expect, words):
+    text = ("from modelcheck import Action, Model, always\ndef model():\n"
+            "    built = Model(name='x', initial_states=[0], actions=[Action('a', lambda n: [])],\n"
+            "                  properties=[always('p', lambda n: True)])\n"
+            f"    built.expect = {expect}\n    return built\n")
+    assert_refused(run("check", write_spec(tmp_path, text, "expects.py")), words, "expects.py")

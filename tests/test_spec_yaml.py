@@ -156,6 +156,7 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("workload:\n  keys: []\n", 2, "workload.keys", "at least one"),
     ("producer:\n  acks: 1\n  acks: all\n", 3, "producer.acks", "given twice (first given on line 2)"),
     ("producer: 1\n", 1, "producer", "must be a mapping"),
+    ("producer: " + "x" * 1000 + "\n", 1, "producer", "not the text '" + "x" * 40 + "'..."),
     ("expect:\n  no-los: holds\n", 2, "expect.no-los", "unknown property; did you mean no-loss?"),
     ("expect:\n  no-loss: bounded\n", 2, "expect.no-loss", "never an expectation"),
     ("expect:\n  no-loss: maybe\n", 2, "expect.no-loss", "'maybe' is not one of holds, violated"),

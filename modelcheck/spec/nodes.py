@@ -207,7 +207,7 @@ def describe(node: Node) -> str:
         return f"the boolean {node.value}"
     if node.tag in (INT_TAG, FLOAT_TAG):
         return f"the number {node.value}"
-    return f"the text {node.value!r}"
+    return f"the text {_shown(node.value)}"
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

@@ -154,7 +154,8 @@ def _typed(name: str, text: str, parameter: inspect.Parameter | None, path) -> A
     if type(value) is not kind:
         declared = (f"its default is {parameter.default!r}" if parameter.default is not parameter.empty
                     else f"it is annotated {kind.__name__}")
-        raise InvalidSpec(f"model() takes {_TYPE_WORDS[kind]} for {name} ({declared}), not {text!r}",
+        shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+        raise InvalidSpec(f"model() takes {_TYPE_WORDS[kind]} for {name} ({declared}), not {shown}",
                           file=str(path), key=f"--param {name}")
     return value
 
