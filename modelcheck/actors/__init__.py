@@ -12,13 +12,13 @@ registry and budgets), `actions` (the structured labels of steps), `system` (all
 """
 
 from modelcheck.actors.actions import Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume, Timeout
-from modelcheck.actors.actor import (Actor, ActorState, Down, Envelope, Link, Out, Reply, Request, Send)
+from modelcheck.actors.actor import (Actor, ActorState, Disconnect, Down, Envelope, Link, Out, Reply, Request, Send)
 from modelcheck.actors.faults import FAULT_KINDS, UNLIMITED, Budgets
 from modelcheck.actors.network import FIFO, UNORDERED, Network, Wire
 from modelcheck.actors.system import DOWN, PAUSED, UP, ActorSystem, SystemState
 
 __all__ = [
-    "Act", "Actor", "ActorState", "ActorSystem", "Budgets", "Close", "Crash", "DOWN", "Delay", "Deliver",
+    "Act", "Actor", "ActorState", "ActorSystem", "Budgets", "Close", "Crash", "DOWN", "Delay", "Deliver", "Disconnect",
     "Down", "Envelope", "FAULT_KINDS", "FIFO", "Link", "Lose", "Network", "Out", "PAUSED", "Pause", "Reply",
     "Request", "Restart", "Resume", "Send", "SystemState", "Timeout", "UNLIMITED", "UNORDERED", "UP", "Wire",
 ]

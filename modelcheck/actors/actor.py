@@ -12,7 +12,8 @@ of the actor's own state and, for a delivery, of the one message delivered:
   had answered (a timeout, a crash of the peer, a fault): each of them has failed, as far as it can
   tell, though some may still reach the peer;
 - `restart(durable)`: the state it comes back with after a crash (by default the durable part with a
-  fresh volatile part from `initial`).
+  fresh volatile part from `initial`); `resumed(state)`: the state it goes on with after a pause (by
+  default the one it had).
 
 Each step is an `Out`: a structured description of what the actor did (`what`, any NamedTuple the
 actor defines; it is formatted by `describe` only when a trace is shown), the actor's next state, the
@@ -22,7 +23,8 @@ of sync), the name of that fault so that the layer can charge its budget.
 Messages: `Send(dst, message)` is a one-way message; `Request(dst, message)` expects a reply and is
 tracked by the network until `Reply(link, message)` comes back on the same connection (`link` is the
 connection the request arrived on, which `receive` finds in its envelope and may keep to answer
-later). What a message holds is the actor's business: small NamedTuples of ints, so that states hash
+later). `Disconnect(dst)` closes the actor's own connection to `dst` (abandoning what is pending there,
+as a client does with a request it no longer wants the answer to). What a message holds is the actor's business: small NamedTuples of ints, so that states hash
 the same in every process.
 
 An actor never implements a fault: crashes, pauses, lost or delayed messages and closed connections
@@ -67,6 +69,7 @@ class Envelope(NamedTuple):
     link: Link | None              # None for a notice (it travels outside every connection)
     kind: int                      # ONE_WAY, REQUEST, REPLY or NOTICE
     message: Hashable
+    tag: int = 0                   # stands for the message's class (`network.typed_message`)
 
 
 class Send(NamedTuple):
@@ -88,6 +91,14 @@ class Reply(NamedTuple):
 
     link: Link
     message: Hashable
+
+
+class Disconnect(NamedTuple):
+    """The actor closes its connection to `dst` (if it has one open): it gives up on every request still
+    pending there, without being told of them (it knows what it abandons); what was on its way may
+    still arrive, and a reply is dropped. Its next message to `dst` opens a new connection."""
+
+    dst: int
 
 
 class Down(NamedTuple):
@@ -143,6 +154,17 @@ class Actor:
 
     def restart(self, durable: Hashable) -> ActorState:
         return ActorState(durable, self.initial().volatile)
+
+    def exposed(self, fault: str, state: ActorState) -> bool:
+        """Whether `fault` ("crash" or "pause") may hit it in `state`: by default always. An actor narrows
+        it where the fault would change nothing that matters (a process not started yet cannot crash; a
+        stall matters only while it holds work another may take over), which keeps the state space small."""
+        return True
+
+    def resumed(self, state: ActorState) -> ActorState:
+        """The state it goes on with after a pause. It learns nothing of what happened meanwhile, except
+        what its own clock tells it (a timer that expired while it stalled); by default, nothing."""
+        return state
 
     # -- words, for traces (called only when a trace or coverage is shown) --------------------------
 

@@ -36,11 +36,12 @@ close on each affected connection stands for them).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from modelcheck.actors.actor import (NOTICE, ONE_WAY, REPLY, REQUEST, Down, Envelope, Link, Reply, Request,
-                                     Send)
+from modelcheck.actors.actor import (NOTICE, ONE_WAY, REPLY, REQUEST, Disconnect, Down, Envelope, Link, Reply,
+                                     Request, Send)
 from modelcheck.errors import InvalidModel
 
 FIFO = "fifo"
@@ -63,15 +64,15 @@ class Network:
 
 class Connection(NamedTuple):
     link: Link
-    outbound: tuple = ()          # (kind, message) from the initiator, oldest first
-    inbound: tuple = ()           # (request, reply) from the acceptor, oldest first
-    awaiting: tuple = ()          # requests the acceptor has taken, not answered
-    stuck: tuple = ()             # requests that will never be answered
+    outbound: tuple = ()          # (kind, typed message) from the initiator, oldest first
+    inbound: tuple = ()           # (typed request, typed reply) from the acceptor, oldest first
+    awaiting: tuple = ()          # typed requests the acceptor has taken, not answered
+    stuck: tuple = ()             # typed requests that will never be answered
     closed: bool = False
 
     def pending(self) -> tuple:
-        """The requests sent on this connection whose replies the initiator has not received, oldest
-        first as far as the connection can tell (answered, lost, taken, still on their way)."""
+        """The requests sent on this connection whose replies the initiator has not received, as typed
+        messages, oldest first as far as the connection can tell (answered, lost, taken, on their way)."""
         return tuple(request for request, _reply in self.inbound) + self.stuck + self.awaiting + \
             tuple(message for kind, message in self.outbound if kind == REQUEST)
 
@@ -94,6 +95,27 @@ class Slot(NamedTuple):
 
 
 EMPTY = Wire()
+
+
+_TAGS: dict[type, int] = {}
+_TAGGED: dict[int, str] = {}
+
+
+def typed_message(message) -> tuple:
+    """`(tag, message)`: the message with a number that stands for its class. NamedTuples of different
+    classes with equal fields are equal as values, so the wire keeps each message's class beside it,
+    or a JoinGroup(0) and an OffsetFetch(0) would be one and the same message. The tag is a CRC of the
+    class's qualified name: the same in every process and on every run."""
+    kind = type(message)
+    tag = _TAGS.get(kind)
+    if tag is None:
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        tag = zlib.crc32(name.encode())
+        other = _TAGGED.setdefault(tag, name)
+        if other != name:
+            raise InvalidModel(f"message classes {other} and {name} have the same tag; rename one")
+        _TAGS[kind] = tag
+    return (tag, message)
 _new = tuple.__new__         # a NamedTuple from its fields, without the keyword handling of its __new__
 
 
@@ -105,17 +127,18 @@ def in_flight(wire: Wire, network: Network) -> list[tuple[Slot, Envelope]]:
     for index, connection in enumerate(wire.connections):
         link = connection.link
         blocked = network.request_response and connection.awaiting
-        for position, (kind, message) in enumerate(connection.outbound):
+        for position, (kind, (tag, message)) in enumerate(connection.outbound):
             if kind == REQUEST and blocked:
                 if fifo:
                     break
                 continue
-            out.append((Slot(index, OUT, position), Envelope(link.initiator, link.acceptor, link, kind, message)))
+            out.append((Slot(index, OUT, position),
+                        Envelope(link.initiator, link.acceptor, link, kind, message, tag)))
             if fifo:
                 break
         if not connection.closed:
-            for position, (_request, reply) in enumerate(connection.inbound):
-                out.append((Slot(index, IN, position), Envelope(link.acceptor, link.initiator, link, REPLY, reply)))
+            for position, (_request, (tag, reply)) in enumerate(connection.inbound):
+                out.append((Slot(index, IN, position), Envelope(link.acceptor, link.initiator, link, REPLY, reply, tag)))
                 if fifo:
                     break
     for position, (monitor, notice) in enumerate(wire.notices):
@@ -129,11 +152,11 @@ def losable(wire: Wire) -> list[tuple[Slot, Envelope]]:
     out = []
     for index, connection in enumerate(wire.connections):
         link = connection.link
-        for position, (kind, message) in enumerate(connection.outbound):
-            out.append((Slot(index, OUT, position), Envelope(link.initiator, link.acceptor, link, kind, message)))
+        for position, (kind, (tag, message)) in enumerate(connection.outbound):
+            out.append((Slot(index, OUT, position), Envelope(link.initiator, link.acceptor, link, kind, message, tag)))
         if not connection.closed:
-            for position, (_request, reply) in enumerate(connection.inbound):
-                out.append((Slot(index, IN, position), Envelope(link.acceptor, link.initiator, link, REPLY, reply)))
+            for position, (_request, (tag, reply)) in enumerate(connection.inbound):
+                out.append((Slot(index, IN, position), Envelope(link.acceptor, link.initiator, link, REPLY, reply, tag)))
     return out
 
 
@@ -170,21 +193,29 @@ def lose(wire: Wire, slot: Slot) -> Wire:
 
 
 def send(wire: Wire, src: int, output) -> Wire:
-    """`wire` with `output` (a `Send`, `Request` or `Reply` of actor `src`) on its way."""
+    """`wire` with `output` (a `Send`, `Request` or `Reply` of actor `src`) on its way, or with the
+    connection a `Disconnect` closes closed."""
     if isinstance(output, Reply):
         return _reply(wire, src, output)
+    if isinstance(output, Disconnect):
+        index = open_connection(wire, src, output.dst)
+        if index is None:
+            return wire
+        connection = wire.connections[index]
+        return _with_connection(wire, index, connection._replace(inbound=(), stuck=(), closed=True))
     if isinstance(output, Request):
         kind = REQUEST
     elif isinstance(output, Send):
         kind = ONE_WAY
     else:
-        raise InvalidModel(f"an actor step sends {output!r}: a send must be a Send, Request or Reply")
+        raise InvalidModel(f"an actor step sends {output!r}: a send must be a Send, Request, Reply or Disconnect")
+    typed = typed_message(output.message)
     index = open_connection(wire, src, output.dst)
     if index is None:
         link = Link(src, output.dst, _next_number(wire, src, output.dst))
-        return _insert(wire, Connection(link, outbound=((kind, output.message),)))
+        return _insert(wire, Connection(link, outbound=((kind, typed),)))
     link, outbound, inbound, awaiting, stuck, closed = wire.connections[index]
-    return _with_connection(wire, index, _new(Connection, (link, outbound + ((kind, output.message),), inbound,
+    return _with_connection(wire, index, _new(Connection, (link, outbound + ((kind, typed),), inbound,
                                                            awaiting, stuck, closed)))
 
 
@@ -197,7 +228,7 @@ def _reply(wire: Wire, src: int, output: Reply) -> Wire:
         raise InvalidModel(f"actor {src} replies on {tuple(output.link)} with no request of it awaiting an "
                            f"answer there")
     if not closed:
-        inbound = inbound + ((awaiting[0], output.message),)
+        inbound = inbound + ((awaiting[0], typed_message(output.message)),)
     return _with_connection(wire, index, _new(Connection, (link, outbound, inbound, awaiting[1:], stuck, closed)))
 
 
@@ -222,7 +253,7 @@ def open_connection(wire: Wire, initiator: int, acceptor: int) -> int | None:
 
 
 def close(wire: Wire, index: int, abandoned: bool = False) -> tuple[Wire, tuple]:
-    """Close connection `index` (its initiator gives up on it): (wire, the requests that failed).
+    """Close connection `index` (its initiator gives up on it): (wire, the requests that failed, typed).
     `abandoned`: its acceptor discards what was still on its way (see `Actor.abandons_closed`)."""
     connection = wire.connections[index]
     failed = connection.pending()
@@ -305,8 +336,8 @@ def describe_wire(wire: Wire, name_of, describe_message) -> list[str]:
     lines = []
     for connection in wire.connections:
         link = connection.link
-        parts = [describe_message(link.acceptor, message) for _kind, message in connection.outbound]
-        back = [describe_message(link.initiator, reply) for _request, reply in connection.inbound]
+        parts = [describe_message(link.acceptor, message) for _kind, (_tag, message) in connection.outbound]
+        back = [describe_message(link.initiator, reply) for _request, (_tag, reply) in connection.inbound]
         where = f"{name_of(link.initiator)} -> {name_of(link.acceptor)} #{link.number}"
         if connection.closed:
             where += " (closed)"

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 from modelcheck.actors import network as net
 from modelcheck.actors.actions import (Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume, Timeout,
                                        step_label)
-from modelcheck.actors.actor import REQUEST, Actor, ActorState, Out
+from modelcheck.actors.actor import REQUEST, Actor, ActorState, Disconnect, Out
 from modelcheck.actors.faults import Budgets, UNLIMITED
 from modelcheck.actors.network import Network, Wire
 from modelcheck.engine.model import Action, Model, Property
@@ -271,7 +271,7 @@ class ActorSystem:
         for output in step.sends:
             wire = net.send(wire, index, output)
             destination = getattr(output, "dst", None)
-            if destination is not None and status[destination] == DOWN:
+            if destination is not None and status[destination] == DOWN and not isinstance(output, Disconnect):
                 wire = net.refuse(wire, index, destination)
         locals_ = state.actors
         return _new(SystemState, (locals_[:index] + (step.state,) + locals_[index + 1:], status, wire, spent))
@@ -288,7 +288,8 @@ class ActorSystem:
             return [(None, state._replace(wire=closed, spent=spent))]
         actor = self.actors[initiator]
         local = state.actors[initiator]
-        reactions = self._memo.outs((initiator, local, link, failed), lambda: actor.failed(local, link, failed))
+        requests = tuple(message for _tag, message in failed)
+        reactions = self._memo.outs((initiator, local, link, failed), lambda: actor.failed(local, link, requests))
         if not reactions:
             return [(None, state._replace(wire=closed, spent=spent))]
         results = []
@@ -313,7 +314,7 @@ class ActorSystem:
                     out[family_of[(role, Restart)]].append((Restart(index), SystemState(
                         locals_[:index] + (restarted,) + locals_[index + 1:],
                         status[:index] + (UP,) + status[index + 1:], wire, spent)))
-                elif budgets.can_spend(spent, crash):
+                elif budgets.can_spend(spent, crash) and actor.exposed("crash", locals_[index]):
                     down = ActorState(locals_[index].durable, None)
                     out[family_of[(role, Crash)]].append((Crash(index), SystemState(
                         locals_[:index] + (down,) + locals_[index + 1:],
@@ -323,9 +324,13 @@ class ActorSystem:
             pause = self._pause[index]
             if pause is not None:
                 if status[index] == PAUSED:
-                    out[family_of[(role, Resume)]].append((Resume(index), state._replace(
-                        status=status[:index] + (UP,) + status[index + 1:])))
-                elif status[index] == UP and budgets.can_spend(spent, pause):
+                    local = locals_[index]
+                    resumed = self._memo.outs((index, "resumed", local),
+                                              lambda: [Out(None, actor.resumed(local))])[0].state
+                    out[family_of[(role, Resume)]].append((Resume(index), SystemState(
+                        locals_[:index] + (resumed,) + locals_[index + 1:],
+                        status[:index] + (UP,) + status[index + 1:], wire, spent)))
+                elif status[index] == UP and budgets.can_spend(spent, pause) and actor.exposed("pause", locals_[index]):
                     out[family_of[(role, Pause)]].append((Pause(index), SystemState(
                         locals_, status[:index] + (PAUSED,) + status[index + 1:],
                         net.notify(wire, index, "paused", self._monitors[index]), budgets.spend(spent, pause))))
@@ -353,7 +358,8 @@ class ActorSystem:
                 key = budgets.index("delay", actors[link.initiator].role)
                 if not budgets.can_spend(spent, key):
                     continue
-                held = net.Envelope(link.initiator, link.acceptor, link, *connection.outbound[0])
+                kind, (tag, message) = connection.outbound[0]
+                held = net.Envelope(link.initiator, link.acceptor, link, kind, message, tag)
                 for what, after in self._closed(state, position, budgets.spend(spent, key)):
                     out[family].append((Delay(held, what), after))
         if self._network_fault["close"]:

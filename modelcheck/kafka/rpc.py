@@ -15,13 +15,16 @@ What travels, and between whom:
   one that has some: the consumer's poll returns one partition's records here).
 - OffsetFetch / OffsetCommit (consumer -> group coordinator): the committed offset of a partition; a
   commit carries the member's generation and is refused with ILLEGAL_GENERATION from an older one.
+- JoinGroup (consumer -> group coordinator) and the coordinator's notice that the group rebalances
+  (what a heartbeat answered with REBALANCE_IN_PROGRESS tells a member): a member rejoins at its next
+  poll, and the coordinator answers every JoinGroup once all members have joined, with the new
+  generation and the member's partitions (SyncGroup folded in).
 - ListOffsets (consumer -> partition leader): the log end a `latest` reset starts from.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
 
 Left out: metadata requests (clients know the partition's leader; see `roles`), batching several
-records per request, and every request the model does not need (heartbeats, JoinGroup and SyncGroup
-are folded into the group coordinator's steps).
+records per request, and every request the model does not need (heartbeats, SyncGroup, LeaveGroup).
 
 Sources: the Kafka protocol guide (request and response names, error codes); apache/kafka
 `clients/src/main/java/org/apache/kafka/common/protocol/Errors.java` for the codes.
@@ -101,14 +104,28 @@ class OffsetFetchResponse(NamedTuple):
 class OffsetCommitRequest(NamedTuple):
     member: int
     generation: int
-    partition: int
-    offset: int
+    offsets: tuple                # (partition, offset)
 
 
 class OffsetCommitResponse(NamedTuple):
-    partition: int
-    offset: int
+    offsets: tuple
     error: int
+
+
+class JoinGroupRequest(NamedTuple):
+    member: int
+
+
+class JoinGroupResponse(NamedTuple):
+    generation: int
+    partitions: tuple             # the partitions the member owns in that generation
+
+
+class RebalanceNotice(NamedTuple):
+    """The coordinator tells a member that the group rebalances (a heartbeat answered with
+    REBALANCE_IN_PROGRESS): it rejoins at its next poll."""
+
+    generation: int
 
 
 class SinkWrite(NamedTuple):

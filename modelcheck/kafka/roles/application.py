@@ -1,11 +1,16 @@
 """The producing application with its producer client, as one actor: one process, one crash.
 
-The application emits events e1..eN in order and hands each to its producer (`source: direct`); the
-producer client is the Java client's accumulator and sender (`modelcheck.kafka.producer` holds its
-state machine: queues, in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
+The application emits events e1..eN in order and records each by its `source`; the producer client is
+the Java client's accumulator and sender (`modelcheck.kafka.producer` holds its state machine: queues,
+in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
 
-- `Emits`: the application's `send` puts the event in its partition's queue (an unkeyed event may go to
-  any partition: one step per choice);
+- `Emits` (`source: direct`): the application's `send` puts the event in its partition's queue (an
+  unkeyed event may go to any partition: one step per choice);
+- `CommitsToDatabase` (`dual-write`): the event is committed to the application's own database, and
+  `Emits` sends it afterwards, a step later: a crash between the two loses the send;
+- `CommitsWithOutbox` (`outbox`): the event row and its outbox row commit in one transaction; the relay
+  `Emits` (publishes) the oldest unmarked row it has not handed over, and `MarksSent` marks a row whose
+  record was acknowledged; after a restart every unmarked row is published again (at least once);
 - `Sends`: the sender takes the head of a partition's queue to the partition's leader as a
   `ProduceRequest` on its connection to that broker, at most `max.in.flight.requests.per.connection`
   unanswered per connection; with `acks=0` the request is one-way and the record counts as
@@ -17,18 +22,20 @@ state machine: queues, in-flight batches, retries, idempotence and epoch bumps).
   `NetworkClient` fails every in-flight request of a connection it closes, and each is retried or
   given up in turn. A request that failed this way may still have been written (ambiguous).
 
-Durable state: the application's input position (it goes on with the next event after a restart), the
-incarnation (a restarted producer has a new producer id, so idempotence does not survive it) and,
-as an observer's record for the `acked-durable` property, every (partition, event) ever acknowledged.
-Volatile state: the producer client (`producer.Producer`).
+Durable state (`AppDurable`): the application's input position (it goes on with the next event after a
+restart), its database and outbox rows, the incarnation (a restarted producer has a new producer id,
+so idempotence does not survive it) and, as an observer's record for the `acked-durable` property,
+every (partition, event) ever acknowledged. Volatile state (`AppMemory`): the producer client, a
+dual-write send not made yet, and the relay's memory of the rows it handed over.
 
-Left out here (still in the write/read-side model until the move is complete): the `dual-write` and
-`outbox` sources, leader changes (the leader of each partition is fixed), and the Java client's
-unbounded retries within `delivery.timeout.ms` (`retries` is bounded).
+Left out here: leader changes (the leader of each partition is fixed until replication moves onto
+the actors layer), and the Java client's unbounded retries within `delivery.timeout.ms` (`retries`
+is bounded).
 
 Sources: the Java client's `KafkaProducer`, `RecordAccumulator`, `Sender` (`guaranteeMessageOrder`,
 `canRetry`), `NetworkClient.handleTimedOutRequests` (a request timeout closes the connection and fails
-every request in flight on it); KIP-98 and KIP-360 for idempotence.
+every request in flight on it); KIP-98 and KIP-360 for idempotence; the source articles 001 and 004 and
+Chris Richardson's "Transactional outbox" for the dual write and the outbox.
 """
 
 from __future__ import annotations
@@ -48,12 +55,34 @@ class AppDurable(NamedTuple):
     next_event: int = 1                        # the next event to emit (1-based)
     session: int = 0                           # incarnation: the producer id when idempotent
     acknowledged: frozenset = frozenset()      # (partition, event) ever acknowledged (observer's record)
+    database: frozenset = frozenset()          # events committed to the application's database
+    outbox: frozenset = frozenset()            # outbox rows not marked sent yet
+
+
+class AppMemory(NamedTuple):
+    producer: producers.Producer
+    awaiting_send: int = 0                     # dual-write: committed, not sent yet (0: none)
+    relay_handed: frozenset = frozenset()      # outbox: rows handed to the producer, outcome unknown
+    relay_acked: frozenset = frozenset()       # outbox: rows acknowledged, not marked sent yet
+
+
+class CommitsToDatabase(NamedTuple):
+    event: int
+
+
+class CommitsWithOutbox(NamedTuple):
+    event: int
+
+
+class MarksSent(NamedTuple):
+    event: int
 
 
 class Emits(NamedTuple):
     event: int
     partition: int
     choices: int                               # how many partitions it could have gone to
+    relay: bool = False                        # the outbox relay publishes it
 
 
 class Sends(NamedTuple):
@@ -80,7 +109,7 @@ class LosesConnection(NamedTuple):
 
 class ProducingApplication(Actor):
     role = "producer"
-    kinds = (Emits, Sends, Hears, LosesConnection)
+    kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, LosesConnection)
 
     def __init__(self, config, leaders: tuple[int, ...], broker_names: dict[int, str]):
         super().__init__("producer")
@@ -89,27 +118,64 @@ class ProducingApplication(Actor):
         self.broker_names = broker_names
         self.messages = config.workload.messages
         self.acks_zero = config.producer.acks == "0"
+        self.source = config.producer.source
 
     def initial(self) -> ActorState:
-        return ActorState(AppDurable(), producers.new_producer(self.config))
+        return ActorState(AppDurable(), AppMemory(producers.new_producer(self.config)))
+
+    def exposed(self, fault: str, state) -> bool:
+        """A crash changes what follows only when it loses something: a batch buffered or in flight, a
+        dual-write send not made, the relay's memory; an idle application would restart with only a new
+        producer id, which no later step tells apart."""
+        memory = state.volatile
+        producer = memory.producer
+        return bool(producer.in_flight or any(producer.queues) or memory.awaiting_send or memory.relay_handed)
 
     def restart(self, durable) -> ActorState:
         session = durable.session + 1
-        return ActorState(durable._replace(session=session), producers.new_producer(self.config, session))
+        return ActorState(durable._replace(session=session), AppMemory(producers.new_producer(self.config, session)))
 
     # -- own steps -----------------------------------------------------------------------------------
 
-    def steps(self, state):
-        durable, producer = state
-        out = []
+    def _emits(self, durable: AppDurable, memory: AppMemory, event: int, relay: bool = False) -> list[Out]:
+        """Every way the partitioner may place `event` (one step per partition)."""
+        key = key_of(self.config, event)
+        choices = producers.partitions_for(self.config, key)
+        return [Out(Emits(event, partition, len(choices), relay),
+                    ActorState(durable, memory._replace(producer=producers.enqueue(memory.producer, partition,
+                                                                                     Record(event, key)))))
+                for partition in choices]
+
+    def _application_steps(self, durable: AppDurable, memory: AppMemory) -> list[Out]:
         event = durable.next_event
-        if event <= self.messages:
-            key = key_of(self.config, event)
-            choices = producers.partitions_for(self.config, key)
-            for partition in choices:
-                queued = producers.enqueue(producer, partition, Record(event, key))
-                out.append(Out(Emits(event, partition, len(choices)),
-                               ActorState(durable._replace(next_event=event + 1), queued)))
+        more = event <= self.messages
+        if self.source == "direct":
+            return self._emits(durable._replace(next_event=event + 1), memory, event) if more else []
+        if self.source == "dual-write":
+            if memory.awaiting_send:
+                return self._emits(durable, memory._replace(awaiting_send=0), memory.awaiting_send)
+            if not more:
+                return []
+            return [Out(CommitsToDatabase(event), ActorState(
+                durable._replace(next_event=event + 1, database=durable.database | {event}),
+                memory._replace(awaiting_send=event)))]
+        out = []
+        if more:
+            out.append(Out(CommitsWithOutbox(event), ActorState(durable._replace(
+                next_event=event + 1, database=durable.database | {event}, outbox=durable.outbox | {event}), memory)))
+        waiting = sorted(durable.outbox - memory.relay_handed)
+        if waiting:
+            out.extend(self._emits(durable, memory._replace(relay_handed=memory.relay_handed | {waiting[0]}),
+                                   waiting[0], relay=True))
+        for event in sorted(memory.relay_acked):
+            out.append(Out(MarksSent(event), ActorState(durable._replace(outbox=durable.outbox - {event}), memory._replace(
+                relay_handed=memory.relay_handed - {event}, relay_acked=memory.relay_acked - {event}))))
+        return out
+
+    def steps(self, state):
+        durable, memory = state
+        out = self._application_steps(durable, memory)
+        producer = memory.producer
         config = self.config
         for partition, leader in enumerate(self.leaders):
             if not producers.can_send_head(config, producer, partition):
@@ -120,13 +186,29 @@ class ProducingApplication(Actor):
             request = rpc.ProduceRequest(partition, batch.record, batch.attempts)
             what = Sends(batch.record.event, partition, leader, batch.attempts, batch.record.sequence, self.acks_zero)
             if self.acks_zero:
-                acknowledged = durable.acknowledged | {(partition, batch.record.event)}
-                out.append(Out(what, ActorState(durable._replace(acknowledged=acknowledged), taken),
-                               (Send(leader, request),)))
+                after = self._acknowledged(ActorState(durable, memory._replace(producer=taken)), partition,
+                                           batch.record.event)
+                out.append(Out(what, after, (Send(leader, request),)))
             else:
                 flying = taken._replace(in_flight=taken.in_flight + (InFlight(leader, batch),))
-                out.append(Out(what, ActorState(durable, flying), (Request(leader, request),)))
+                out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(leader, request),)))
         return out
+
+    @staticmethod
+    def _acknowledged(state, partition: int, event: int) -> ActorState:
+        """The producer tells the application `event` was written: an observer notes it, and the relay
+        learns that its row may be marked sent."""
+        durable, memory = state
+        if event in memory.relay_handed:
+            memory = memory._replace(relay_acked=memory.relay_acked | {event})
+        return ActorState(durable._replace(acknowledged=durable.acknowledged | {(partition, event)}), memory)
+
+    @staticmethod
+    def _gave_up(memory: AppMemory, event: int) -> AppMemory:
+        """The producer gives up on `event`: the relay publishes the row again; the other sources lose it."""
+        if event in memory.relay_handed and event not in memory.relay_acked:
+            return memory._replace(relay_handed=memory.relay_handed - {event})
+        return memory
 
     # -- answers -------------------------------------------------------------------------------------
 
@@ -134,25 +216,31 @@ class ProducingApplication(Actor):
         response = envelope.message
         if type(response) is not rpc.ProduceResponse:
             return []
-        durable, producer = state
+        durable, memory = state
+        producer = memory.producer
         index = _in_flight_index(producer, response.partition, response.event)
         if index is None:
             return []
         batch = producer.in_flight[index].batch
         producer = producers.without(producer, index)
         if response.error == rpc.NONE:
-            acknowledged = durable.acknowledged | {(response.partition, response.event)}
+            after = self._acknowledged(ActorState(durable, memory._replace(producer=producer)), response.partition,
+                                       response.event)
             return [Out(Hears(response.event, rpc.NONE, response.offset, "acknowledged", producer.producer_epoch),
-                        ActorState(durable._replace(acknowledged=acknowledged), producer))]
+                        after)]
         if response.error == rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
             batch = batch._replace(ambiguous=True)
         producer, gave_up = producers.retry_or_fail(self.config, producer, batch, rpc.ERROR_NAMES[response.error])
+        memory = memory._replace(producer=producer)
+        if gave_up:
+            memory = self._gave_up(memory, response.event)
         outcome = "gives up" if gave_up else "retry"
         return [Out(Hears(response.event, response.error, -1, outcome, producer.producer_epoch),
-                    ActorState(durable, producer))]
+                    ActorState(durable, memory))]
 
     def failed(self, state, link, requests):
-        durable, producer = state
+        durable, memory = state
+        producer = memory.producer
         events, outcomes = [], []
         for request in requests:
             if type(request) is not rpc.ProduceRequest:
@@ -163,11 +251,14 @@ class ProducingApplication(Actor):
             batch = producer.in_flight[index].batch._replace(ambiguous=True)
             producer, gave_up = producers.retry_or_fail(self.config, producers.without(producer, index), batch,
                                                         "request timed out")
+            memory = memory._replace(producer=producer)
+            if gave_up:
+                memory = self._gave_up(memory, request.record.event)
             events.append(request.record.event)
             outcomes.append("gives up" if gave_up else "retry")
         if not events:
             return []
-        return [Out(LosesConnection(tuple(events), tuple(outcomes)), ActorState(durable, producer))]
+        return [Out(LosesConnection(tuple(events), tuple(outcomes)), ActorState(durable, memory))]
 
     # -- words ---------------------------------------------------------------------------------------
 
@@ -175,7 +266,13 @@ class ProducingApplication(Actor):
         kind = type(what)
         if kind is Emits:
             where = f" to p{what.partition}" if self.config.cluster.partitions > 1 else ""
-            return f"sends e{what.event}{where}"
+            return f"{'relay publishes' if what.relay else 'sends'} e{what.event}{where}"
+        if kind is CommitsToDatabase:
+            return f"commits e{what.event} to its database"
+        if kind is CommitsWithOutbox:
+            return f"commits e{what.event} with its outbox row"
+        if kind is MarksSent:
+            return f"relay marks e{what.event} sent in the outbox"
         if kind is Sends:
             details = [f"p{what.partition}"]
             if what.sequence >= 0:
@@ -196,8 +293,13 @@ class ProducingApplication(Actor):
         return describe_message(message)
 
     def describe_state(self, state) -> str:
-        durable, producer = state
+        durable, memory = state
+        producer = memory.producer if memory is not None else None
         parts = [f"next e{durable.next_event}", f"producer id {durable.session}"]
+        if self.source != "direct":
+            parts.append("database {" + ", ".join(f"e{e}" for e in sorted(durable.database)) + "}")
+        if durable.outbox:
+            parts.append("outbox {" + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + "}")
         if producer is not None:
             queued = [f"e{b.record.event}" for q in producer.queues for b in q]
             if queued:
@@ -215,7 +317,12 @@ class ProducingApplication(Actor):
         added = sorted(after.durable.acknowledged - before.durable.acknowledged)
         if added:
             lines.append("acknowledged: " + ", ".join(f"e{e} (p{p})" for p, e in added))
-        old, new = before.volatile, after.volatile
+        if before.durable.database != after.durable.database:
+            lines.append("app database: {" + ", ".join(f"e{e}" for e in sorted(after.durable.database)) + "}")
+        if before.durable.outbox != after.durable.outbox:
+            lines.append("outbox rows not marked sent: {" + ", ".join(f"e{e}" for e in sorted(after.durable.outbox)) + "}")
+        old = before.volatile.producer if before.volatile is not None else None
+        new = after.volatile.producer if after.volatile is not None else None
         if old is not None and new is not None:
             if old.producer_epoch != new.producer_epoch:
                 lines.append(f"producer epoch: {old.producer_epoch} -> {new.producer_epoch}")

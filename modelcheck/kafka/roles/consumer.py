@@ -1,40 +1,50 @@
-"""A consumer on the actors layer: position lookup, fetch, processing into the sink, offset commits.
+"""A consumer on the actors layer: membership, position lookup, fetch, processing, offset commits.
 
 Every consumer runs the loop `poll(); process each record; maybe commit`, and every part of it that
 talks to another process is a request and its answer:
 
+- membership: a member owns partitions in a generation (static membership, KIP-345: a restarted member
+  keeps them). When the group rebalances it is told so (a heartbeat answered REBALANCE_IN_PROGRESS) and
+  rejoins at its next poll (`JoinGroupRequest`; with automatic commits it first commits what it has
+  consumed, `onJoinPrepare`); the coordinator answers once every member has joined, with the new
+  generation and its partitions. A restarted member rejoins too. A member that stalled past
+  `max.poll.interval.ms` (a pause) has been evicted meanwhile: when it resumes it finishes the batch in
+  its hands (a zombie), and rejoins at its next poll, to get no partition back;
 - position: for each partition it owns and has no position for, an `OffsetFetchRequest` to the group
   coordinator (or, with commit `sink`, a `StoredOffsetRequest` to the database); when nothing was
   committed, `auto.offset.reset` applies: `earliest` = 0, `latest` = the log end the leader reports
   (`ListOffsetsRequest`), `none` = poll() throws NoOffsetForPartitionException and the consumer is stuck;
 - poll: once it knows its position on every partition it owns there (`poll()` finds positions first,
   `updateFetchPositions`), a `FetchRequest` to each leader of partitions it owns, for all of those
-  partitions (the leader holds it until records arrive); an answer's records are its batch, and its position moves past them
-  at once, as in the Java client; an answer that comes while it works on a batch waits until the batch
-  is done; OFFSET_OUT_OF_RANGE applies `auto.offset.reset` again;
+  partitions (the leader holds it until records arrive); an answer's records are its batch, and its
+  position moves past them at once, as in the Java client; an answer that comes while it works on a
+  batch waits until the batch is done; OFFSET_OUT_OF_RANGE applies `auto.offset.reset` again;
 - processing: each record of the batch is a `SinkWrite` to the sink, one at a time, in order;
 - commit (`consumer.commit`): `before-process` commits the batch's end offset before its first write,
-  `after-process` after its last; `sink` commits nothing to the group (the database stores the offset
-  with each row). An OffsetCommit refused (ILLEGAL_GENERATION) drops the batch and the positions.
+  `after-process` after its last; `auto` (or `enable.auto.commit`) commits the positions the previous
+  polls reached, inside a later poll once `auto.commit.interval.ms` has passed (a step it may take
+  whenever it holds no batch: the timer is a nondeterministic choice), asynchronously; `sink` commits
+  nothing to the group (the database stores the offset with each row). An OffsetCommit refused
+  (ILLEGAL_GENERATION: the group moved on) drops the batch and the positions, and the member rejoins.
 
-Durable state: none of its own (offsets live at the coordinator or in the database; membership is
-static, KIP-345, so a restarted consumer owns the same partitions). A crash loses the batch, the
-positions and whatever answer it was waiting for; a request it had sent may still arrive (a sink write
-can be applied after the crash that the consumer never hears of).
+Durable state: its membership (generation and partitions). A crash loses the batch, the positions and
+whatever answer it was waiting for; a request it had sent may still arrive.
 
-Left out here (still in the write/read-side model until the move is complete): automatic commits,
-rebalances and evicted zombies, several partitions in one poll.
+Left out: several partitions' records in one poll, asynchronous processing, graceful close, KIP-320
+truncation detection (until leader changes move onto the actors layer).
 
 Sources: the Java client's `KafkaConsumer` (poll, position, commitSync), `ConsumerCoordinator`
-(OffsetFetch and OffsetCommit, ILLEGAL_GENERATION -> CommitFailedException), `Fetcher` (the position
-moves with each fetch); `ConsumerConfig` (`auto.offset.reset`, `max.poll.records`).
+(`onJoinPrepare` auto-commits before rejoining, auto commit in poll via `maybeAutoCommitOffsetsAsync`,
+OffsetCommit errors -> CommitFailedException), `Fetcher` (the position moves with each fetch);
+`ConsumerConfig` (`auto.offset.reset`, `max.poll.records`); KIP-62 (the heartbeat thread leaves the
+group when poll() is not called within `max.poll.interval.ms`); KIP-345 (static membership).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Request
+from modelcheck.actors import Actor, ActorState, Disconnect, Out, Request
 from modelcheck.kafka import rpc
 from modelcheck.kafka.consumer import events_text
 from modelcheck.kafka.roles.broker import describe_message
@@ -43,6 +53,11 @@ UNKNOWN = -1          # not looked up yet
 LOOKING_UP = -2       # an OffsetFetch (or StoredOffset) is on its way
 RESETTING = -3        # a ListOffsets is on its way (auto.offset.reset=latest)
 NO_RESET = -4         # nothing committed and auto.offset.reset=none: poll() throws
+
+
+class Membership(NamedTuple):
+    generation: int               # 0: not in the group (a spare instance not started yet)
+    partitions: tuple             # the partitions it owns
 
 
 class Batch(NamedTuple):
@@ -56,9 +71,26 @@ class Batch(NamedTuple):
 
 
 class ConsumerMemory(NamedTuple):
-    positions: tuple              # per partition it owns: the next offset, or one of the markers above
+    positions: tuple              # per partition: the next offset, or one of the markers above
+    committed: tuple              # per partition: the offset it knows is committed (auto commit)
     fetching: tuple = ()          # the leaders (actor ids) a fetch of its is on its way to
     batch: Batch | None = None
+    rejoin: bool = False          # it must rejoin the group at its next poll
+    joining: bool = False         # its JoinGroup is on its way
+    auto_committing: bool = False # its automatic commit is on its way
+
+
+class Joins(NamedTuple):
+    generation: int
+
+
+class Joined(NamedTuple):
+    generation: int
+    partitions: tuple
+
+
+class LearnsOfRebalance(NamedTuple):
+    generation: int
 
 
 class AsksPosition(NamedTuple):
@@ -93,13 +125,12 @@ class Written(NamedTuple):
 
 
 class Commits(NamedTuple):
-    partition: int
-    offset: int
+    offsets: tuple
+    automatic: bool
 
 
 class Committed(NamedTuple):
-    partition: int
-    offset: int
+    offsets: tuple
     error: int
 
 
@@ -109,71 +140,128 @@ class Retries(NamedTuple):
 
 class Consumer(Actor):
     role = "consumer"
-    kinds = (AsksPosition, LearnsPosition, Polls, GetsRecords, Writes, Written, Commits, Committed, Retries)
+    kinds = (Joins, Joined, LearnsOfRebalance, AsksPosition, LearnsPosition, Polls, GetsRecords, Writes, Written,
+             Commits, Committed, Retries)
 
     def __init__(self, index: int, config, owned: tuple[int, ...], leaders: tuple[int, ...], coordinator: int,
-                 sink: int):
+                 sink: int, member: bool = True):
         super().__init__(f"consumer[{index}]")
         self.index = index
-        self.owned = owned
+        self.owned = owned                # the partitions it starts with
+        self.member = member              # False: a spare instance, started when the group needs it
         self.leaders = leaders
         self.coordinator = coordinator
         self.sink = sink
         consumer = config.consumer
         self.commit = consumer.commit
+        self.auto_commit = consumer.commit == "auto" or consumer.enable_auto_commit
         self.reset = consumer.auto_offset_reset
         self.max_records = consumer.max_poll_records
         self.partition_count = config.cluster.partitions
-        self._leaders = tuple(sorted({leaders[p] for p in owned}))
+
+    def _fresh(self, rejoin: bool = False) -> ConsumerMemory:
+        nothing = (UNKNOWN,) * self.partition_count
+        return ConsumerMemory(nothing, (rpc.NO_OFFSET,) * self.partition_count, rejoin=rejoin)
 
     def initial(self) -> ActorState:
-        return ActorState(1, ConsumerMemory((UNKNOWN,) * self.partition_count))   # durable: its generation
+        membership = Membership(1, self.owned) if self.member else Membership(0, ())
+        return ActorState(membership, self._fresh())
+
+    def restart(self, durable) -> ActorState:
+        return ActorState(durable, self._fresh(rejoin=True))
+
+    def exposed(self, fault: str, state) -> bool:
+        """Where a crash or a stall can change what follows. A stall matters while it holds a batch (the
+        zombie case: it resumes and goes on with it; a stall without one is an eviction, which the stall
+        with a batch covers). A crash matters while it holds a batch, while its automatic commit lags
+        its positions, or while it is rejoining; otherwise it would restart where it stands (its
+        positions are the committed or stored offsets), and only the states' names would change. A spare
+        instance not started yet can do neither."""
+        membership, memory = state
+        if memory.batch is not None:
+            return True
+        if fault == "pause" or (membership.generation == 0 and not memory.rejoin):
+            return False
+        return memory.rejoin or memory.joining or memory.auto_committing or bool(self._auto_offsets(state))
+
+    def resumed(self, state) -> ActorState:
+        """Its poll timer expired while it stalled: the heartbeat thread left the group (KIP-62), so it
+        rejoins at its next poll."""
+        return ActorState(state.durable, state.volatile._replace(rejoin=True))
 
     # -- own steps -----------------------------------------------------------------------------------
 
     def steps(self, state):
-        generation, memory = state
+        membership, memory = state
+        if membership.generation == 0 and not memory.rejoin:
+            return []                 # a spare instance, not started
+        batch = memory.batch
+        if batch is not None:
+            return self._work_on(state, batch)
+        if memory.auto_committing or memory.joining:
+            return []
+        pending = self._auto_offsets(state)
+        if memory.rejoin:
+            if pending:              # onJoinPrepare: commit what was consumed before rejoining
+                return [self._auto_commit(state, pending)]
+            return [Out(Joins(membership.generation), ActorState(membership, memory._replace(joining=True)),
+                        (Request(self.coordinator, rpc.JoinGroupRequest(self.index)),))]
         out = []
+        if pending:
+            out.append(self._auto_commit(state, pending))
         positions = memory.positions
-        for p in self.owned:
+        for p in membership.partitions:
             if positions[p] == UNKNOWN:
                 if self.commit == "sink":
                     request, where = Request(self.sink, rpc.StoredOffsetRequest(p)), "database"
                 else:
                     request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p)), "group coordinator"
                 out.append(Out(AsksPosition(p, where), _with_position(state, p, LOOKING_UP), (request,)))
-        batch = memory.batch
-        if batch is None:
-            for leader in self._leaders:
-                if leader in memory.fetching:
-                    continue
-                mine = [p for p in self.owned if self.leaders[p] == leader]
-                if any(positions[p] < 0 for p in mine):
-                    continue              # poll() first finds every position (updateFetchPositions)
-                fetches = tuple((p, positions[p]) for p in mine)
-                if fetches:
-                    fetching = ActorState(generation, memory._replace(fetching=tuple(sorted(memory.fetching + (leader,)))))
-                    out.append(Out(Polls(fetches), fetching,
-                                   (Request(leader, rpc.FetchRequest(fetches, self.max_records)),)))
-            return out
+        for leader in sorted({self.leaders[p] for p in membership.partitions}):
+            if leader in memory.fetching:
+                continue
+            mine = [p for p in membership.partitions if self.leaders[p] == leader]
+            if any(positions[p] < 0 for p in mine):
+                continue              # poll() first finds every position (updateFetchPositions)
+            fetches = tuple((p, positions[p]) for p in mine)
+            fetching = ActorState(membership, memory._replace(fetching=tuple(sorted(memory.fetching + (leader,)))))
+            out.append(Out(Polls(fetches), fetching, (Request(leader, rpc.FetchRequest(fetches, self.max_records)),)))
+        return out
+
+    def _work_on(self, state, batch: Batch) -> list[Out]:
+        """The next thing to do with the batch in hand: a commit before it, a write, a commit after it."""
         if batch.writing or batch.committing:
-            return out
+            return []
         end = batch.start + len(batch.events)
         if self.commit == "before-process" and not batch.committed:
-            return out + [self._commit(state, batch, end)]
+            return [self._commit(state, batch, end)]
         if batch.handled < len(batch.events):
             event = batch.events[batch.handled]
             offset = batch.start + batch.handled
             write = rpc.SinkWrite(event, batch.partition, offset + 1, batch.events[:batch.handled])
-            return out + [Out(Writes(event, offset), _with_batch(state, batch._replace(writing=True)),
-                              (Request(self.sink, write),))]
+            return [Out(Writes(event, offset), _with_batch(state, batch._replace(writing=True)),
+                        (Request(self.sink, write),))]
         if self.commit == "after-process":
-            return out + [self._commit(state, batch, end)]
-        return out
+            return [self._commit(state, batch, end)]
+        return []
+
+    def _auto_offsets(self, state) -> tuple:
+        """With automatic commits: the (partition, position) its last commit does not cover yet."""
+        if not self.auto_commit:
+            return ()
+        membership, memory = state
+        return tuple((p, memory.positions[p]) for p in membership.partitions
+                     if memory.positions[p] >= 0 and memory.positions[p] != memory.committed[p])
+
+    def _auto_commit(self, state, offsets: tuple) -> Out:
+        membership, memory = state
+        request = rpc.OffsetCommitRequest(self.index, membership.generation, offsets)
+        return Out(Commits(offsets, True), ActorState(membership, memory._replace(auto_committing=True)),
+                   (Request(self.coordinator, request),))
 
     def _commit(self, state, batch: Batch, end: int) -> Out:
-        request = rpc.OffsetCommitRequest(self.index, state.durable, batch.partition, end)
-        return Out(Commits(batch.partition, end), _with_batch(state, batch._replace(committing=True)),
+        request = rpc.OffsetCommitRequest(self.index, state.durable.generation, ((batch.partition, end),))
+        return Out(Commits(request.offsets, False), _with_batch(state, batch._replace(committing=True)),
                    (Request(self.coordinator, request),))
 
     # -- answers -------------------------------------------------------------------------------------
@@ -181,14 +269,30 @@ class Consumer(Actor):
     def receive(self, state, envelope):
         message = envelope.message
         kind = type(message)
-        generation, memory = state
+        membership, memory = state
+        if kind is rpc.RebalanceNotice:
+            return [Out(LearnsOfRebalance(message.generation), ActorState(membership, memory._replace(rejoin=True)))]
+        if kind is rpc.JoinGroupResponse:
+            if not memory.joining:
+                return []
+            owned = message.partitions
+            positions = tuple(position if p in owned and p in membership.partitions else UNKNOWN
+                              for p, position in enumerate(memory.positions))
+            memory, abandon = self._abandon_fetches(memory)
+            after = ActorState(Membership(message.generation, owned),
+                               memory._replace(positions=positions, rejoin=False, joining=False))
+            return [Out(Joined(message.generation, owned), after, abandon)]
         if kind in (rpc.OffsetFetchResponse, rpc.StoredOffsetResponse):
             p = message.partition
             if memory.positions[p] != LOOKING_UP:
                 return []
             if message.offset != rpc.NO_OFFSET:
                 how = "stored" if kind is rpc.StoredOffsetResponse else "committed"
-                return [Out(LearnsPosition(p, message.offset, how), _with_position(state, p, message.offset))]
+                learnt = _with_position(state, p, message.offset)
+                if how == "committed":
+                    learnt = ActorState(membership, learnt.volatile._replace(
+                        committed=_replace_at(memory.committed, p, message.offset)))
+                return [Out(LearnsPosition(p, message.offset, how), learnt)]
             return [self._reset(state, p, "earliest")]
         if kind is rpc.ListOffsetsResponse:
             p = message.partition
@@ -200,13 +304,18 @@ class Consumer(Actor):
             if memory.batch is not None:
                 return []                 # taken once the batch in hand is done
             fetching = tuple(leader for leader in memory.fetching if leader != envelope.src)
-            state = ActorState(generation, memory._replace(fetching=fetching))
+            memory = memory._replace(fetching=fetching)
+            state = ActorState(membership, memory)
+            if memory.rejoin or memory.joining or p not in membership.partitions \
+                    or memory.positions[p] != message.offset:
+                # stale: the group moves on (the Java client drops what it fetched for partitions it may lose)
+                return [Out(GetsRecords(p, message.offset, ()), state)]
             if message.error == rpc.OFFSET_OUT_OF_RANGE:
                 return [self._reset(state, p, "out of range")]
             events = tuple(record.event for record in message.records)
             end = message.offset + len(events)
-            after = ActorState(generation, ConsumerMemory(_replace_at(memory.positions, p, end), fetching,
-                                                          Batch(p, message.offset, events)))
+            after = ActorState(membership, memory._replace(positions=_replace_at(memory.positions, p, end),
+                                                           batch=Batch(p, message.offset, events)))
             return [Out(GetsRecords(p, message.offset, events), after)]
         batch = memory.batch
         if kind is rpc.SinkWritten:
@@ -218,39 +327,66 @@ class Consumer(Actor):
             return [Out(Written(message.event, message.applied),
                         _with_batch(state, batch._replace(handled=handled, writing=False)))]
         if kind is rpc.OffsetCommitResponse:
-            if batch is None or not batch.committing:
+            what = Committed(message.offsets, message.error)
+            if memory.auto_committing:       # sent before any batch commit now in flight: answered first
+                memory = memory._replace(auto_committing=False)
+            elif batch is not None and batch.committing:
+                memory = memory._replace(batch=batch._replace(committing=False))
+            else:
                 return []
-            what = Committed(message.partition, message.offset, message.error)
             if message.error != rpc.NONE:
-                return [Out(what, ActorState(generation, ConsumerMemory((UNKNOWN,) * self.partition_count)))]
-            if self.commit == "before-process":
-                return [Out(what, _with_batch(state, batch._replace(committing=False, committed=True)))]
-            return [Out(what, _with_batch(state, None))]
+                _memory, abandon = self._abandon_fetches(memory)
+                return [Out(what, ActorState(membership, self._fresh(rejoin=True)), abandon)]
+            committed = memory.committed
+            for p, offset in message.offsets:
+                committed = _replace_at(committed, p, offset)
+            memory = memory._replace(committed=committed)
+            batch = memory.batch
+            if batch is not None and self.commit == "before-process" and not batch.committed:
+                memory = memory._replace(batch=batch._replace(committed=True))
+            elif batch is not None and self.commit == "after-process":
+                memory = memory._replace(batch=None)
+            return [Out(what, ActorState(membership, memory))]
         return []
 
     def failed(self, state, link, requests):
         """A connection closed under its requests (its broker crashed): each is made again in turn, a
         sink write too (it may have been applied already: the consumer cannot tell)."""
-        generation, memory = state
-        positions, batch, fetching, what = memory.positions, memory.batch, memory.fetching, []
+        membership, memory = state
+        what = []
         for request in requests:
             kind = type(request)
-            if kind is rpc.FetchRequest and link.acceptor in fetching:
-                fetching = tuple(leader for leader in fetching if leader != link.acceptor)
+            if kind is rpc.FetchRequest and link.acceptor in memory.fetching:
+                memory = memory._replace(fetching=tuple(leader for leader in memory.fetching if leader != link.acceptor))
                 what.append("its fetch of " + ", ".join(f"p{p}" for p, _offset in request.fetches))
             elif kind in (rpc.OffsetFetchRequest, rpc.StoredOffsetRequest, rpc.ListOffsetsRequest) \
-                    and positions[request.partition] in (LOOKING_UP, RESETTING):
-                positions = _replace_at(positions, request.partition, UNKNOWN)
+                    and memory.positions[request.partition] in (LOOKING_UP, RESETTING):
+                memory = memory._replace(positions=_replace_at(memory.positions, request.partition, UNKNOWN))
                 what.append(f"its look-up of p{request.partition}")
-            elif kind is rpc.SinkWrite and batch is not None and batch.writing:
-                batch = batch._replace(writing=False)
+            elif kind is rpc.SinkWrite and memory.batch is not None and memory.batch.writing:
+                memory = memory._replace(batch=memory.batch._replace(writing=False))
                 what.append(f"its write of e{request.event}")
-            elif kind is rpc.OffsetCommitRequest and batch is not None and batch.committing:
-                batch = batch._replace(committing=False)
-                what.append(f"its commit of offset {request.offset}")
+            elif kind is rpc.OffsetCommitRequest and memory.batch is not None and memory.batch.committing:
+                memory = memory._replace(batch=memory.batch._replace(committing=False))
+                what.append("its commit")
+            elif kind is rpc.OffsetCommitRequest and memory.auto_committing:
+                memory = memory._replace(auto_committing=False)
+                what.append("its automatic commit")
+            elif kind is rpc.JoinGroupRequest and memory.joining:
+                memory = memory._replace(joining=False)
+                what.append("its JoinGroup")
         if not what:
             return []
-        return [Out(Retries(tuple(what)), ActorState(generation, ConsumerMemory(positions, fetching, batch)))]
+        return [Out(Retries(tuple(what)), ActorState(membership, memory))]
+
+    @staticmethod
+    def _abandon_fetches(memory: ConsumerMemory) -> tuple[ConsumerMemory, tuple]:
+        """Its positions or partitions changed: the fetches on their way ask for the wrong thing, and one
+        a leader holds (nothing new yet) would hold its connection for ever. It gives them up (in the
+        Java client such a fetch returns empty after `fetch.max.wait.ms`)."""
+        if not memory.fetching:
+            return memory, ()
+        return memory._replace(fetching=()), tuple(Disconnect(leader) for leader in memory.fetching)
 
     def _reset(self, state, p: int, why: str) -> Out:
         """auto.offset.reset for partition `p` (nothing committed, or out of range)."""
@@ -265,6 +401,13 @@ class Consumer(Actor):
 
     def describe(self, what) -> str:
         kind = type(what)
+        if kind is Joins:
+            return "rejoins the group (JoinGroup)"
+        if kind is Joined:
+            owned = ", ".join(f"p{p}" for p in what.partitions) or "no partition"
+            return f"joins generation {what.generation} with {owned}"
+        if kind is LearnsOfRebalance:
+            return "learns that the group rebalances; it rejoins at its next poll"
         if kind is AsksPosition:
             if what.where == "leader":
                 return f"asks the leader of p{what.partition} where its log ends (auto.offset.reset=latest)"
@@ -281,40 +424,50 @@ class Consumer(Actor):
         if kind is Polls:
             return "polls " + ", ".join(f"p{p} from offset {offset}" for p, offset in what.fetches)
         if kind is GetsRecords:
+            if not what.events:
+                return f"drops the records of p{what.partition} fetched before the group moved on"
             return f"gets {events_text(what.events)} at offset {what.offset} of p{what.partition}"
         if kind is Writes:
             return f"writes e{what.event} to the sink (offset {what.offset})"
         if kind is Written:
             return f"hears e{what.event} was {'applied' if what.applied else 'skipped as a repeat'}"
         if kind is Commits:
-            return f"commits offset {what.offset} of p{what.partition}"
+            how = "auto-commits" if what.automatic else "commits"
+            return f"{how} " + ", ".join(f"offset {offset} of p{p}" for p, offset in what.offsets)
+        if kind is Committed:
+            offsets = ", ".join(f"offset {offset} of p{p}" for p, offset in what.offsets)
+            if what.error == rpc.NONE:
+                return f"hears {offsets} committed"
+            return (f"hears its commit of {offsets} failed: {rpc.ERROR_NAMES[what.error]} (CommitFailedException); "
+                    f"it drops its batch and rejoins")
         if kind is Retries:
             return f"will make {', '.join(what.what)} again"
-        if kind is Committed:
-            if what.error == rpc.NONE:
-                return f"hears offset {what.offset} of p{what.partition} is committed"
-            return f"hears its commit of offset {what.offset} failed: {rpc.ERROR_NAMES[what.error]}"
         return super().describe(what)
 
     def describe_message(self, message) -> str:
         return describe_message(message)
 
     def describe_state(self, state) -> str:
-        memory = state.volatile
+        membership, memory = state
+        parts = [f"generation {membership.generation}"]
         if memory is None:
-            return "down"
-        parts = [f"p{p} at {_position_text(memory.positions[p])}" for p in self.owned]
+            return parts[0] + ", down"
+        parts += [f"p{p} at {_position_text(memory.positions[p])}" for p in membership.partitions]
         if memory.batch is not None:
             batch = memory.batch
             parts.append(f"batch {events_text(batch.events)} of p{batch.partition}, {batch.handled} handled")
         return ", ".join(parts)
 
     def explain(self, before, after) -> list[str]:
+        lines = []
+        if before.durable != after.durable:
+            owned = ", ".join(f"p{p}" for p in after.durable.partitions) or "none"
+            lines.append(f"membership: generation {after.durable.generation}, partitions {owned}")
         old, new = before.volatile, after.volatile
         if old is None or new is None:
-            return [] if old == new else [f"memory: {'lost' if new is None else 'fresh'}"]
-        lines = [f"position on p{p}: {_position_text(old.positions[p])} -> {_position_text(new.positions[p])}"
-                 for p in self.owned if old.positions[p] != new.positions[p]]
+            return lines + ([] if old == new else [f"memory: {'lost' if new is None else 'fresh'}"])
+        lines += [f"position on p{p}: {_position_text(old.positions[p])} -> {_position_text(new.positions[p])}"
+                  for p in range(self.partition_count) if old.positions[p] != new.positions[p]]
         if old.batch != new.batch:
             batch = new.batch
             lines.append("batch: none" if batch is None else
@@ -332,10 +485,10 @@ def _replace_at(items: tuple, index: int, value) -> tuple:
 
 
 def _with_position(state, p: int, position: int) -> ActorState:
-    generation, memory = state
-    return ActorState(generation, memory._replace(positions=_replace_at(memory.positions, p, position)))
+    membership, memory = state
+    return ActorState(membership, memory._replace(positions=_replace_at(memory.positions, p, position)))
 
 
 def _with_batch(state, batch: Batch | None) -> ActorState:
-    generation, memory = state
-    return ActorState(generation, memory._replace(batch=batch))
+    membership, memory = state
+    return ActorState(membership, memory._replace(batch=batch))

@@ -1,26 +1,59 @@
-"""The group coordinator on the actors layer: the group's committed offsets and its generation.
+"""The group coordinator on the actors layer: committed offsets, generations, rebalances, evictions.
 
-It answers `OffsetFetchRequest` with the committed offset of a partition (NO_OFFSET when none) and
-`OffsetCommitRequest` by storing the offset, unless the request comes from a member of an older
-generation (ILLEGAL_GENERATION, which the Java client raises as CommitFailedException) or from a member
-that does not own the partition. Its state is durable (the `__consumer_offsets` topic) and it is not
-among the actors that crash here (a coordinator failover reloads the same offsets).
+- Offsets: it answers `OffsetFetchRequest` with the committed offset of a partition (NO_OFFSET when
+  none) and stores an `OffsetCommitRequest`, unless it comes from another generation than the group's
+  or from a member that does not own the partition (ILLEGAL_GENERATION, which the Java client raises
+  as CommitFailedException: "the group has already rebalanced and assigned the partitions to another
+  member"). That refusal is what fences a zombie's commit.
+- Rebalances: a rebalance starts when a member is evicted or, within the `rebalance` budget (a fault
+  of its own: a member leaves and joins again, a deployment restarts one), at any time with any other
+  assignment of the partitions to the members. The coordinator tells every member (RebalanceNotice, as
+  a heartbeat answered REBALANCE_IN_PROGRESS would), holds each member's `JoinGroupRequest`, and once
+  every member has joined answers them all with the new generation and each member's partitions
+  (JoinGroup and SyncGroup folded together). Until then the old generation stands and its commits are
+  accepted, so a member commits what it processed before it rejoins.
+- Evictions: it monitors the consumers (`Down` notices stand for the session and poll timeouts). A
+  member that stalls past `max.poll.interval.ms` (a pause) leaves the group (KIP-62); its partitions go
+  to the lowest-numbered other member, or to a spare instance when there is none (as an orchestrator
+  would start one). A member that crashes keeps its partitions (static membership, KIP-345) and
+  rejoins when it restarts. A member that is no longer in the group and asks to join gets no partition
+  (sticky assignment would hand it none back); the model leaves out its further part.
 
-Left out here (still in the write/read-side model until the move is complete): rebalances, eviction of
-a member that stops polling, and the join/sync protocol.
+Its state is durable (the `__consumer_offsets` topic and the group metadata) and it is not among the
+actors that crash here (a coordinator failover reloads the same state).
 
-Sources: the Java client's `ConsumerCoordinator` (OffsetCommit error handling), the broker's
-`GroupCoordinator` (generation check), `modelcheck.kafka.group` for the state.
+Left out: the join protocol's timeouts (a member that never rejoins holds the rebalance back only
+until its session times out: here it is evicted only when paused), several groups, offset retention.
+
+Sources: the broker's `GroupCoordinator` and `GroupMetadata` (PreparingRebalance -> CompletingRebalance
+-> Stable, generation checks on OffsetCommit), the Java client's `ConsumerCoordinator`; KIP-62, KIP-345,
+KIP-429 (members keep the partitions that do not move).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Reply
+from modelcheck.actors import Actor, ActorState, Out, Reply, Send
+from modelcheck.actors.actor import NOTICE
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
 from modelcheck.kafka.roles.broker import describe_message
+
+
+class Rebalance(NamedTuple):
+    owners: tuple                 # the assignment it will hand out
+    expected: tuple               # the members that must join
+    joined: tuple = ()            # (member, link) of the JoinGroups it holds
+
+
+class Group(NamedTuple):
+    committed: tuple              # per partition, NO_OFFSET when none
+    generation: int
+    owners: tuple                 # per partition, the owning member
+    members: tuple                # the members in the group
+    spares: tuple                 # instances not started yet, in the order they would be
+    rebalance: Rebalance | None = None
 
 
 class AnswersOffsetFetch(NamedTuple):
@@ -30,50 +63,149 @@ class AnswersOffsetFetch(NamedTuple):
 
 class StoresCommit(NamedTuple):
     member: int
-    partition: int
-    offset: int
+    offsets: tuple
 
 
 class RejectsCommit(NamedTuple):
     member: int
-    partition: int
-    offset: int
+    offsets: tuple
     why: str
+
+
+class Evicts(NamedTuple):
+    member: int
+    heir: int
+
+
+class StartsRebalance(NamedTuple):
+    owners: tuple
+
+
+class HoldsJoin(NamedTuple):
+    member: int
+
+
+class CompletesRebalance(NamedTuple):
+    generation: int
+    owners: tuple
+
+
+class AnswersJoin(NamedTuple):
+    member: int
+    partitions: tuple
+
+
+class NotesDown(NamedTuple):
+    member: int
+    reason: str
 
 
 class GroupCoordinator(Actor):
     role = "group-coordinator"
-    kinds = (AnswersOffsetFetch, StoresCommit, RejectsCommit)
+    kinds = (AnswersOffsetFetch, StoresCommit, RejectsCommit, Evicts, StartsRebalance, HoldsJoin,
+             CompletesRebalance, AnswersJoin, NotesDown)
+    faults = ("rebalance",)
 
-    def __init__(self, partitions: int, instances: int):
+    def __init__(self, partitions: int, instances: int, consumers: tuple[int, ...]):
+        """`consumers`: the actor id of each consumer, members first (`instances` of them), then spares."""
         super().__init__("group-coordinator")
         self.partitions = partitions
         self.instances = instances
+        self.consumers = consumers
+        self.monitors = consumers
+        self.member_of = {actor: member for member, actor in enumerate(consumers)}
 
     def initial(self) -> ActorState:
-        return ActorState(groups.initial_group(self.partitions, self.instances), None)
+        start = groups.initial_group(self.partitions, self.instances)
+        return ActorState(Group(start.committed, start.generation, start.owners, tuple(range(self.instances)),
+                                tuple(range(self.instances, len(self.consumers)))), None)
 
     def restart(self, durable) -> ActorState:
         return ActorState(durable, None)
 
+    # -- rebalances by the budget --------------------------------------------------------------------
+
+    def steps(self, state):
+        group = state.durable
+        if group.rebalance is not None or len(group.members) < 2:
+            return []
+        out = []
+        for owners in groups.assignments(self.partitions, group.members):
+            if owners != group.owners:
+                out.append(self._start(state, group, owners, StartsRebalance(owners), fault="rebalance"))
+        return out
+
+    def _start(self, state, group: Group, owners: tuple, what, fault: str | None = None) -> Out:
+        rebalance = Rebalance(owners, group.members)
+        notices = tuple(Send(self.consumers[m], rpc.RebalanceNotice(group.generation)) for m in group.members)
+        return Out(what, ActorState(group._replace(rebalance=rebalance), None), notices, fault)
+
+    # -- requests and notices ------------------------------------------------------------------------
+
     def receive(self, state, envelope):
         message, group = envelope.message, state.durable
         kind = type(message)
+        if envelope.kind == NOTICE:
+            return self._down(state, group, envelope.message)
         if kind is rpc.OffsetFetchRequest:
             offset = group.committed[message.partition]
             return [Out(AnswersOffsetFetch(message.partition, offset), state,
                         (Reply(envelope.link, rpc.OffsetFetchResponse(message.partition, offset)),))]
         if kind is rpc.OffsetCommitRequest:
-            why = groups.commit_error(group, message.generation, message.partition, message.member)
-            if why is not None:
-                response = rpc.OffsetCommitResponse(message.partition, message.offset, rpc.ILLEGAL_GENERATION)
-                return [Out(RejectsCommit(message.member, message.partition, message.offset, why), state,
-                            (Reply(envelope.link, response),))]
-            committed = groups.with_commit(group, {message.partition: message.offset})
-            response = rpc.OffsetCommitResponse(message.partition, message.offset, rpc.NONE)
-            return [Out(StoresCommit(message.member, message.partition, message.offset), ActorState(committed, None),
-                        (Reply(envelope.link, response),))]
+            return [self._commit(state, group, envelope, message)]
+        if kind is rpc.JoinGroupRequest:
+            return [self._join(state, group, envelope, message.member)]
         return []
+
+    def _commit(self, state, group: Group, envelope, request) -> Out:
+        for partition, _offset in request.offsets:
+            why = groups.commit_error(group, request.generation, partition, request.member)
+            if why is not None:
+                response = rpc.OffsetCommitResponse(request.offsets, rpc.ILLEGAL_GENERATION)
+                return Out(RejectsCommit(request.member, request.offsets, why), state, (Reply(envelope.link, response),))
+        committed = groups.with_commit(group, dict(request.offsets)).committed
+        return Out(StoresCommit(request.member, request.offsets), ActorState(group._replace(committed=committed), None),
+                   (Reply(envelope.link, rpc.OffsetCommitResponse(request.offsets, rpc.NONE)),))
+
+    def _join(self, state, group: Group, envelope, member: int) -> Out:
+        rebalance = group.rebalance
+        if rebalance is None or member not in rebalance.expected:
+            owned = tuple(p for p, owner in enumerate(group.owners) if owner == member) \
+                if member in group.members else ()
+            return Out(AnswersJoin(member, owned), state,
+                       (Reply(envelope.link, rpc.JoinGroupResponse(group.generation, owned)),))
+        joined = tuple(entry for entry in rebalance.joined if entry[0] != member) + ((member, envelope.link),)
+        if {m for m, _link in joined} != set(rebalance.expected):
+            return Out(HoldsJoin(member), ActorState(group._replace(rebalance=rebalance._replace(joined=joined)), None))
+        generation = group.generation + 1
+        replies = tuple(Reply(link, rpc.JoinGroupResponse(generation, tuple(p for p, owner in enumerate(rebalance.owners)
+                                                                              if owner == m)))
+                        for m, link in sorted(joined))
+        done = group._replace(generation=generation, owners=rebalance.owners, rebalance=None)
+        return Out(CompletesRebalance(generation, rebalance.owners), ActorState(done, None), replies)
+
+    def _down(self, state, group: Group, notice) -> list[Out]:
+        """A consumer went down: a paused member is evicted (a crashed one keeps its place)."""
+        member = self.member_of.get(notice.actor)
+        if notice.reason != "paused" or member not in group.members:
+            return [Out(NotesDown(member, notice.reason), state)]
+        others = [m for m in group.members if m != member]
+        spares = group.spares
+        if others:
+            heir = others[0]
+        elif spares:
+            heir, spares = spares[0], spares[1:]
+        else:
+            heir = None
+        members = tuple(sorted(others + ([heir] if heir is not None and heir not in others else [])))
+        base = group.rebalance.owners if group.rebalance is not None else group.owners
+        owners = tuple(heir if owner == member else owner for owner in base)
+        evicted = group._replace(members=members, spares=spares, rebalance=None)
+        if heir is None:
+            return [Out(Evicts(member, -1), ActorState(evicted._replace(owners=owners), None))]
+        return [self._start(state, evicted, owners, Evicts(member, heir))]
+
+    # -- words ---------------------------------------------------------------------------------------
 
     def describe(self, what) -> str:
         kind = type(what)
@@ -81,18 +213,49 @@ class GroupCoordinator(Actor):
             offset = "none" if what.offset == rpc.NO_OFFSET else str(what.offset)
             return f"answers that the committed offset of p{what.partition} is {offset}"
         if kind is StoresCommit:
-            return f"stores consumer[{what.member}]'s commit of offset {what.offset} of p{what.partition}"
+            return f"stores consumer[{what.member}]'s commit of {_offsets(what.offsets)}"
         if kind is RejectsCommit:
-            return f"rejects consumer[{what.member}]'s commit of offset {what.offset} of p{what.partition} ({what.why})"
+            return f"rejects consumer[{what.member}]'s commit of {_offsets(what.offsets)} ({what.why})"
+        if kind is Evicts:
+            if what.heir < 0:
+                return f"evicts consumer[{what.member}] (no poll within max.poll.interval.ms); no member is left"
+            return (f"evicts consumer[{what.member}] (no poll within max.poll.interval.ms) and rebalances: its "
+                    f"partitions go to consumer[{what.heir}]")
+        if kind is StartsRebalance:
+            moves = ", ".join(f"p{p} -> consumer[{owner}]" for p, owner in enumerate(what.owners))
+            return f"starts a rebalance ({moves})"
+        if kind is HoldsJoin:
+            return f"holds consumer[{what.member}]'s JoinGroup until every member has joined"
+        if kind is CompletesRebalance:
+            return f"completes the rebalance: generation {what.generation}"
+        if kind is NotesDown:
+            if what.reason == "crashed":
+                return f"notes that consumer[{what.member}] crashed (static membership: it keeps its partitions)"
+            return f"notes that consumer[{what.member}] stalled (it is no longer a member)"
+        if kind is AnswersJoin:
+            owned = ", ".join(f"p{p}" for p in what.partitions) or "no partition"
+            return f"answers consumer[{what.member}]'s JoinGroup: {owned}"
         return super().describe(what)
 
     def describe_message(self, message) -> str:
         return describe_message(message)
 
     def describe_state(self, state) -> str:
-        return "committed " + ", ".join(f"p{p}: {'none' if o == rpc.NO_OFFSET else o}"
-                                        for p, o in enumerate(state.durable.committed))
+        group = state.durable
+        text = (f"generation {group.generation}, committed "
+                + ", ".join(f"p{p}: {'none' if o == rpc.NO_OFFSET else o}" for p, o in enumerate(group.committed)))
+        return text + (", rebalancing" if group.rebalance is not None else "")
 
     def explain(self, before, after) -> list[str]:
-        return [f"committed offset of p{p}: {'none' if old == rpc.NO_OFFSET else old} -> {new}"
-                for p, (old, new) in enumerate(zip(before.durable.committed, after.durable.committed)) if old != new]
+        old, new = before.durable, after.durable
+        lines = [f"committed offset of p{p}: {'none' if was == rpc.NO_OFFSET else was} -> {now}"
+                 for p, (was, now) in enumerate(zip(old.committed, new.committed)) if was != now]
+        if old.generation != new.generation:
+            lines.append(f"group generation: {old.generation} -> {new.generation}")
+        if old.owners != new.owners:
+            lines.append("owners: " + ", ".join(f"p{p} -> consumer[{o}]" for p, o in enumerate(new.owners)))
+        return lines
+
+
+def _offsets(offsets) -> str:
+    return ", ".join(f"offset {offset} of p{p}" for p, offset in offsets)

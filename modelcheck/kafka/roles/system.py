@@ -44,13 +44,11 @@ def unsupported(config) -> list[str]:
     out = []
     if config.cluster.replication_factor > 1:
         out.append("cluster.replication.factor > 1")
-    if config.producer.source != "direct":
-        out.append(f"producer.source: {config.producer.source}")
-    if config.consumer.commit not in ("before-process", "after-process", "sink") or config.consumer.enable_auto_commit:
+    if config.consumer.commit in ("transactional", "transactional-legacy"):
         out.append(f"consumer.commit: {config.consumer.commit}")
     if config.producer.transactional_id is not None:
         out.append("producer.transactional.id")
-    for key in ("producer_pause", "consumer_pause", "rebalance", "transaction_timeout", "transaction_abort"):
+    for key in ("producer_pause", "transaction_timeout", "transaction_abort"):
         if getattr(config.faults, key):
             out.append(f"faults.{key.replace('_', '.')}")
     return out
@@ -66,23 +64,34 @@ class KafkaSystem:
         self.leaders = tuple(self.brokers[p % cluster.brokers] for p in range(cluster.partitions))
         self.coordinator = cluster.brokers + 1
         instances = config.consumer.instances
-        self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances))
-        self.sink = self.coordinator + 1 + instances
+        spares = config.faults.consumer_pause          # one new instance per member that may be evicted
+        self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances + spares))
+        self.sink = self.coordinator + 1 + instances + spares
         owners = groups.initial_group(cluster.partitions, instances).owners
         names = {actor: f"broker[{actor - 1}]" for actor in self.brokers}
         self.actors = (
             [ProducingApplication(config, self.leaders, names)]
             + [Broker(b - 1, tuple(p for p in range(cluster.partitions) if self.leaders[p] == b), cluster.partitions)
                for b in self.brokers]
-            + [GroupCoordinator(cluster.partitions, instances)]
+            + [GroupCoordinator(cluster.partitions, instances, self.consumers)]
             + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.leaders,
-                        self.coordinator, self.sink) for i in range(instances)]
+                        self.coordinator, self.sink, member=i < instances) for i in range(instances + spares)]
             + [Sink(config)])
 
     # -- what the properties look at ----------------------------------------------------------------
 
     def recorded(self, state) -> frozenset:
-        return frozenset(range(1, state.actors[PRODUCER].durable.next_event))
+        """The events the application recorded: every one it emitted, or with a database (dual write,
+        outbox) every one it committed there."""
+        durable = state.actors[PRODUCER].durable
+        if self.config.producer.source == "direct":
+            return frozenset(range(1, durable.next_event))
+        return durable.database
+
+    def inconsistency(self, state) -> tuple[list, list]:
+        """(events only in the application's database, events only in the topic)."""
+        database, topic = state.actors[PRODUCER].durable.database, set(self.topic_events(state))
+        return sorted(database - topic), sorted(topic - database)
 
     def effects(self, state) -> tuple:
         return state.actors[self.sink].durable.effects
@@ -102,7 +111,7 @@ class KafkaSystem:
             if any(record.event == event for record in logs[partition]):
                 continue
             if any(kind == ONE_WAY and message.partition == partition and message.record.event == event
-                   for connection in state.wire.connections for kind, message in connection.outbound):
+                   for connection in state.wire.connections for kind, (_tag, message) in connection.outbound):
                 continue
             out.append((partition, event))
         return out
@@ -111,21 +120,34 @@ class KafkaSystem:
         """What is left to do, or None: the application's events, the producer's batches, the consumers'
         work, and messages still travelling (a fetch held at the end of a log is no work left)."""
         todo = []
-        durable, producer = state.actors[PRODUCER]
+        durable, memory = state.actors[PRODUCER]
         if durable.next_event <= self.config.workload.messages:
             todo.append(f"e{durable.next_event}..e{self.config.workload.messages} not emitted")
-        if producer is not None and (producer.in_flight or any(producer.queues)):
-            todo.append("the producer still holds batches")
+        if durable.outbox:
+            todo.append("outbox rows " + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + " not marked sent")
+        if memory is not None:
+            if memory.producer.in_flight or any(memory.producer.queues):
+                todo.append("the producer still holds batches")
+            if memory.awaiting_send:
+                todo.append(f"e{memory.awaiting_send} committed, not sent")
         logs = self.logs(state)
+        group = state.actors[self.coordinator].durable
+        if group.rebalance is not None:
+            todo.append("the group is rebalancing")
         for index in self.consumers:
             consumer = self.actors[index]
-            memory = state.actors[index].volatile
+            membership, memory = state.actors[index]
             if memory is None:
                 todo.append(f"{consumer.name} is down")
                 continue
             if memory.batch is not None:
                 todo.append(f"{consumer.name} holds a batch")
-            for p in consumer.owned:
+            if memory.rejoin or memory.joining:
+                todo.append(f"{consumer.name} has not rejoined the group")
+            if consumer.auto_commit and any(memory.positions[p] >= 0 and memory.positions[p] != memory.committed[p]
+                                            for p in membership.partitions):
+                todo.append(f"{consumer.name}'s automatic commit of its positions is not done yet")
+            for p in membership.partitions:
                 position = memory.positions[p]
                 if position == NO_RESET:
                     todo.append(f"{consumer.name} has no offset for p{p} (auto.offset.reset=none)")
@@ -147,6 +169,7 @@ class KafkaSystem:
             "crash:broker": faults.broker_crash,
             "loss:producer:request": faults.request_lost, "loss:producer:message": faults.request_lost,
             "loss:producer:reply": faults.response_lost, "delay:producer": faults.request_delayed,
+            "pause:consumer": faults.consumer_pause, "rebalance": faults.rebalance,
         }
 
     def properties(self) -> list:
@@ -163,6 +186,9 @@ class KafkaSystem:
             always("acked-durable", lambda s: not self.missing_acknowledged(s),
                    "a record once acknowledged to the producer is never lost from the log"),
             at_end("progress", lambda s: self.pending(s) is None, "nothing is left pending"),
+            *([at_end("consistency", lambda s: self.inconsistency(s) == ([], []),
+                      "the application's database and the topic agree on which events happened")]
+              if config.producer.source != "direct" else []),
             sometimes("event-recorded", lambda s: bool(self.recorded(s)), "the application records an event"),
             sometimes("record-acknowledged", lambda s: bool(s.actors[PRODUCER].durable.acknowledged),
                       "the producer is told a record was written"),
@@ -193,7 +219,9 @@ class KafkaSystem:
                 ("broker-crash", faults.broker_crash, ("crash:broker",)),
                 ("request-lost", faults.request_lost, ("loss:producer:request", "loss:producer:message")),
                 ("response-lost", faults.response_lost, ("loss:producer:reply",)),
-                ("request-delayed", faults.request_delayed, ("delay:producer",))):
+                ("request-delayed", faults.request_delayed, ("delay:producer",)),
+                ("consumer-pause", faults.consumer_pause, ("pause:consumer",)),
+                ("rebalance", faults.rebalance, ("rebalance",))):
             if not spec_budget:
                 continue
             where = tuple(keys.index(key) for key in budget_keys)
@@ -206,9 +234,10 @@ class KafkaSystem:
 
 
 def _retry_sent(state) -> bool:
-    producer = state.actors[PRODUCER].volatile
-    if producer is None:
+    memory = state.actors[PRODUCER].volatile
+    if memory is None:
         return False
+    producer = memory.producer
     return any(b.attempts > 1 for q in producer.queues for b in q) or \
         any(entry.batch.attempts > 1 for entry in producer.in_flight)
 
