@@ -108,3 +108,30 @@ def test_random_systems_same_traces_with_any_partition_and_moves(system, workers
         assert traces(explore(keyed, workers=workers)) == one
     finally:
         parallel._rebalance = rebalance
+
+
+def test_deep_violations_same_traces_with_the_buckets_really_moving(load_python_spec, monkeypatch):
+    """TwoPhase (rms=6) with its partition key and its own moves of buckets between large levels, and
+    two invariants broken late (19 steps) and early (5 steps)."""
+    from modelcheck.engine import parallel
+
+    two_phase = load_python_spec("two_phase_commit")
+    moves = []
+    rebalance = parallel._rebalance
+
+    def recorded(reports):
+        chosen = rebalance(reports)
+        moves.extend(chosen)
+        return chosen
+
+    monkeypatch.setattr(parallel, "_rebalance", recorded)
+    model = two_phase.model(6)
+    model = replace(model, properties=list(model.properties) + [
+        always("not all committed", lambda state: set(state[0]) != {two_phase.COMMITTED}),
+        always("few messages", lambda state: bin(state[3]).count("1") < 5)])
+    one = traces(explore(model, workers=1))
+    assert [len(one[name][1]) - 1 for name in ("not all committed", "few messages")] == [19, 5]
+    for workers in (2, 3):
+        del moves[:]
+        assert traces(explore(model, workers=workers)) == one
+        assert moves
