@@ -156,6 +156,8 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("workload:\n  keys: []\n", 2, "workload.keys", "at least one"),
     ("producer:\n  acks: 1\n  acks: all\n", 3, "producer.acks", "given twice (first given on line 2)"),
     ("producer: 1\n", 1, "producer", "must be a mapping"),
+    ("cluster:\n  partitions: 16\nconsumer:\n  instances: 16\nfaults:\n  rebalance: 1\n", 6, "faults.rebalance",
+     "every assignment of the partitions to the consumers, 16^16 = 18,446,744,073,709,551,616"),
     ("producer: " + "x" * 1000 + "\n", 1, "producer", "not the text '" + "x" * 40 + "'..."),
     ("expect:\n  no-los: holds\n", 2, "expect.no-los", "unknown property; did you mean no-loss?"),
     ("expect:\n  no-loss: bounded\n", 2, "expect.no-loss", "never an expectation"),

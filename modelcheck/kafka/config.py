@@ -132,6 +132,9 @@ MAX_NODES = 16
 MAX_EVENTS = 100
 MAX_COUNT = 100
 MAX_POLL_RECORDS = 10_000      # above Kafka's default of 500, so a real consumer's setting is accepted
+# A rebalance step tries every assignment of the partitions to the members (consumer.instances **
+# cluster.partitions of them from one state); with faults.rebalance, configurations with more are refused.
+MAX_ASSIGNMENTS = 10_000
 
 KEYS: dict[str, Key] = {
     "cluster.brokers": Key(int, minimum=1, maximum=MAX_NODES),

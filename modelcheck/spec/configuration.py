@@ -27,6 +27,11 @@ Combinations refused, with where the rule comes from:
 - `commit: sink` without `sink.type: database`: the offsets are stored in the sink's own database.
 - A `sink.dedupe` the sink type cannot do: processed-table and in-batch need a database,
   idempotency-key an HTTP service; an output topic dedupes through transactions, not here.
+
+And one combination the model cannot search, though Kafka runs it: `faults.rebalance` with more than
+`MAX_ASSIGNMENTS` assignments of the partitions to the consumers (`consumer.instances` to the power
+`cluster.partitions`), because one rebalance step tries every assignment; the search could not finish
+one expansion, let alone look at its time limit.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from modelcheck.errors import InvalidSpec
-from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.config import MAX_ASSIGNMENTS, KafkaConfig
 from modelcheck.spec.values import format_value
 
 IDEMPOTENT_MAX_IN_FLIGHT = 5   # the broker's per-producer batch window (ProducerStateEntry)
@@ -140,6 +145,13 @@ def _check(config: KafkaConfig, settings: Mapping[str, Any], origins: Mapping[st
         refuse(("consumer.enable.auto.commit", "consumer.commit"),
                "enable.auto.commit and commit disagree: commit: auto is the consumer's automatic "
                "commit, and any other commit mode turns it off")
+
+    if config.faults.rebalance and config.consumer.instances ** cluster.partitions > MAX_ASSIGNMENTS:
+        count = config.consumer.instances ** cluster.partitions
+        refuse(("faults.rebalance", "consumer.instances", "cluster.partitions"),
+               f"a rebalance tries every assignment of the partitions to the consumers, "
+               f"{config.consumer.instances}^{cluster.partitions} = {count:,} from one state; at most "
+               f"{MAX_ASSIGNMENTS:,} can be searched: fewer partitions or consumers")
 
     allowed_dedupe = {"database": ("none", "processed-table", "in-batch"),
                       "http": ("none", "idempotency-key", "in-batch"),
