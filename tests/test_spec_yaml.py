@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modelcheck.errors import InvalidSpec
 from modelcheck.kafka.config import KafkaConfig
@@ -261,3 +263,22 @@ def test_every_bounded_key_takes_its_maximum_and_refuses_one_more():
 def test_kafka_spellings_with_underscores_are_suggested(tmp_path):
     error = error_of(tmp_path, "producer:\n  enable_idempotence: true\n")
     assert error.message == "unknown key; did you mean producer.enable.idempotence?"
+
+
+# -- any text: a spec or an InvalidSpec, never another exception --------------------------------------
+
+FRAGMENTS = ("\n", "  ", ": ", "- ", "[", "]", "{", "}", ", ", "!!int ", "!!bool ", "!!float ", "!x ", "&a ", "*a",
+             "<<: ", "~", "true", "1", "-1", "1e9", ".inf", "'", '"', "#", "\\ud800", "\x01", "\t", "? ", "---\n",
+             "name", "sweep", "expect", "when", "limits", "max-states", "time-limit", "properties", "no-loss",
+             "holds", "cluster", "producer", "consumer", "faults", "acks", "all", "brokers", "commit", "k1")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30))
+def test_any_text_is_a_spec_or_an_invalid_spec(tmp_path, fragments):
+    path = tmp_path / "fuzz.yaml"
+    path.write_text("".join(fragments), encoding="utf-8", errors="surrogatepass")
+    try:
+        load_spec(path)
+    except InvalidSpec:
+        pass
