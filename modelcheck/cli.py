@@ -91,6 +91,21 @@ def _write(path: str | Path, text: str, what: str, *, append: bool = False):
         raise ModelcheckError(f"cannot write {what} {str(path)!r}: {error.strerror or error}") from None
 
 
+def _print_document(text: str):
+    """Print the document on standard output. A reader that has gone (`| head`) ends the output, not
+    the command, whose exit code still gives the verdicts; any other failure (a full disk) is an error
+    naming standard output, not a traceback."""
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's documented way: point standard output at /dev/null so the exit's flush fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError as error:
+        raise ModelcheckError(f"cannot write the document to standard output: {error.strerror or error}") from None
+
+
 def _spec_output_to_stderr():
     """While specs load and run, what their code prints goes to standard error (the module docstring)."""
     return contextlib.redirect_stdout(sys.stderr)
@@ -308,7 +323,7 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, worke
     except ModelcheckError as error:
         _fail(error)
     if text is not None:
-        click.echo(text)
+        _print_document(text)
     sys.exit(_exit_code(outcomes))
 
 
@@ -340,7 +355,7 @@ def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, worker
     except ModelcheckError as error:
         _fail(error)
     if text is not None:
-        click.echo(text)
+        _print_document(text)
     if junit:
         from modelcheck.report.junit import render_junit
         _write(junit, render_junit(outcomes), "--junit")

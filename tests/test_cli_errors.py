@@ -182,3 +182,14 @@ def test_a_python_spec_s_expectations_are_checked(tmp_path, expect, words):
             "                  properties=[always('p', lambda n: True)])\n"
             f"    built.expect = {expect}\n    return built\n")
     assert_refused(run("check", write_spec(tmp_path, text, "expects.py")), words, "expects.py")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_on_standard_output_is_an_error_not_a_bug():
+    import subprocess
+    import sys
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "explore", str(SPEC), "--format", "json"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2
+    assert "cannot write the document to standard output" in done.stderr and "Traceback" not in done.stderr
