@@ -115,9 +115,14 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     return outcomes
 
 
+OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-states (or limits: max-states:), or check a "
+                 "smaller configuration")
+
+
 def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
-    """Explore one job. A model that breaks the engine's contract, or a Python spec whose step or
-    property calls sys.exit(), is an InvalidSpec naming the spec file, so the user knows which one."""
+    """Explore one job. A model that breaks the engine's contract, a Python spec whose step or property
+    calls sys.exit(), and a search that runs out of memory are an InvalidSpec naming the spec file, so
+    the user knows which one (and, out of memory, what to do)."""
     try:
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
@@ -125,7 +130,11 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
     except InvalidSpec:
         raise
     except ModelcheckError as error:
+        if isinstance(error.__cause__, MemoryError):     # the search's own states, not the model's fault
+            raise InvalidSpec(OUT_OF_MEMORY, file=str(path)) from error
         raise InvalidSpec(str(error), file=str(path)) from error
+    except MemoryError:
+        raise InvalidSpec(OUT_OF_MEMORY, file=str(path)) from None
     except SystemExit as error:
         from modelcheck.spec.python_spec import line_in, raised
         raise InvalidSpec(f"the model {raised(error)}, during the search", file=str(path),

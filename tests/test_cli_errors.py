@@ -193,3 +193,11 @@ def test_a_full_disk_on_standard_output_is_an_error_not_a_bug():
                               stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2
     assert "cannot write the document to standard output" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_search_out_of_memory_says_how_to_bound_it(monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("modelcheck.runner.explore", exhausted)
+    assert_refused(run("explore", SPEC), "ran out of memory", "--max-states", SPEC.name)
