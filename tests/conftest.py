@@ -17,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 
 
+@pytest.fixture(autouse=True)
+def _outside_environment_ignored(monkeypatch):
+    """No test reads or writes what the environment points at outside the repository: `check` appends
+    to $GITHUB_STEP_SUMMARY when it is set (as on GitHub's runners), and MODELCHECK_DEBUG changes
+    what an internal error prints. Tests that need either set it themselves."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.delenv("MODELCHECK_DEBUG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def load_python_spec():
     """`load_python_spec("tcommit")` imports specs/tcommit.py as a module (once per session)."""

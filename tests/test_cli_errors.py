@@ -132,7 +132,6 @@ def test_an_unexpected_exception_is_an_internal_error_with_its_own_exit_code(mon
     # A bug inside modelcheck: run_specs replaced by a function that refuses how it is called, so the
     # exception is raised in modelcheck/cli.py itself.
     monkeypatch.setattr("modelcheck.cli.run_specs", operator.truediv)
-    monkeypatch.delenv("MODELCHECK_DEBUG", raising=False)
     result = run("explore", SPEC)
     assert result.exit_code == 4
     assert "internal error: TypeError" in result.stderr and "modelcheck/cli.py" in result.stderr
