@@ -7,8 +7,8 @@ a Python spec prints goes to standard error too, so that `--format json` stays o
 Exit codes (SPEC-FORMAT.md): 0 every verdict as expected, 1 a violation or a mismatch, 2 an invalid spec
 or usage (the message names file, line and key), 3 a limit left a verdict bounded, 4 an internal error
 (a bug of modelcheck: the message asks for a bug report). No input gives a Python traceback: an
-exception no command expects is reported as an internal error, never as exit code 1, which means a
-violation.
+exception no command expects is a spec error when a Python spec's own code raised it, and an internal
+error otherwise (`Main`), never exit code 1, which means a violation.
 """
 
 from __future__ import annotations
@@ -63,8 +63,6 @@ class Seconds(click.ParamType):
     name = "seconds"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            return value
         try:
             seconds = float(value)
         except (TypeError, ValueError):

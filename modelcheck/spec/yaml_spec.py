@@ -125,8 +125,8 @@ def _limits(node: Node, source: Source) -> Limits:
 def limit_problem(value: float) -> str | None:
     """Why `value` cannot bound a search (None when it can): a limit is a finite number above 0.
 
-    The one rule for `limits:` in a spec and for `--max-states`, `--max-depth` and `--time-limit`: nan
-    would never stop a search and infinity is no limit (leave the option out instead).
+    The rule for `limits:` in a spec and for `--time-limit` (the command line's whole-number limits are
+    click ranges from 1): nan would never stop a search and infinity is no limit (leave it out instead).
     """
     if math.isnan(value) or math.isinf(value):
         return f"must be a finite number above 0, not {value}; leave the limit out for none"
