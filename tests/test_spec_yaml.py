@@ -219,6 +219,11 @@ def test_a_self_referencing_alias_is_an_error_not_a_hang(tmp_path):
     assert error.key == "workload.keys" and error.line == 2
 
 
+def test_a_file_too_large_to_be_a_spec_is_refused_before_it_is_read(tmp_path):
+    error = error_of(tmp_path, "# " + "x" * 1_000_000 + "\n")
+    assert "a spec is at most 1,000,000" in error.message
+
+
 def test_two_documents_in_one_file_are_refused(tmp_path):
     error = error_of(tmp_path, "name: a\n---\nname: b\n")
     assert "one YAML document" in error.message and error.line == 2

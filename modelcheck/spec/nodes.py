@@ -108,7 +108,8 @@ class _Loader(yaml.SafeLoader):
 
 
 def _check_values(root: Node, source: Source):
-    """Refuse a scalar its tag cannot read, an unknown tag and a tagged mapping or list (first in the file).
+    """Refuse, first in the file, what no spec holds: a scalar its tag cannot read, an unknown tag, a
+    tagged mapping or list, a merge key, and text that is not valid Unicode (a lone surrogate).
 
     The walk is iterative and visits a node shared through an alias once, so neither deep nor
     self-referencing YAML can make it recurse or repeat.

@@ -70,8 +70,15 @@ def load_spec(path: str | Path) -> Spec:
     return spec
 
 
+MAX_BYTES = 1_000_000     # a spec is a few kilobytes; a larger file is not one (and would be slow to read)
+
+
 def read_text(path: str | Path) -> str:
+    """The text of a spec file; InvalidSpec when it is missing, not UTF-8 or larger than MAX_BYTES."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            raise InvalidSpec(f"is {size:,} bytes; a spec is at most {MAX_BYTES:,}", file=str(path))
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidSpec("no such file", file=str(path)) from None
