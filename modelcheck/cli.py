@@ -89,12 +89,12 @@ def _write(path: str | Path, text: str, what: str, *, append: bool = False):
         raise ModelcheckError(f"cannot write {what} {str(path)!r}: {error.strerror or error}") from None
 
 
-def _print_document(text: str):
+def _print_document(text: str, nl: bool = True):
     """Print the document on standard output. A reader that has gone (`| head`) ends the output, not
     the command, whose exit code still gives the verdicts; any other failure (a full disk) is an error
     naming standard output, not a traceback."""
     try:
-        click.echo(text)
+        click.echo(text, nl=nl)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python's documented way: point standard output at /dev/null so the exit's flush fails no more.
@@ -376,18 +376,19 @@ def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, worker
 def graph(spec, fmt, sets, params, max_states):
     """Print the state graph of a small model (DOT, GraphML or JSON)."""
     from modelcheck.engine import graph as graphs
-    from modelcheck.runner import load_models
+    from modelcheck.runner import load_models, model_errors_of
     options = RunOptions(sets=tuple(sets), params=_param(params))
     try:
         with _spec_output_to_stderr():
             jobs = list(load_models(spec, options))
             if len(jobs) != 1:
                 raise click.UsageError("graph draws one configuration: this spec has a sweep")
-            state_graph = graphs.state_graph(jobs[0].model, max_states=max_states)
+            with model_errors_of(spec):
+                state_graph = graphs.state_graph(jobs[0].model, max_states=max_states)
     except ModelcheckError as error:
         _fail(error)
     render = {"dot": graphs.to_dot, "graphml": graphs.to_graphml, "json": graphs.to_json}[fmt]
-    click.echo(render(state_graph), nl=False)
+    _print_document(render(state_graph), nl=False)
 
 
 @main.command()

@@ -7,6 +7,7 @@ the callback it is given.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -120,13 +121,20 @@ OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-states (or l
 
 
 def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
-    """Explore one job. A model that breaks the engine's contract, a Python spec whose step or property
-    calls sys.exit(), and a search that runs out of memory are an InvalidSpec naming the spec file, so
-    the user knows which one (and, out of memory, what to do)."""
-    try:
+    """Explore one job, its failures named by `model_errors_of`."""
+    with model_errors_of(path):
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress)
+
+
+@contextmanager
+def model_errors_of(path):
+    """While a spec's model is searched: a model that breaks the engine's contract, a Python spec whose
+    step or property calls sys.exit(), and a search that runs out of memory become an InvalidSpec
+    naming the spec file, so the user knows which one (and, out of memory, what to do)."""
+    try:
+        yield
     except InvalidSpec:
         raise
     except ModelcheckError as error:

@@ -200,3 +200,12 @@ def test_a_search_out_of_memory_says_how_to_bound_it(monkeypatch):
 
     monkeypatch.setattr("modelcheck.runner.explore", exhausted)
     assert_refused(run("explore", SPEC), "ran out of memory", "--max-states", SPEC.name)
+
+
+def test_graph_names_the_spec_of_a_broken_model_and_does_not_pass_on_an_exit(tmp_path):
+    exits = ("import sys\nfrom modelcheck import Action, Model, always\n"
+             "def model():\n    return Model(name='x', initial_states=[0], actions=[Action('a', lambda n: sys.exit(0))],\n"
+             "                 properties=[always('p', lambda n: True)])\n")
+    assert_refused(run("graph", write_spec(tmp_path, exits, "exits.py")), "exits.py", "sys.exit(0)")
+    empty = "from modelcheck import Model\ndef model():\n    return Model(name='x', initial_states=[], actions=[])\n"
+    assert_refused(run("graph", write_spec(tmp_path, empty, "empty.py")), "empty.py", "no initial state")
