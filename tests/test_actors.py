@@ -245,6 +245,33 @@ def test_an_acceptor_that_abandons_closed_connections_never_takes_a_crashed_clie
                      lambda s: s.status[0] == DOWN and any(c.outbound for c in s.wire.connections))
 
 
+class Incarnated(Client):
+    """Sends 1, 2 in its first life and 11, 12 in its second: durable (next index, incarnation)."""
+
+    def initial(self):
+        return ActorState((0, 0), ((), ()))
+
+    def restart(self, durable):
+        return ActorState((durable[0], durable[1] + 1), ((), ()))
+
+    def steps(self, state):
+        index, incarnation = state.durable
+        if index >= len(self.messages):
+            return []
+        message = incarnation * 10 + self.messages[index]
+        return [Out(Sent(message), ActorState((index + 1, incarnation), state.volatile), (Send(1, message),))]
+
+
+def test_a_monitor_hears_of_a_crash_before_the_restarted_actor_reaches_it():
+    watched = system(Incarnated(messages=(1, 2)), Server(monitors=(0,)), budgets={"crash:client": 1})
+    log = server_log
+    assert reachable(watched, lambda s: 12 in log(s))
+    assert invariant(watched, lambda s: all(0 in log(s)[:log(s).index(m)] for m in log(s) if m >= 10))
+    # without the monitor, the restarted client's message may come first
+    assert reachable(system(Incarnated(messages=(1, 2)), Server(), budgets={"crash:client": 1}),
+                     lambda s: 12 in log(s) and 0 not in log(s))
+
+
 def test_reordering_happens_only_across_connections():
     # a crash between two sends: the second goes on a new connection and may overtake the first
     crashing = system(Client(messages=(1, 2)), budgets={"crash:client": 1})

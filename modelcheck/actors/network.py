@@ -27,7 +27,10 @@ initiator stops waiting for its answers. A new connection between the same two a
 number, and its messages may overtake those of the closed one: reordering happens only across
 connections. A connection that is closed and empty is forgotten, so numbers stay small.
 
-Notices (`Down`) travel outside every connection: they cannot be lost and may arrive at any time.
+Notices (`Down`) travel outside every connection: they cannot be lost and may arrive at any time, but
+before anything the actor they are about sends to the monitor afterwards (a monitor learns of a crash
+before it hears from the restarted actor, as a KRaft controller fences a broker's old incarnation when
+the new one registers).
 
 Left out: bandwidth and sizes (a message is one unit), duplication by the network itself (TCP does
 not duplicate; a retry is the sender's), partitions that cut some links and not others (a loss or a
@@ -124,8 +127,11 @@ def in_flight(wire: Wire, network: Network) -> list[tuple[Slot, Envelope]]:
     its replies (only the first of each with `fifo` ordering), then the notices."""
     out = []
     fifo = network.ordering == FIFO
+    told = {(monitor, notice.actor) for monitor, notice in wire.notices}
     for index, connection in enumerate(wire.connections):
         link = connection.link
+        if told and (link.acceptor, link.initiator) in told:
+            continue              # a monitor takes the notice of a crash before what the restarted actor sends
         blocked = network.request_response and connection.awaiting
         for position, (kind, (tag, message)) in enumerate(connection.outbound):
             if kind == REQUEST and blocked:

@@ -110,7 +110,8 @@ class KafkaSystem:
         for partition, event in sorted(state.actors[PRODUCER].durable.acknowledged):
             if any(record.event == event for record in logs[partition]):
                 continue
-            if any(kind == ONE_WAY and message.partition == partition and message.record.event == event
+            if any(kind == ONE_WAY and type(message) is rpc.ProduceRequest and message.partition == partition
+                   and message.record.event == event
                    for connection in state.wire.connections for kind, (_tag, message) in connection.outbound):
                 continue
             out.append((partition, event))
