@@ -84,4 +84,4 @@ def test_a_request_timeout_fails_every_request_on_its_connection():
     assert any("loses the request" in s for s in sentences)
     closing = next(s for s in sentences if "times out" in s)
     assert "will retry e1" in closing and "will retry e2" in closing
-    assert sum("appends e2" in s for s in sentences) == 2
+    assert any(sum(f"appends e{event} " in s for s in sentences) == 2 for event in (1, 2))

@@ -6,25 +6,29 @@ and `ERROR_NAMES` gives the name a trace shows.
 
 What travels, and between whom:
 
-- Produce (producer -> partition leader): one batch of one record (`records`), with its idempotence
-  header in the record; the answer carries the offset (or the original offset of a duplicate) or an
-  error. With `acks=0` the request is one-way: no answer ever comes.
-- Fetch (consumer -> a leader): for each partition the consumer owns there, the offset to read from;
-  the leader holds the request until one of them has records (long polling, `fetch.max.wait.ms` left
-  out) and answers with at most `max_records` records below the high watermark of one partition (any
-  one that has some: the consumer's poll returns one partition's records here).
+- Produce (producer -> the partition's replicas, `roles.replicas`): one batch of one record
+  (`records`), with its idempotence header in the record and the leader epoch the producer routes it
+  by; the answer carries the offset (or the original offset of a duplicate) or an error, and with
+  NOT_LEADER_OR_FOLLOWER the current leader and epoch (KIP-951). With `acks=0` the request is one-way:
+  no answer ever comes.
+- Fetch (consumer -> the partition's replicas): the offset to read from; the leader holds the request
+  until records below the high watermark can be returned (long polling, `fetch.max.wait.ms` left out)
+  and answers with at most `max_records` of them.
+- ListOffsets (consumer -> the partition's replicas): the log end a `latest` reset starts from.
+- Metadata (a client -> the partition's replicas): where the partition leads now.
+- BrokerUp (a restarted broker -> the partitions it has replicas of).
 - OffsetFetch / OffsetCommit (consumer -> group coordinator): the committed offset of a partition; a
   commit carries the member's generation and is refused with ILLEGAL_GENERATION from an older one.
 - JoinGroup (consumer -> group coordinator) and the coordinator's notice that the group rebalances
   (what a heartbeat answered with REBALANCE_IN_PROGRESS tells a member): a member rejoins at its next
   poll, and the coordinator answers every JoinGroup once all members have joined, with the new
   generation and the member's partitions (SyncGroup folded in).
-- ListOffsets (consumer -> partition leader): the log end a `latest` reset starts from.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
 
-Left out: metadata requests (clients know the partition's leader; see `roles`), batching several
-records per request, and every request the model does not need (heartbeats, SyncGroup, LeaveGroup).
+Left out: batching several records per request, the messages between brokers (replication is a step
+of the partition's actor, see `roles.replicas`), and every request the model does not need
+(heartbeats, SyncGroup, LeaveGroup).
 
 Sources: the Kafka protocol guide (request and response names, error codes); apache/kafka
 `clients/src/main/java/org/apache/kafka/common/protocol/Errors.java` for the codes.
@@ -39,6 +43,7 @@ from modelcheck.kafka.records import Record
 # Kafka's error codes (Errors.java).
 NONE = 0
 OFFSET_OUT_OF_RANGE = 1
+NETWORK_EXCEPTION = 13
 NOT_LEADER_OR_FOLLOWER = 6
 NOT_ENOUGH_REPLICAS = 19
 NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
@@ -48,7 +53,7 @@ INVALID_PRODUCER_EPOCH = 47
 UNKNOWN_PRODUCER_ID = 59
 
 ERROR_NAMES = {
-    NONE: "NONE", OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE", NOT_LEADER_OR_FOLLOWER: "NOT_LEADER_OR_FOLLOWER",
+    NONE: "NONE", OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE", NETWORK_EXCEPTION: "NETWORK_EXCEPTION", NOT_LEADER_OR_FOLLOWER: "NOT_LEADER_OR_FOLLOWER",
     NOT_ENOUGH_REPLICAS: "NOT_ENOUGH_REPLICAS", NOT_ENOUGH_REPLICAS_AFTER_APPEND: "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
     ILLEGAL_GENERATION: "ILLEGAL_GENERATION", OUT_OF_ORDER_SEQUENCE_NUMBER: "OUT_OF_ORDER_SEQUENCE_NUMBER",
     INVALID_PRODUCER_EPOCH: "INVALID_PRODUCER_EPOCH", UNKNOWN_PRODUCER_ID: "UNKNOWN_PRODUCER_ID",
@@ -61,6 +66,7 @@ class ProduceRequest(NamedTuple):
     partition: int
     record: Record
     attempt: int                  # 1 for the first send of the batch
+    leader_epoch: int = 0         # the leader epoch the producer routes it by
 
 
 class ProduceResponse(NamedTuple):
@@ -68,11 +74,14 @@ class ProduceResponse(NamedTuple):
     event: int
     error: int
     offset: int = -1
+    leader: int = -1              # with NOT_LEADER_OR_FOLLOWER: the current leader (KIP-951), -1 none
+    leader_epoch: int = -1
 
 
 class FetchRequest(NamedTuple):
     fetches: tuple                # (partition, offset) for each partition asked of this leader
     max_records: int
+    leader_epoch: int = 0
 
 
 class FetchResponse(NamedTuple):
@@ -81,15 +90,20 @@ class FetchResponse(NamedTuple):
     records: tuple                # Record, below the high watermark
     error: int = NONE
     log_end: int = -1             # with OFFSET_OUT_OF_RANGE: where the log ends
+    leader: int = -1              # with NOT_LEADER_OR_FOLLOWER: the current leader (KIP-951), -1 none
+    leader_epoch: int = -1
 
 
 class ListOffsetsRequest(NamedTuple):
     partition: int
+    leader_epoch: int = 0
 
 
 class ListOffsetsResponse(NamedTuple):
     partition: int
-    offset: int                   # the high watermark: where `latest` starts
+    offset: int                   # the high watermark: where `latest` starts; -1 refused
+    leader: int = -1
+    leader_epoch: int = -1
 
 
 class OffsetFetchRequest(NamedTuple):
@@ -149,3 +163,40 @@ class StoredOffsetRequest(NamedTuple):
 class StoredOffsetResponse(NamedTuple):
     partition: int
     offset: int
+
+
+class MetadataRequest(NamedTuple):
+    """Where does the partition lead now (asked of the partition's replicas here)."""
+
+
+class MetadataResponse(NamedTuple):
+    partition: int
+    leader: int                   # broker index, -1 while offline
+    leader_epoch: int
+
+
+class BrokerUp(NamedTuple):
+    """A restarted broker tells a partition it has a replica of that it is running again."""
+
+    broker: int
+
+
+def describe(message) -> str:
+    """A Kafka message in a few words, for traces."""
+    kind = type(message)
+    if kind is ProduceRequest:
+        record = message.record
+        header = f", sequence {record.sequence}" if record.sequence >= 0 else ""
+        again = f", attempt {message.attempt}" if message.attempt > 1 else ""
+        return f"Produce(e{record.event} to p{message.partition}{header}{again})"
+    if kind is ProduceResponse:
+        if message.error == NONE:
+            return f"ProduceResponse(e{message.event} at offset {message.offset})"
+        return f"ProduceResponse(e{message.event}: {ERROR_NAMES[message.error]})"
+    if kind is FetchRequest:
+        return "Fetch(" + ", ".join(f"p{p} from offset {offset}" for p, offset in message.fetches) + ")"
+    if kind is FetchResponse:
+        if message.error != NONE:
+            return f"FetchResponse(p{message.partition}: {ERROR_NAMES[message.error]})"
+        return f"FetchResponse({', '.join(f'e{r.event}' for r in message.records)})"
+    return type(message).__name__ + str(tuple(message))

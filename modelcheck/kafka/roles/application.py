@@ -48,7 +48,7 @@ from modelcheck.kafka import rpc
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.producer import InFlight
 from modelcheck.kafka.records import Record
-from modelcheck.kafka.roles.broker import describe_message
+from modelcheck.kafka.roles import leaders
 
 
 class AppDurable(NamedTuple):
@@ -61,6 +61,7 @@ class AppDurable(NamedTuple):
 
 class AppMemory(NamedTuple):
     producer: producers.Producer
+    leaders: tuple                             # leaders.Leader per partition: where it routes
     awaiting_send: int = 0                     # dual-write: committed, not sent yet (0: none)
     relay_handed: frozenset = frozenset()      # outbox: rows handed to the producer, outcome unknown
     relay_acked: frozenset = frozenset()       # outbox: rows acknowledged, not marked sent yet
@@ -102,6 +103,16 @@ class Hears(NamedTuple):
     epoch: int                                 # the producer epoch afterwards
 
 
+class AsksLeader(NamedTuple):
+    partition: int
+
+
+class LearnsLeader(NamedTuple):
+    partition: int
+    leader: int
+    leader_epoch: int
+
+
 class LosesConnection(NamedTuple):
     events: tuple                              # the requests that failed
     outcomes: tuple                            # per event: "retry" or "gives up"
@@ -109,19 +120,24 @@ class LosesConnection(NamedTuple):
 
 class ProducingApplication(Actor):
     role = "producer"
-    kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, LosesConnection)
+    kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, AsksLeader, LearnsLeader,
+             LosesConnection)
 
-    def __init__(self, config, leaders: tuple[int, ...], broker_names: dict[int, str]):
+    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...]):
         super().__init__("producer")
         self.config = config
-        self.leaders = leaders                 # per partition: the actor id of its leader
-        self.broker_names = broker_names
+        self.partitions = partitions           # per partition: the actor id of its replicas
+        self.first_leaders = first_leaders     # per partition: the broker index that leads at the start
         self.messages = config.workload.messages
         self.acks_zero = config.producer.acks == "0"
         self.source = config.producer.source
 
     def initial(self) -> ActorState:
-        return ActorState(AppDurable(), AppMemory(producers.new_producer(self.config)))
+        return ActorState(AppDurable(), self._fresh(0))
+
+    def _fresh(self, session: int) -> AppMemory:
+        return AppMemory(producers.new_producer(self.config, session),
+                         tuple(leaders.Leader(b, 0) for b in self.first_leaders))
 
     def exposed(self, fault: str, state) -> bool:
         """A crash changes what follows only when it loses something: a batch buffered or in flight, a
@@ -133,7 +149,7 @@ class ProducingApplication(Actor):
 
     def restart(self, durable) -> ActorState:
         session = durable.session + 1
-        return ActorState(durable._replace(session=session), AppMemory(producers.new_producer(self.config, session)))
+        return ActorState(durable._replace(session=session), self._fresh(session))
 
     # -- own steps -----------------------------------------------------------------------------------
 
@@ -177,21 +193,26 @@ class ProducingApplication(Actor):
         out = self._application_steps(durable, memory)
         producer = memory.producer
         config = self.config
-        for partition, leader in enumerate(self.leaders):
-            if not producers.can_send_head(config, producer, partition):
+        for partition, known in enumerate(memory.leaders):
+            if leaders.needs_asking(known) and producer.queues[partition]:
+                routes, sends = leaders.asking(memory.leaders, partition, self.partitions[partition])
+                out.append(Out(AsksLeader(partition), ActorState(durable, memory._replace(leaders=routes)), sends))
+            if not leaders.usable(known) or not producers.can_send_head(config, producer, partition):
                 continue
-            if not self.acks_zero and producers.in_flight_to(producer, leader) >= config.producer.max_in_flight:
+            broker = known.broker
+            if not self.acks_zero and producers.in_flight_to(producer, broker) >= config.producer.max_in_flight:
                 continue
             taken, batch = producers.take_head(config, producer, partition)
-            request = rpc.ProduceRequest(partition, batch.record, batch.attempts)
-            what = Sends(batch.record.event, partition, leader, batch.attempts, batch.record.sequence, self.acks_zero)
+            request = rpc.ProduceRequest(partition, batch.record, batch.attempts, known.leader_epoch)
+            what = Sends(batch.record.event, partition, broker, batch.attempts, batch.record.sequence, self.acks_zero)
+            target = self.partitions[partition]
             if self.acks_zero:
                 after = self._acknowledged(ActorState(durable, memory._replace(producer=taken)), partition,
                                            batch.record.event)
-                out.append(Out(what, after, (Send(leader, request),)))
+                out.append(Out(what, after, (Send(target, request),)))
             else:
-                flying = taken._replace(in_flight=taken.in_flight + (InFlight(leader, batch),))
-                out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(leader, request),)))
+                flying = taken._replace(in_flight=taken.in_flight + (InFlight(broker, batch),))
+                out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(target, request),)))
         return out
 
     @staticmethod
@@ -214,9 +235,16 @@ class ProducingApplication(Actor):
 
     def receive(self, state, envelope):
         response = envelope.message
+        durable, memory = state
+        if type(response) is rpc.MetadataResponse:
+            p = response.partition
+            if memory.leaders[p].refresh != leaders.ASKING:
+                return []
+            routes = leaders.learned(memory.leaders, p, response.leader, response.leader_epoch)
+            return [Out(LearnsLeader(p, response.leader, response.leader_epoch),
+                        ActorState(durable, memory._replace(leaders=routes)))]
         if type(response) is not rpc.ProduceResponse:
             return []
-        durable, memory = state
         producer = memory.producer
         index = _in_flight_index(producer, response.partition, response.event)
         if index is None:
@@ -228,10 +256,15 @@ class ProducingApplication(Actor):
                                        response.event)
             return [Out(Hears(response.event, rpc.NONE, response.offset, "acknowledged", producer.producer_epoch),
                         after)]
-        if response.error == rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+        if response.error in (rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND, rpc.NETWORK_EXCEPTION):
             batch = batch._replace(ambiguous=True)
         producer, gave_up = producers.retry_or_fail(self.config, producer, batch, rpc.ERROR_NAMES[response.error])
         memory = memory._replace(producer=producer)
+        p = response.partition
+        if response.error == rpc.NOT_LEADER_OR_FOLLOWER:
+            memory = memory._replace(leaders=leaders.learned(memory.leaders, p, response.leader, response.leader_epoch))
+        elif response.error == rpc.NETWORK_EXCEPTION:
+            memory = memory._replace(leaders=leaders.stale(memory.leaders, p))
         if gave_up:
             memory = self._gave_up(memory, response.event)
         outcome = "gives up" if gave_up else "retry"
@@ -243,8 +276,14 @@ class ProducingApplication(Actor):
         producer = memory.producer
         events, outcomes = [], []
         for request in requests:
+            if type(request) is rpc.MetadataRequest:
+                p = self.partitions.index(link.acceptor)
+                memory = memory._replace(leaders=memory.leaders[:p] + (memory.leaders[p]._replace(
+                    refresh=leaders.STALE),) + memory.leaders[p + 1:])
+                continue
             if type(request) is not rpc.ProduceRequest:
                 continue
+            memory = memory._replace(leaders=leaders.stale(memory.leaders, request.partition))
             index = _in_flight_index(producer, request.partition, request.record.event)
             if index is None:
                 continue
@@ -256,7 +295,7 @@ class ProducingApplication(Actor):
                 memory = self._gave_up(memory, request.record.event)
             events.append(request.record.event)
             outcomes.append("gives up" if gave_up else "retry")
-        if not events:
+        if not events and memory == state.volatile:
             return []
         return [Out(LosesConnection(tuple(events), tuple(outcomes)), ActorState(durable, memory))]
 
@@ -279,18 +318,23 @@ class ProducingApplication(Actor):
                 details.append(f"sequence {what.sequence}")
             if what.attempt > 1:
                 details.append(f"attempt {what.attempt}")
-            text = f"sends e{what.event} to {self.broker_names[what.broker]} ({', '.join(details)})"
+            text = f"sends e{what.event} to broker[{what.broker}] ({', '.join(details)})"
             return text + ("; acks=0: counted as acknowledged" if what.acks_zero else "")
         if kind is Hears:
             if what.outcome == "acknowledged":
                 return f"gets the ack for e{what.event} (offset {what.offset})"
             return f"gets {rpc.ERROR_NAMES[what.error]} for e{what.event}; {_outcome_text(what.outcome, what.event)}"
+        if kind is AsksLeader:
+            return f"asks where p{what.partition} leads now"
+        if kind is LearnsLeader:
+            leader = "no leader (offline)" if what.leader < 0 else f"broker[{what.leader}]"
+            return f"learns that p{what.partition} has {leader}, leader epoch {what.leader_epoch}"
         if kind is LosesConnection:
             return "; ".join(_outcome_text(outcome, event) for event, outcome in zip(what.events, what.outcomes))
         return super().describe(what)
 
     def describe_message(self, message) -> str:
-        return describe_message(message)
+        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         durable, memory = state

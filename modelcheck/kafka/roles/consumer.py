@@ -47,7 +47,7 @@ from typing import NamedTuple
 from modelcheck.actors import Actor, ActorState, Disconnect, Out, Request
 from modelcheck.kafka import rpc
 from modelcheck.kafka.consumer import events_text
-from modelcheck.kafka.roles.broker import describe_message
+from modelcheck.kafka.roles import leaders as routing
 
 UNKNOWN = -1          # not looked up yet
 LOOKING_UP = -2       # an OffsetFetch (or StoredOffset) is on its way
@@ -71,9 +71,10 @@ class Batch(NamedTuple):
 
 
 class ConsumerMemory(NamedTuple):
+    routes: tuple                 # leaders.Leader per partition: where its requests go
     positions: tuple              # per partition: the next offset, or one of the markers above
     committed: tuple              # per partition: the offset it knows is committed (auto commit)
-    fetching: tuple = ()          # the leaders (actor ids) a fetch of its is on its way to
+    fetching: tuple = ()          # the partitions' actor ids a fetch of its is on its way to
     batch: Batch | None = None
     rejoin: bool = False          # it must rejoin the group at its next poll
     joining: bool = False         # its JoinGroup is on its way
@@ -144,12 +145,15 @@ class Consumer(Actor):
              Commits, Committed, Retries)
 
     def __init__(self, index: int, config, owned: tuple[int, ...], leaders: tuple[int, ...], coordinator: int,
-                 sink: int, member: bool = True):
+                 sink: int, member: bool = True, first_leaders: tuple[int, ...] = ()):
+        """`leaders`: per partition, the actor id its requests go to; `first_leaders`: per partition, the
+        broker index that leads it at the start."""
         super().__init__(f"consumer[{index}]")
         self.index = index
         self.owned = owned                # the partitions it starts with
         self.member = member              # False: a spare instance, started when the group needs it
         self.leaders = leaders
+        self.first_leaders = first_leaders or (0,) * len(leaders)
         self.coordinator = coordinator
         self.sink = sink
         consumer = config.consumer
@@ -161,7 +165,8 @@ class Consumer(Actor):
 
     def _fresh(self, rejoin: bool = False) -> ConsumerMemory:
         nothing = (UNKNOWN,) * self.partition_count
-        return ConsumerMemory(nothing, (rpc.NO_OFFSET,) * self.partition_count, rejoin=rejoin)
+        return ConsumerMemory(tuple(routing.Leader(b, 0) for b in self.first_leaders), nothing,
+                              (rpc.NO_OFFSET,) * self.partition_count, rejoin=rejoin)
 
     def initial(self) -> ActorState:
         membership = Membership(1, self.owned) if self.member else Membership(0, ())
@@ -209,6 +214,11 @@ class Consumer(Actor):
         out = []
         if pending:
             out.append(self._auto_commit(state, pending))
+        for p in membership.partitions:
+            if routing.needs_asking(memory.routes[p]):
+                routes, sends = routing.asking(memory.routes, p, self.leaders[p])
+                out.append(Out(AsksPosition(p, "leader of"), ActorState(membership, memory._replace(routes=routes)),
+                               sends))
         positions = memory.positions
         for p in membership.partitions:
             if positions[p] == UNKNOWN:
@@ -221,11 +231,12 @@ class Consumer(Actor):
             if leader in memory.fetching:
                 continue
             mine = [p for p in membership.partitions if self.leaders[p] == leader]
-            if any(positions[p] < 0 for p in mine):
+            if any(positions[p] < 0 or not routing.usable(memory.routes[p]) for p in mine):
                 continue              # poll() first finds every position (updateFetchPositions)
             fetches = tuple((p, positions[p]) for p in mine)
             fetching = ActorState(membership, memory._replace(fetching=tuple(sorted(memory.fetching + (leader,)))))
-            out.append(Out(Polls(fetches), fetching, (Request(leader, rpc.FetchRequest(fetches, self.max_records)),)))
+            request = rpc.FetchRequest(fetches, self.max_records, memory.routes[mine[0]].leader_epoch)
+            out.append(Out(Polls(fetches), fetching, (Request(leader, request),)))
         return out
 
     def _work_on(self, state, batch: Batch) -> list[Out]:
@@ -270,6 +281,12 @@ class Consumer(Actor):
         message = envelope.message
         kind = type(message)
         membership, memory = state
+        if kind is rpc.MetadataResponse:
+            p = message.partition
+            if memory.routes[p].refresh != routing.ASKING:
+                return []
+            routes = routing.learned(memory.routes, p, message.leader, message.leader_epoch)
+            return [Out(LearnsPosition(p, message.leader, "leader"), ActorState(membership, memory._replace(routes=routes)))]
         if kind is rpc.RebalanceNotice:
             return [Out(LearnsOfRebalance(message.generation), ActorState(membership, memory._replace(rejoin=True)))]
         if kind is rpc.JoinGroupResponse:
@@ -298,6 +315,8 @@ class Consumer(Actor):
             p = message.partition
             if memory.positions[p] != RESETTING:
                 return []
+            if message.offset < 0:
+                return [self._rerouted(_with_position(state, p, UNKNOWN), p, message)]
             return [Out(LearnsPosition(p, message.offset, "latest"), _with_position(state, p, message.offset))]
         if kind is rpc.FetchResponse:
             p = message.partition
@@ -312,6 +331,8 @@ class Consumer(Actor):
                 return [Out(GetsRecords(p, message.offset, ()), state)]
             if message.error == rpc.OFFSET_OUT_OF_RANGE:
                 return [self._reset(state, p, "out of range")]
+            if message.error != rpc.NONE:
+                return [self._rerouted(state, p, message)]
             events = tuple(record.event for record in message.records)
             end = message.offset + len(events)
             after = ActorState(membership, memory._replace(positions=_replace_at(memory.positions, p, end),
@@ -375,9 +396,25 @@ class Consumer(Actor):
             elif kind is rpc.JoinGroupRequest and memory.joining:
                 memory = memory._replace(joining=False)
                 what.append("its JoinGroup")
+            elif kind is rpc.MetadataRequest:
+                p = self.leaders.index(link.acceptor)
+                memory = memory._replace(routes=memory.routes[:p] + (memory.routes[p]._replace(
+                    refresh=routing.STALE),) + memory.routes[p + 1:])
+                what.append(f"its question where p{p} leads")
         if not what:
             return []
         return [Out(Retries(tuple(what)), ActorState(membership, memory))]
+
+    @staticmethod
+    def _rerouted(state, p: int, response) -> Out:
+        """Its request for `p` was refused: NOT_LEADER_OR_FOLLOWER brings the current leader, a broken
+        connection makes it ask again."""
+        membership, memory = state
+        if getattr(response, "error", rpc.NOT_LEADER_OR_FOLLOWER) == rpc.NETWORK_EXCEPTION:
+            routes = routing.stale(memory.routes, p)
+        else:
+            routes = routing.learned(memory.routes, p, response.leader, response.leader_epoch)
+        return Out(LearnsPosition(p, routes[p].broker, "leader"), ActorState(membership, memory._replace(routes=routes)))
 
     @staticmethod
     def _abandon_fetches(memory: ConsumerMemory) -> tuple[ConsumerMemory, tuple]:
@@ -394,7 +431,7 @@ class Consumer(Actor):
             return Out(LearnsPosition(p, 0, why if why == "out of range" else "earliest"), _with_position(state, p, 0))
         if self.reset == "latest":
             return Out(AsksPosition(p, "leader"), _with_position(state, p, RESETTING),
-                       (Request(self.leaders[p], rpc.ListOffsetsRequest(p)),))
+                       (Request(self.leaders[p], rpc.ListOffsetsRequest(p, state.volatile.routes[p].leader_epoch)),))
         return Out(LearnsPosition(p, -1, "none"), _with_position(state, p, NO_RESET))
 
     # -- words ---------------------------------------------------------------------------------------
@@ -409,10 +446,15 @@ class Consumer(Actor):
         if kind is LearnsOfRebalance:
             return "learns that the group rebalances; it rejoins at its next poll"
         if kind is AsksPosition:
+            if what.where == "leader of":
+                return f"asks where p{what.partition} leads now"
             if what.where == "leader":
                 return f"asks the leader of p{what.partition} where its log ends (auto.offset.reset=latest)"
             return f"asks the {what.where} for its offset of p{what.partition}"
         if kind is LearnsPosition:
+            if what.how == "leader":
+                leader = "no leader (offline)" if what.offset < 0 else f"broker[{what.offset}]"
+                return f"learns that p{what.partition} has {leader}"
             if what.how in ("committed", "stored"):
                 return f"resumes p{what.partition} at offset {what.offset} ({what.how})"
             if what.how == "none":
@@ -445,7 +487,7 @@ class Consumer(Actor):
         return super().describe(what)
 
     def describe_message(self, message) -> str:
-        return describe_message(message)
+        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         membership, memory = state

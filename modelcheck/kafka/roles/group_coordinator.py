@@ -38,7 +38,6 @@ from modelcheck.actors import Actor, ActorState, Out, Reply, Send
 from modelcheck.actors.actor import NOTICE
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
-from modelcheck.kafka.roles.broker import describe_message
 
 
 class Rebalance(NamedTuple):
@@ -238,7 +237,7 @@ class GroupCoordinator(Actor):
         return super().describe(what)
 
     def describe_message(self, message) -> str:
-        return describe_message(message)
+        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         group = state.durable

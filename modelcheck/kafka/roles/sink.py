@@ -19,7 +19,6 @@ from typing import NamedTuple
 from modelcheck.actors import Actor, ActorState, Out, Reply
 from modelcheck.kafka import rpc
 from modelcheck.kafka import sink as sinks
-from modelcheck.kafka.roles.broker import describe_message
 
 
 class Applies(NamedTuple):
@@ -75,7 +74,7 @@ class Sink(Actor):
         return super().describe(what)
 
     def describe_message(self, message) -> str:
-        return describe_message(message)
+        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         return "effects [" + ", ".join(f"e{e}" for e in state.durable.effects) + "]"

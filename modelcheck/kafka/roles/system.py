@@ -1,9 +1,10 @@
 """A Kafka configuration as an actor system: who the actors are, their budgets, and the properties.
 
-Actors, by id: the producing application (0), the brokers (1..B), the group coordinator, the consumers,
-the sink. Partition p lives on broker p mod B (replication factor 1: the move of replication onto the
-actors layer is still to come) and leads there. The network is per-connection FIFO with
-request/response (Kafka's connections and its SocketServer).
+Actors, by id: the producing application (0), the brokers (1..B), the partitions (one actor each,
+with their replicas: `replicas`), the group coordinator, the consumers (the members, then one spare
+instance per `consumer.pause` the budget allows), the sink. Partition p's replicas live on brokers
+p, p+1, ... mod B, the first leading at the start, as `cluster.initial_cluster` places them. The
+network is per-connection FIFO with request/response (Kafka's connections and its SocketServer).
 
 Fault budgets, from the spec's `faults.*`:
 
@@ -11,7 +12,10 @@ Fault budgets, from the spec's `faults.*`:
 | --- | --- |
 | producer.crash | crash:producer (the application with its producer; it restarts with a new producer id) |
 | consumer.crash | crash:consumer |
-| broker.crash | crash:broker (its logs survive; requests to it fail while it is down) |
+| broker.crash | crash:broker (its logs survive; its partitions elect new leaders, and what it owed its clients fails) |
+| consumer.pause | pause:consumer |
+| rebalance | rebalance (the group coordinator's own fault) |
+| (none yet) | isr.shrink (the leader drops a lagging follower): unbounded, as in the write/read-side model |
 | request.lost | loss:producer:request and loss:producer:message (an acks=0 send is one-way) |
 | response.lost | loss:producer:reply |
 | request.delayed | delay:producer (the request outlives request.timeout.ms: the producer closes the connection and retries; the old request may still arrive) |
@@ -24,17 +28,19 @@ producer was told were written. Their guards (`sometimes`) keep the names of
 
 from __future__ import annotations
 
-from modelcheck.actors import ActorSystem, Network
+from modelcheck.actors import UNLIMITED, ActorSystem, Network
 from modelcheck.actors.actor import ONE_WAY
 from modelcheck.engine import always, at_end, sometimes
-from modelcheck.kafka.properties import order_breaks, repeated
-from modelcheck.kafka.roles.application import ProducingApplication
-from modelcheck.kafka.roles.broker import Broker
-from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
-from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
-from modelcheck.kafka.roles.sink import Sink
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
+from modelcheck.kafka.cluster import leader_log
+from modelcheck.kafka.partition import readable
+from modelcheck.kafka.properties import order_breaks, repeated
+from modelcheck.kafka.roles.application import ProducingApplication
+from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
+from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
+from modelcheck.kafka.roles.replicas import BrokerProcess, ReplicatedPartition
+from modelcheck.kafka.roles.sink import Sink
 
 PRODUCER = 0
 
@@ -42,8 +48,6 @@ PRODUCER = 0
 def unsupported(config) -> list[str]:
     """What `config` asks for that the roles do not model yet (empty: the actor system models it)."""
     out = []
-    if config.cluster.replication_factor > 1:
-        out.append("cluster.replication.factor > 1")
     if config.consumer.commit in ("transactional", "transactional-legacy"):
         out.append(f"consumer.commit: {config.consumer.commit}")
     if config.producer.transactional_id is not None:
@@ -60,22 +64,26 @@ class KafkaSystem:
     def __init__(self, config):
         self.config = config
         cluster = config.cluster
-        self.brokers = tuple(range(1, cluster.brokers + 1))
-        self.leaders = tuple(self.brokers[p % cluster.brokers] for p in range(cluster.partitions))
-        self.coordinator = cluster.brokers + 1
+        count = cluster.brokers
+        self.brokers = tuple(range(1, count + 1))
+        self.partitions = tuple(range(count + 1, count + 1 + cluster.partitions))
+        self.coordinator = count + 1 + cluster.partitions
+        first = tuple(p % count for p in range(cluster.partitions))
         instances = config.consumer.instances
         spares = config.faults.consumer_pause          # one new instance per member that may be evicted
         self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances + spares))
         self.sink = self.coordinator + 1 + instances + spares
         owners = groups.initial_group(cluster.partitions, instances).owners
-        names = {actor: f"broker[{actor - 1}]" for actor in self.brokers}
+        hosted = [tuple(self.partitions[p] for p in range(cluster.partitions)
+                        if b in ((p + i) % count for i in range(cluster.replication_factor))) for b in range(count)]
         self.actors = (
-            [ProducingApplication(config, self.leaders, names)]
-            + [Broker(b - 1, tuple(p for p in range(cluster.partitions) if self.leaders[p] == b), cluster.partitions)
-               for b in self.brokers]
+            [ProducingApplication(config, self.partitions, first)]
+            + [BrokerProcess(b, hosted[b]) for b in range(count)]
+            + [ReplicatedPartition(p, config, self.brokers) for p in range(cluster.partitions)]
             + [GroupCoordinator(cluster.partitions, instances, self.consumers)]
-            + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.leaders,
-                        self.coordinator, self.sink, member=i < instances) for i in range(instances + spares)]
+            + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.partitions,
+                        self.coordinator, self.sink, member=i < instances, first_leaders=first)
+               for i in range(instances + spares)]
             + [Sink(config)])
 
     # -- what the properties look at ----------------------------------------------------------------
@@ -96,19 +104,17 @@ class KafkaSystem:
     def effects(self, state) -> tuple:
         return state.actors[self.sink].durable.effects
 
-    def logs(self, state) -> tuple:
-        """Per partition, its leader's log."""
-        return tuple(state.actors[leader].durable.replicas[p].log for p, leader in enumerate(self.leaders))
-
     def topic_events(self, state) -> list:
-        return [record.event for log in self.logs(state) for record in log]
+        """The events of the readable part of every partition (below the high watermark)."""
+        return [record.event for actor in self.partitions
+                for record in readable(state.actors[actor].durable.partition) or ()]
 
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
         out = []
-        logs = self.logs(state)
         for partition, event in sorted(state.actors[PRODUCER].durable.acknowledged):
-            if any(record.event == event for record in logs[partition]):
+            log = leader_log(state.actors[self.partitions[partition]].durable.partition)
+            if log is None or any(record.event == event for record in log):
                 continue
             if any(kind == ONE_WAY and type(message) is rpc.ProduceRequest and message.partition == partition
                    and message.record.event == event
@@ -131,7 +137,7 @@ class KafkaSystem:
                 todo.append("the producer still holds batches")
             if memory.awaiting_send:
                 todo.append(f"e{memory.awaiting_send} committed, not sent")
-        logs = self.logs(state)
+        logs = [readable(state.actors[actor].durable.partition) for actor in self.partitions]
         group = state.actors[self.coordinator].durable
         if group.rebalance is not None:
             todo.append("the group is rebalancing")
@@ -154,6 +160,8 @@ class KafkaSystem:
                     todo.append(f"{consumer.name} has no offset for p{p} (auto.offset.reset=none)")
                 elif position < 0:
                     todo.append(f"{consumer.name} has no position on p{p}")
+                elif logs[p] is None:
+                    todo.append(f"p{p} has no leader")
                 elif position < len(logs[p]):
                     todo.append(f"{consumer.name} has not consumed p{p} from offset {position}")
         for index, up in enumerate(state.status):
@@ -171,6 +179,8 @@ class KafkaSystem:
             "loss:producer:request": faults.request_lost, "loss:producer:message": faults.request_lost,
             "loss:producer:reply": faults.response_lost, "delay:producer": faults.request_delayed,
             "pause:consumer": faults.consumer_pause, "rebalance": faults.rebalance,
+            # unbounded, as in the write/read-side model, until the spec format gains its budget key
+            "isr.shrink": UNLIMITED,
         }
 
     def properties(self) -> list:

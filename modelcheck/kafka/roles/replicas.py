@@ -1,0 +1,428 @@
+"""A partition's replicas on the actors layer, and the broker processes they live on.
+
+Each partition is one actor, `ReplicatedPartition`: the replicas' logs on their brokers, the leader,
+its epoch, the ISR and the high watermark (`kafka.partition.Partition`), with the controller's
+decisions for that partition (`kafka.cluster`), and the requests its leader serves. Replication is a
+step of this actor (a follower copies what its leader has, truncating where their leader epochs part,
+KIP-101/KIP-279, and rejoins the ISR once caught up), not a message between brokers: four messages per
+replicated record, interleaved with everything else, made the state space of the smallest
+replicated configuration exceed 1.5 million states (docs/kafka-model.md); the replicas of a partition
+as one actor keep the write/read-side model's granularity.
+
+The brokers are actors of their own (`BrokerProcess`), with nothing in them but their life: a broker
+crash is the actors layer's generic `crash` of a broker, and each partition monitors the brokers its
+replicas live on. When a broker crashes the partition learns it (a `Down` notice, as the controller
+does from a lost session): that replica stops (its log stays on disk), the broker leaves the ISR (the
+last member stays, as Kafka keeps it when a partition goes offline), and if it led, a new leader is
+elected (`cluster.crash`: clean, unclean with `unclean.leader.election.enable`, or offline); what the
+old leader owed its clients is answered NETWORK_EXCEPTION (their connection to it broke). A broker
+that restarts tells its partitions (`BrokerUp`): it leads the offline partitions it may lead and
+follows the others (`cluster.restart`).
+
+Requests (`rpc`): a produce or fetch names the leader epoch its client knows; one from an older epoch
+is refused with NOT_LEADER_OR_FOLLOWER and the current leader and epoch (KIP-951), and one that comes
+while the partition is offline is answered the same way, so the client waits until it learns a
+leader (`MetadataRequest`). The leader appends with the idempotence check (`idempotence`), answers
+`acks=1` in a step of its own (so a crash can come between the append and the answer) and `acks=all`
+once the high watermark has passed the record (NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
+below `min.insync.replicas` meanwhile); it holds a consumer's fetch until records below the high
+watermark can be returned.
+
+Version: Kafka 3.7+, where the high watermark does not advance while the ISR is below
+`min.insync.replicas` (KAFKA-15583), and clients learn a new leader from the error (KIP-951).
+
+Left out: connections shared by the partitions of one broker (each partition is reached on its own
+connection; the producer still counts its requests in flight per broker), the ISR change going through
+the controller (an election trusts the ISR the leader keeps, as the write/read-side model does).
+
+Sources: see `kafka.cluster` and `kafka.partition`; KIP-951 (leader discovery in produce and fetch
+responses); apache/kafka `ReplicaManager` (delayed produce and fetch).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck.actors import Actor, ActorState, Out, Reply, Send
+from modelcheck.actors.actor import NOTICE, ONE_WAY
+from modelcheck.kafka import cluster as clusters
+from modelcheck.kafka import idempotence
+from modelcheck.kafka import rpc
+from modelcheck.kafka.partition import Replica, high_watermark, new_partition
+
+_ERROR_OF = {
+    idempotence.OUT_OF_ORDER: rpc.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    idempotence.UNKNOWN_PRODUCER: rpc.UNKNOWN_PRODUCER_ID,
+    idempotence.INVALID_EPOCH: rpc.INVALID_PRODUCER_EPOCH,
+}
+
+
+class BrokerProcess(Actor):
+    """A broker's life: it crashes (the layer's `crash`) and, once restarted, tells its partitions."""
+
+    role = "broker"
+
+    def __init__(self, index: int, partitions: tuple[int, ...]):
+        super().__init__(f"broker[{index}]")
+        self.index = index
+        self.partitions = partitions          # the actor ids of the partitions with a replica here
+        self.kinds = (Announces,)
+
+    def initial(self) -> ActorState:
+        return ActorState(None, True)         # volatile: whether its partitions know it is up
+
+    def restart(self, durable) -> ActorState:
+        return ActorState(durable, False)
+
+    def steps(self, state):
+        if state.volatile:
+            return []
+        return [Out(Announces(), ActorState(state.durable, True),
+                    tuple(Send(p, rpc.BrokerUp(self.index)) for p in self.partitions))]
+
+    def describe(self, what) -> str:
+        return "comes back and tells its partitions"
+
+    def describe_state(self, state) -> str:
+        return "running" if state.volatile else "restarted, telling its partitions"
+
+
+class Announces(NamedTuple):
+    pass
+
+
+class PartitionState(NamedTuple):
+    partition: object             # kafka.partition.Partition: replicas, leader, leader epoch, ISR
+    up: tuple                     # per broker of the cluster: running as this partition knows
+
+
+class Owed(NamedTuple):
+    """What the leader still owes: produce answers and held fetches, each with its connection."""
+
+    answers: tuple = ()           # (link, offset, event, leader epoch)
+    held: tuple = ()              # (link, FetchRequest)
+
+
+class Appends(NamedTuple):
+    event: int
+    offset: int
+    broker: int
+    answered: bool
+    waits: bool
+
+
+class FindsDuplicate(NamedTuple):
+    event: int
+    offset: int
+
+
+class Refuses(NamedTuple):
+    event: int                    # 0 for a fetch or a list-offsets
+    error: int
+
+
+class Acknowledges(NamedTuple):
+    event: int
+    offset: int
+    error: int
+
+
+class AnswersFetch(NamedTuple):
+    offset: int
+    events: tuple
+
+
+class HoldsFetch(NamedTuple):
+    offset: int
+
+
+class AnswersListOffsets(NamedTuple):
+    offset: int
+
+
+class AnswersMetadata(NamedTuple):
+    leader: int
+    leader_epoch: int
+
+
+class Replicates(NamedTuple):
+    text: str
+
+
+class ShrinksIsr(NamedTuple):
+    text: str
+
+
+class LearnsCrash(NamedTuple):
+    broker: int
+    text: str
+
+
+class LearnsRestart(NamedTuple):
+    broker: int
+    text: str
+
+
+class ReplicatedPartition(Actor):
+    role = "partition"
+    kinds = (Appends, FindsDuplicate, Refuses, Acknowledges, AnswersFetch, HoldsFetch, AnswersListOffsets,
+             AnswersMetadata, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart)
+    faults = ("isr.shrink",)
+
+    def __init__(self, index: int, config, brokers: tuple[int, ...]):
+        """`brokers`: the actor id of each broker of the cluster."""
+        super().__init__(f"p{index}")
+        self.index = index
+        self.config = config
+        self.brokers = brokers
+        count = config.cluster.brokers
+        self.assignment = tuple((index + i) % count for i in range(config.cluster.replication_factor))
+        self.monitors = tuple(brokers[b] for b in self.assignment)
+        self.broker_of = {actor: b for b, actor in enumerate(brokers)}
+        self.acks = config.producer.acks
+        self.min_isr = config.cluster.min_insync_replicas
+
+    def initial(self) -> ActorState:
+        return ActorState(PartitionState(new_partition(self.assignment), (True,) * len(self.brokers)), Owed())
+
+    def restart(self, durable) -> ActorState:
+        return ActorState(durable, Owed())
+
+    # -- the cluster view of one partition, for `kafka.cluster`'s functions --------------------------
+
+    def _cluster(self, state: PartitionState) -> clusters.Cluster:
+        """This partition as a one-partition cluster, for `kafka.cluster`'s functions (whose words say
+        "p0": `_words` puts this partition's name in)."""
+        return clusters.Cluster(state.up, (state.partition,))
+
+    @staticmethod
+    def _from(cluster: clusters.Cluster) -> PartitionState:
+        return PartitionState(cluster.partitions[0], cluster.up)
+
+    def _words(self, text: str) -> str:
+        return text.replace("p0", self.name)
+
+    # -- its own steps: replication, ISR shrink, answers the high watermark allows --------------------
+
+    def steps(self, state):
+        durable, owed = state
+        out = []
+        cluster = self._cluster(durable)
+        for follower, _index, text, after in clusters.fetch_steps(cluster):
+            out.append(self._settled(Out(Replicates(f"broker[{follower}] {self._words(text)}"),
+                                         ActorState(self._from(after), owed))))
+        for leader, _index, text, after in clusters.shrink_steps(cluster):
+            out.append(self._settled(Out(ShrinksIsr(f"broker[{leader}] {self._words(text)}"),
+                                         ActorState(self._from(after), owed)), fault="isr.shrink"))
+        partition = durable.partition
+        hw = high_watermark(partition)
+        for position, (link, offset, event, epoch) in enumerate(owed.answers):
+            if partition.leader_epoch != epoch:
+                continue
+            if self.acks == "all" and hw <= offset:
+                continue
+            error = rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND if self.acks == "all" and len(partition.isr) < self.min_isr \
+                else rpc.NONE
+            rest = owed._replace(answers=owed.answers[:position] + owed.answers[position + 1:])
+            response = rpc.ProduceResponse(self.index, event, error, offset if error == rpc.NONE else -1)
+            out.append(Out(Acknowledges(event, offset, error), ActorState(durable, rest), (Reply(link, response),)))
+        return out
+
+    def _settled(self, out: Out, fault: str | None = None) -> Out:
+        """`out` with the fetches its new high watermark can now answer answered."""
+        durable, owed = out.state
+        hw = high_watermark(durable.partition)
+        log = self._leader_log(durable)
+        sends, held = list(out.sends), []
+        for link, request in owed.held:
+            offset = request.fetches[0][1]
+            if log is not None and offset < hw:
+                records = log[offset:min(hw, offset + request.max_records)]
+                sends.append(Reply(link, rpc.FetchResponse(self.index, offset, records)))
+            else:
+                held.append((link, request))
+        return Out(out.what, ActorState(durable, owed._replace(held=tuple(held))), tuple(sends), fault)
+
+    @staticmethod
+    def _leader_log(durable: PartitionState):
+        partition = durable.partition
+        if partition.leader is None:
+            return None
+        return partition.replica_on(partition.leader).log
+
+    # -- requests and notices ------------------------------------------------------------------------
+
+    def receive(self, state, envelope):
+        message = envelope.message
+        kind = type(message)
+        durable, owed = state
+        if envelope.kind == NOTICE:
+            broker = self.broker_of.get(message.actor)
+            if message.reason != "crashed" or broker is None:
+                return [Out(LearnsCrash(-1, "notes a stall"), state)]
+            return self._crashed(state, broker)
+        if kind is rpc.BrokerUp:
+            notes, cluster = clusters.restart(self.config, self._cluster(durable), message.broker)
+            return [self._settled(Out(LearnsRestart(message.broker, self._words(notes)),
+                                      ActorState(self._from(cluster), owed)))]
+        if kind is rpc.MetadataRequest:
+            partition = durable.partition
+            leader = -1 if partition.leader is None else partition.leader
+            return [Out(AnswersMetadata(leader, partition.leader_epoch), state,
+                        (Reply(envelope.link, rpc.MetadataResponse(self.index, leader, partition.leader_epoch)),))]
+        stale = self._stale(durable, getattr(message, "leader_epoch", -1))
+        if kind is rpc.ProduceRequest:
+            if stale is not None:
+                return [self._refuse(state, envelope, message.record.event, stale)]
+            return [self._produce(state, envelope)]
+        if kind is rpc.FetchRequest:
+            if stale is not None:
+                return [self._refuse(state, envelope, 0, stale)]
+            return [self._fetch(state, envelope)]
+        if kind is rpc.ListOffsetsRequest:
+            if stale is not None:
+                return [self._refuse(state, envelope, 0, stale)]
+            hw = high_watermark(durable.partition)
+            return [Out(AnswersListOffsets(hw), state, (Reply(envelope.link, rpc.ListOffsetsResponse(self.index, hw)),))]
+        return []
+
+    def _stale(self, durable: PartitionState, leader_epoch: int) -> int | None:
+        """The error for a request routed with `leader_epoch`, or None when it reaches the leader."""
+        partition = durable.partition
+        if partition.leader is None or not durable.up[partition.leader] or leader_epoch != partition.leader_epoch:
+            return rpc.NOT_LEADER_OR_FOLLOWER
+        return None
+
+    def _refuse(self, state, envelope, event: int, error: int) -> Out:
+        partition = state.durable.partition
+        leader = -1 if partition.leader is None else partition.leader
+        what = Refuses(event, error)
+        if envelope.kind == ONE_WAY:
+            return Out(what, state)
+        message = envelope.message
+        kind = type(message)
+        if kind is rpc.ProduceRequest:
+            response = rpc.ProduceResponse(self.index, event, error, -1, leader, partition.leader_epoch)
+        elif kind is rpc.FetchRequest:
+            response = rpc.FetchResponse(self.index, message.fetches[0][1], (), error, -1, leader,
+                                         partition.leader_epoch)
+        else:
+            response = rpc.ListOffsetsResponse(self.index, -1, leader, partition.leader_epoch)
+        return Out(what, state, (Reply(envelope.link, response),))
+
+    def _produce(self, state, envelope) -> Out:
+        request = envelope.message
+        record = request.record
+        durable, owed = state
+        answered = envelope.kind != ONE_WAY
+        partition = durable.partition
+        if self.acks == "all" and len(partition.isr) < self.min_isr:
+            return self._refuse(state, envelope, record.event, rpc.NOT_ENOUGH_REPLICAS)
+        leader = partition.replica_on(partition.leader)
+        verdict, offset = idempotence.check_sequence(leader.log, record)
+        if verdict not in (idempotence.APPEND, idempotence.DUPLICATE):
+            return self._refuse(state, envelope, record.event, _ERROR_OF[verdict])
+        if verdict == idempotence.DUPLICATE:
+            what = FindsDuplicate(record.event, offset)
+        else:
+            offset = len(leader.log)
+            grown = Replica(leader.log + (record,), leader.epochs + (partition.leader_epoch,))
+            partition = partition.with_replica(partition.leader, grown)
+            durable = durable._replace(partition=partition)
+            what = Appends(record.event, offset, partition.leader, answered, answered and self.acks == "all")
+        if answered:
+            owed = owed._replace(answers=owed.answers + ((envelope.link, offset, record.event, partition.leader_epoch),))
+        return self._settled(Out(what, ActorState(durable, owed)))
+
+    def _fetch(self, state, envelope) -> Out:
+        request = envelope.message
+        offset = request.fetches[0][1]
+        durable, owed = state
+        log = self._leader_log(durable)
+        if offset > len(log):
+            response = rpc.FetchResponse(self.index, offset, (), rpc.OFFSET_OUT_OF_RANGE, len(log))
+            return Out(Refuses(0, rpc.OFFSET_OUT_OF_RANGE), state, (Reply(envelope.link, response),))
+        hw = high_watermark(durable.partition)
+        if offset < hw:
+            records = log[offset:min(hw, offset + request.max_records)]
+            return Out(AnswersFetch(offset, tuple(r.event for r in records)), state,
+                       (Reply(envelope.link, rpc.FetchResponse(self.index, offset, records)),))
+        return Out(HoldsFetch(offset), ActorState(durable, owed._replace(held=owed.held + ((envelope.link, request),))))
+
+    def _crashed(self, state, broker: int) -> list[Out]:
+        """A broker it has a replica on crashed: new leaders as the controller elects them; what the old
+        leader owed is answered NETWORK_EXCEPTION (the connection to it broke)."""
+        durable, owed = state
+        was_leader = durable.partition.leader == broker
+        sends, kept = [], owed
+        if was_leader:
+            for link, _offset, event, _epoch in owed.answers:
+                sends.append(Reply(link, rpc.ProduceResponse(self.index, event, rpc.NETWORK_EXCEPTION)))
+            for link, request in owed.held:
+                sends.append(Reply(link, rpc.FetchResponse(self.index, request.fetches[0][1], (), rpc.NETWORK_EXCEPTION)))
+            kept = Owed()
+        out = []
+        for notes, cluster in clusters.crash(self.config, self._cluster(durable), broker):
+            out.append(Out(LearnsCrash(broker, self._words(notes)), ActorState(self._from(cluster), kept), tuple(sends)))
+        return out
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def describe(self, what) -> str:
+        kind = type(what)
+        if kind is Appends:
+            text = f"appends e{what.event} at offset {what.offset} on broker[{what.broker}]"
+            if not what.answered:
+                return text + " (acks=0: no answer)"
+            return text + ("; waits for the ISR" if what.waits else "")
+        if kind is FindsDuplicate:
+            return f"finds e{what.event} already at offset {what.offset} (duplicate sequence)"
+        if kind is Refuses:
+            subject = f"e{what.event}" if what.event else "a fetch"
+            return f"refuses {subject}: {rpc.ERROR_NAMES[what.error]}"
+        if kind is Acknowledges:
+            if what.error == rpc.NONE:
+                return f"acknowledges e{what.event} (offset {what.offset})"
+            return f"answers e{what.event} with {rpc.ERROR_NAMES[what.error]}"
+        if kind is AnswersFetch:
+            return f"returns {', '.join(f'e{e}' for e in what.events)} from offset {what.offset}"
+        if kind is HoldsFetch:
+            return f"holds the fetch at offset {what.offset} until a record is committed"
+        if kind is AnswersListOffsets:
+            return f"answers that the log ends at offset {what.offset}"
+        if kind is AnswersMetadata:
+            leader = "no leader (offline)" if what.leader < 0 else f"broker[{what.leader}] leads"
+            return f"answers: {leader}, leader epoch {what.leader_epoch}"
+        if kind in (Replicates, ShrinksIsr):
+            return what.text
+        if kind is LearnsCrash:
+            return f"learns broker[{what.broker}] crashed" + (f"; controller {what.text}" if what.text else "")
+        if kind is LearnsRestart:
+            return f"learns broker[{what.broker}] is back" + (f": it {what.text}" if what.text else "")
+        return super().describe(what)
+
+    def describe_message(self, message) -> str:
+                return rpc.describe(message)
+
+    def describe_state(self, state) -> str:
+        partition = state.durable.partition
+        logs = " ".join(f"b{b}:[{', '.join(f'e{r.event}' for r in partition.replica_on(b).log)}]"
+                        for b in partition.brokers)
+        leader = "offline" if partition.leader is None else f"leader broker[{partition.leader}]"
+        return f"{leader} epoch {partition.leader_epoch} ISR {sorted(partition.isr)} hw {high_watermark(partition)} {logs}"
+
+    def explain(self, before, after) -> list[str]:
+        old, new = before.durable.partition, after.durable.partition
+        lines = []
+        for b in new.brokers:
+            was, now = old.replica_on(b).log, new.replica_on(b).log
+            if was != now:
+                lines.append(f"log of {self.name} on broker[{b}]: [{', '.join(f'e{r.event}' for r in was)}] -> "
+                             f"[{', '.join(f'e{r.event}' for r in now)}]")
+        if old.leader != new.leader:
+            lines.append(f"leader of {self.name}: {old.leader} -> {new.leader} (leader epoch {new.leader_epoch})")
+        if old.isr != new.isr:
+            lines.append(f"ISR of {self.name}: {sorted(old.isr)} -> {sorted(new.isr)}")
+        if high_watermark(old) != high_watermark(new):
+            lines.append(f"high watermark of {self.name}: {high_watermark(old)} -> {high_watermark(new)}")
+        return lines
