@@ -28,8 +28,10 @@ once the high watermark has passed the record (NOT_ENOUGH_REPLICAS_AFTER_APPEND 
 below `min.insync.replicas` meanwhile); it holds a consumer's fetch until records below the high
 watermark can be returned.
 
-Version: Kafka 3.7+, where the high watermark does not advance while the ISR is below
-`min.insync.replicas` (KAFKA-15583), and clients learn a new leader from the error (KIP-951).
+Version: the replication rules are the write/read-side model's (`kafka.partition`): the high watermark
+is what every ISR member holds, also while the ISR is below `min.insync.replicas`, as before Kafka 3.7
+(KAFKA-15583, which stops it there, is not modelled yet); clients learn a new leader from the error, as
+Kafka 3.7+ clients do (KIP-951).
 
 Left out: connections shared by the partitions of one broker (each partition is reached on its own
 connection; the producer still counts its requests in flight per broker), the ISR change going through
