@@ -410,7 +410,7 @@ def test_labels_are_structured_and_read_as_sentences():
     sentences = [step.sentence for step in explain_trace(trace, model)]
     assert sentences == ["client Sent(message=1)", "server Got(message=1)", "client Got(message=101)"]
     explained = explain_trace(trace, model)
-    assert explained[1].peer == "client"
+    assert [step.peer for step in explained] == ["server", "client", None]     # where each step's message goes
     assert any("in flight" in line for line in explained[0].changes)
 
 

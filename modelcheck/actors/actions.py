@@ -26,6 +26,7 @@ class Act(NamedTuple):
     actor: int
     what: Any
     fault: str | None = None   # the actor-declared fault this step is, if any
+    to: int = -1               # the actor its first message goes to (a sequence diagram's arrow), -1 none
 
 
 class Deliver(NamedTuple):
@@ -33,6 +34,7 @@ class Deliver(NamedTuple):
     envelope: Envelope
     what: Any
     fault: str | None = None
+    to: int = -1
 
 
 class Timeout(NamedTuple):
@@ -89,11 +91,9 @@ def step_label(action, actors) -> StepLabel:
         return "" if what is None else f"; {actors[actor].describe(what)}"
 
     kind = type(action)
-    if kind is Act:
-        return StepLabel(name(action.actor), actors[action.actor].describe(action.what), fault=bool(action.fault))
-    if kind is Deliver:
-        envelope = action.envelope
-        return StepLabel(name(action.actor), actors[action.actor].describe(action.what), peer=name(envelope.src),
+    if kind in (Act, Deliver):
+        peer = name(action.to) if action.to >= 0 else None
+        return StepLabel(name(action.actor), actors[action.actor].describe(action.what), peer=peer,
                          fault=bool(action.fault))
     if kind is Timeout:
         peer = action.link.acceptor

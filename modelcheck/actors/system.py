@@ -85,6 +85,17 @@ class _Memo:
         return found
 
 
+def _first_destination(step: Out) -> int:
+    """The actor the step's first message goes to (where a sequence diagram draws its arrow), or -1."""
+    for output in step.sends:
+        destination = getattr(output, "dst", None)
+        if destination is None and hasattr(output, "link"):
+            destination = output.link.initiator
+        if destination is not None and not isinstance(output, Disconnect):
+            return destination
+    return -1
+
+
 def _handles_failures(actor: Actor) -> bool:
     """Whether `actor` reacts to failed requests (overrides `Actor.failed`): only such an actor times
     out; one that does not waits for ever, as a client with no timeout would."""
@@ -237,7 +248,8 @@ class ActorSystem:
             for step in memo.outs((index, local), lambda: actor.steps(local)):
                 after = self._apply(state, index, step, wire, spent)
                 if after is not None:
-                    out[self._family(actor, step.what, "step")].append((Act(index, step.what, step.fault), after))
+                    out[self._family(actor, step.what, "step")].append(
+                        (Act(index, step.what, step.fault, _first_destination(step)), after))
             for slot, envelope in deliveries.get(index, ()):
                 taken = None
                 for step in memo.outs((index, local, envelope), lambda: actor.receive(local, envelope)):
@@ -246,7 +258,7 @@ class ActorSystem:
                     after = self._apply(state, index, step, taken, spent)
                     if after is not None:
                         out[self._family(actor, step.what, "receive")].append(
-                            (Deliver(index, envelope, step.what, step.fault), after))
+                            (Deliver(index, envelope, step.what, step.fault, _first_destination(step)), after))
             timeout = self._family_of.get((actor.role, Timeout))
             if timeout is None:
                 continue
