@@ -10,8 +10,8 @@ from typing import NamedTuple
 import pytest
 
 from modelcheck.actors.actor import NOTICE, REQUEST
-from modelcheck.actors import (Actor, ActorState, ActorSystem, Deliver, Network, Out, Reply, Request, Send,
-                               UP, DOWN, PAUSED)
+from modelcheck.actors import (Actor, ActorState, ActorSystem, Deliver, Disconnect, Network, Out, Reply, Request,
+                               Send, UP, DOWN, PAUSED)
 from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore, sometimes
 from modelcheck.errors import InvalidModel
 from modelcheck.report.explain import explain_trace
@@ -419,3 +419,51 @@ def test_coverage_counts_each_kind_of_step():
     coverage = result.stats.coverage
     assert coverage["client.sent"] > 0 and coverage["server.got"] > 0
     assert coverage["server.crash"] > 0 and coverage["server.restart"] > 0
+
+
+# -- the actor's own hooks: exposed, resumed, Disconnect ---------------------------------------------------
+
+class Careful(Client):
+    """Can crash only once it has sent everything; marks its resumption in its volatile state."""
+
+    def exposed(self, fault, state):
+        return state.durable >= len(self.messages)
+
+    def resumed(self, state):
+        replies, failed = state.volatile
+        return ActorState(state.durable, (replies + ("resumed",), failed))
+
+
+def test_a_fault_is_offered_only_where_the_actor_is_exposed_to_it():
+    careful = system(Careful(messages=(1, 2)), budgets={"crash:client": 1, "pause:client": 1})
+    assert invariant(careful, lambda s: s.status[0] == UP or s.actors[0].durable == 2)
+    assert reachable(careful, lambda s: s.status[0] == DOWN)
+
+
+def test_an_actor_resumes_with_the_state_its_resumed_hook_gives():
+    careful = system(Careful(messages=(1,)), budgets={"pause:client": 1})
+    assert reachable(careful, lambda s: s.status[0] == UP and s.spent == (1,)
+                     and s.actors[0].volatile[0] == ("resumed",))
+    assert invariant(careful, lambda s: s.status[0] != PAUSED or "resumed" not in s.actors[0].volatile[0])
+
+
+class Quitter(Client):
+    """Sends one request, then may give up on it: Disconnect(server)."""
+
+    kinds = Client.kinds + (Skip,)
+
+    def steps(self, state):
+        out = list(super().steps(state))
+        if state.durable == len(self.messages):
+            out.append(Out(Skip(), ActorState(state.durable + 1, state.volatile), (Disconnect(1),)))
+        return out
+
+
+def test_disconnect_abandons_the_pending_request_and_drops_its_reply():
+    quitter = system(Quitter(messages=(1,), requests=True), network=Network(request_response=True))
+    # after it disconnects, no reply ever reaches it, though the server may still take the request
+    assert invariant(quitter, lambda s: s.actors[0].durable < 2 or not s.actors[0].volatile[0]
+                     or s.actors[0].volatile[0] == (101,))
+    assert reachable(quitter, lambda s: s.actors[0].durable == 2 and server_log(s) == (1,)
+                     and not s.actors[0].volatile[0] and quiet(s))
+    assert reachable(quitter, lambda s: s.actors[0].durable == 2 and server_log(s) == ())
