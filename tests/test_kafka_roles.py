@@ -85,3 +85,18 @@ def test_a_request_timeout_fails_every_request_on_its_connection():
     closing = next(s for s in sentences if "times out" in s)
     assert "will retry e1" in closing and "will retry e2" in closing
     assert any(sum(f"appends e{event} " in s for s in sentences) == 2 for event in (1, 2))
+
+
+@pytest.mark.parametrize("build", [build_model, lambda config: build_system(config).model()],
+                         ids=["write-read-side", "roles"])
+def test_the_isr_shrink_budget_decides_whether_unclean_election_loses_an_acknowledged_record(build):
+    """With no ISR shrink the lagging follower stays in the ISR, so an acks=all record is acknowledged
+    only once it has it, and even an unclean election keeps it; one shrink is enough to lose it."""
+    point = next(p.values[1] for p in POINTS
+                 if p.values[0] == "broker-unclean-election.yaml" and p.values[1].label.endswith("=true"))
+    verdicts = {budget: explore(build(point.config.with_value("faults.isr.shrink", budget))).properties
+                for budget in (0, 1)}
+    assert verdicts[0]["acked-durable"].verdict != VIOLATED
+    assert "isr-shrink-happens" not in verdicts[0]
+    assert verdicts[1]["acked-durable"].verdict == VIOLATED
+    assert verdicts[1]["isr-shrink-happens"].verdict != VIOLATED

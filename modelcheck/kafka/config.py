@@ -79,6 +79,7 @@ class FaultBudget:
     rebalance: int = 0
     transaction_timeout: int = 0
     transaction_abort: int = 0
+    isr_shrink: int = 1                    # the leader drops a lagging follower (replication only)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ KEYS: dict[str, Key] = {
     **{f"faults.{name}": Key(int, minimum=0, maximum=MAX_COUNT) for name in (
         "producer.crash", "consumer.crash", "broker.crash", "request.lost", "response.lost",
         "producer.pause", "consumer.pause", "request.delayed", "rebalance", "transaction.timeout",
-        "transaction.abort")},
+        "transaction.abort", "isr.shrink")},
 }
 
 

@@ -16,6 +16,7 @@ WRITE_FAULTS = {
     "request.lost": "request_lost",
     "response.lost": "response_lost",
     "request.delayed": "request_delayed",
+    "isr.shrink": "isr_shrink",
 }
 
 
@@ -25,6 +26,7 @@ class FaultsUsed(NamedTuple):
     request_lost: int = 0
     response_lost: int = 0
     request_delayed: int = 0
+    isr_shrink: int = 0
 
 
 def budget(config, kind: str) -> int:

@@ -191,7 +191,7 @@ def _guards(config, read_side, memos: SideMemos) -> list[Property]:
         guards.append(sometimes("retry-sent", on_write(memos, "retry-sent", _retry_sent),
                                 "the producer sends a batch again"))
     for kind, field in WRITE_FAULTS.items():
-        if getattr(config.faults, field):
+        if getattr(config.faults, field) and (kind != "isr.shrink" or config.cluster.replication_factor > 1):
             name = kind.replace(".", "-")
             guards.append(sometimes(f"{name}-happens",
                                     lambda s, field=field: getattr(s.write.faults, field) > 0,

@@ -263,7 +263,12 @@ def fetch_steps(config, write: WriteSide) -> list:
 
 
 def shrink_steps(config, write: WriteSide) -> list:
-    return [(StepLabel(_broker(leader), text), write._replace(cluster=cluster))
+    """The leader drops a lagging follower from the ISR (`replica.lag.time.max.ms` elapsed): a fault
+    within the `isr.shrink` budget."""
+    if not faults.can_spend(config, write.faults, "isr.shrink"):
+        return []
+    spent = faults.spend(write.faults, "isr.shrink")
+    return [(StepLabel(_broker(leader), text, fault=True), write._replace(cluster=cluster, faults=spent))
             for leader, index, text, cluster in clusters.shrink_steps(write.cluster)]
 
 
@@ -330,7 +335,8 @@ WRITE_ACTIONS = (
     ("producer.timeout", timeout_steps, lambda config: config.producer.acks != "0" and (
         config.faults.request_lost or config.faults.response_lost or config.faults.broker_crash)),
     ("replica.fetch", fetch_steps, lambda config: config.cluster.replication_factor > 1),
-    ("replica.shrink-isr", shrink_steps, lambda config: config.cluster.replication_factor > 1),
+    ("replica.shrink-isr", shrink_steps,
+     lambda config: config.cluster.replication_factor > 1 and config.faults.isr_shrink > 0),
     ("network.lose-request", lose_request_steps, lambda config: config.faults.request_lost > 0),
     ("network.delay-request", delay_request_steps,
      lambda config: config.faults.request_delayed > 0 and config.producer.acks != "0"),

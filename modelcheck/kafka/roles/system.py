@@ -15,7 +15,7 @@ Fault budgets, from the spec's `faults.*`:
 | broker.crash | crash:broker (its logs survive; its partitions elect new leaders, and what it owed its clients fails) |
 | consumer.pause | pause:consumer |
 | rebalance | rebalance (the group coordinator's own fault) |
-| (none yet) | isr.shrink (the leader drops a lagging follower): unbounded, as in the write/read-side model |
+| isr.shrink | isr.shrink (a fault of the partition's actor: its leader drops a lagging follower) |
 | request.lost | loss:producer:request and loss:producer:message (an acks=0 send is one-way) |
 | response.lost | loss:producer:reply |
 | request.delayed | delay:producer (the request outlives request.timeout.ms: the producer closes the connection and retries; the old request may still arrive) |
@@ -28,7 +28,7 @@ producer was told were written. Their guards (`sometimes`) keep the names of
 
 from __future__ import annotations
 
-from modelcheck.actors import UNLIMITED, ActorSystem, Network
+from modelcheck.actors import ActorSystem, Network
 from modelcheck.actors.actor import ONE_WAY
 from modelcheck.engine import always, at_end, sometimes
 from modelcheck.kafka import group as groups
@@ -179,8 +179,7 @@ class KafkaSystem:
             "loss:producer:request": faults.request_lost, "loss:producer:message": faults.request_lost,
             "loss:producer:reply": faults.response_lost, "delay:producer": faults.request_delayed,
             "pause:consumer": faults.consumer_pause, "rebalance": faults.rebalance,
-            # unbounded, as in the write/read-side model, until the spec format gains its budget key
-            "isr.shrink": UNLIMITED,
+            "isr.shrink": faults.isr_shrink if self.config.cluster.replication_factor > 1 else 0,
         }
 
     def properties(self) -> list:
@@ -231,6 +230,7 @@ class KafkaSystem:
                 ("request-lost", faults.request_lost, ("loss:producer:request", "loss:producer:message")),
                 ("response-lost", faults.response_lost, ("loss:producer:reply",)),
                 ("request-delayed", faults.request_delayed, ("delay:producer",)),
+                ("isr-shrink", faults.isr_shrink if config.cluster.replication_factor > 1 else 0, ("isr.shrink",)),
                 ("consumer-pause", faults.consumer_pause, ("pause:consumer",)),
                 ("rebalance", faults.rebalance, ("rebalance",))):
             if not spec_budget:
