@@ -100,3 +100,27 @@ def test_the_isr_shrink_budget_decides_whether_unclean_election_loses_an_acknowl
     assert "isr-shrink-happens" not in verdicts[0]
     assert verdicts[1]["acked-durable"].verdict == VIOLATED
     assert verdicts[1]["isr-shrink-happens"].verdict != VIOLATED
+
+
+def test_a_consumer_rewinds_to_where_a_truncated_log_parts_from_what_it_read():
+    """KIP-320: after an unclean election the new leader's log lacks what the consumer read; the consumer
+    asks where the epoch of its last record ends there and rewinds to it, instead of skipping offsets
+    or resetting (some run must show the rewind)."""
+    from modelcheck.actors import Deliver
+    from modelcheck.kafka.roles.consumer import Validated
+    point = next(p.values[1] for p in POINTS
+                 if p.values[0] == "broker-unclean-election.yaml" and p.values[1].label.endswith("=true"))
+    system = build_system(point.config)
+    initial = system.initial_state()
+    seen, frontier, rewinds = {initial}, [initial], 0
+    while frontier and not rewinds:
+        state = frontier.pop()
+        for family in system.expand(state):
+            for label, after in family:
+                what = getattr(label, "what", None)
+                if isinstance(label, Deliver) and isinstance(what, Validated) and what.now < what.position:
+                    rewinds += 1
+                if after not in seen:
+                    seen.add(after)
+                    frontier.append(after)
+    assert rewinds

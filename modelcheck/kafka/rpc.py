@@ -15,6 +15,8 @@ What travels, and between whom:
   until records below the high watermark can be returned (long polling, `fetch.max.wait.ms` left out)
   and answers with at most `max_records` of them.
 - ListOffsets (consumer -> the partition's replicas): the log end a `latest` reset starts from.
+- OffsetsForLeaderEpoch (consumer -> the partition's replicas): after a leader change, where the epoch
+  of the last record it read ends, so it can tell a truncated log (KIP-320).
 - Metadata (a client -> the partition's replicas): where the partition leads now.
 - BrokerUp (a restarted broker -> the partitions it has replicas of).
 - OffsetFetch / OffsetCommit (consumer -> group coordinator): the committed offset of a partition; a
@@ -91,6 +93,23 @@ class FetchResponse(NamedTuple):
     error: int = NONE
     log_end: int = -1             # with OFFSET_OUT_OF_RANGE: where the log ends
     leader: int = -1              # with NOT_LEADER_OR_FOLLOWER: the current leader (KIP-951), -1 none
+    leader_epoch: int = -1
+    epochs: tuple = ()            # the leader epoch each record was appended in (KIP-320)
+
+
+class OffsetsForLeaderEpochRequest(NamedTuple):
+    """After a leader change a consumer asks where the epoch of the last record it consumed ends on the
+    new leader, to find out whether the log it read was truncated (KIP-320)."""
+
+    partition: int
+    last_epoch: int               # the leader epoch of the last record it consumed
+    leader_epoch: int = 0         # the leader epoch it routes the request by
+
+
+class OffsetsForLeaderEpochResponse(NamedTuple):
+    partition: int
+    end_offset: int               # where `last_epoch` ends in the leader's log; -1 refused
+    leader: int = -1
     leader_epoch: int = -1
 
 

@@ -30,14 +30,21 @@ talks to another process is a request and its answer:
 Durable state: its membership (generation and partitions). A crash loses the batch, the positions and
 whatever answer it was waiting for; a request it had sent may still arrive.
 
-Left out: several partitions' records in one poll, asynchronous processing, graceful close, KIP-320
-truncation detection (until leader changes move onto the actors layer).
+- truncation (KIP-320): after a leader change, before it fetches again, it asks the new leader where
+  the leader epoch of the last record it read ends (`OffsetsForLeaderEpochRequest`); when that is
+  below its position the log it read was truncated (an unclean election), and it rewinds there
+  instead of skipping the reused offsets. A position it only looked up (a committed offset) is not
+  checked: the committed offset's leader epoch is left out, so OFFSET_OUT_OF_RANGE and
+  `auto.offset.reset` apply there as before.
+
+Left out: several partitions' records in one poll, asynchronous processing, graceful close.
 
 Sources: the Java client's `KafkaConsumer` (poll, position, commitSync), `ConsumerCoordinator`
 (`onJoinPrepare` auto-commits before rejoining, auto commit in poll via `maybeAutoCommitOffsetsAsync`,
 OffsetCommit errors -> CommitFailedException), `Fetcher` (the position moves with each fetch);
 `ConsumerConfig` (`auto.offset.reset`, `max.poll.records`); KIP-62 (the heartbeat thread leaves the
-group when poll() is not called within `max.poll.interval.ms`); KIP-345 (static membership).
+group when poll() is not called within `max.poll.interval.ms`); KIP-345 (static membership); KIP-320
+(truncation detection with OffsetsForLeaderEpoch).
 """
 
 from __future__ import annotations
@@ -79,6 +86,9 @@ class ConsumerMemory(NamedTuple):
     rejoin: bool = False          # it must rejoin the group at its next poll
     joining: bool = False         # its JoinGroup is on its way
     auto_committing: bool = False # its automatic commit is on its way
+    last_epochs: tuple = ()       # per partition: the leader epoch of the last record it read, -1 none
+    checked: tuple = ()           # per partition: the leader epoch its position was last checked under
+    validating: tuple = ()        # the partitions an OffsetsForLeaderEpoch of its is on its way for
 
 
 class Joins(NamedTuple):
@@ -135,6 +145,17 @@ class Committed(NamedTuple):
     error: int
 
 
+class ValidatesPosition(NamedTuple):
+    partition: int
+    last_epoch: int
+
+
+class Validated(NamedTuple):
+    partition: int
+    position: int
+    now: int
+
+
 class Retries(NamedTuple):
     what: tuple                   # the requests it will make again, in words
 
@@ -142,7 +163,7 @@ class Retries(NamedTuple):
 class Consumer(Actor):
     role = "consumer"
     kinds = (Joins, Joined, LearnsOfRebalance, AsksPosition, LearnsPosition, Polls, GetsRecords, Writes, Written,
-             Commits, Committed, Retries)
+             Commits, Committed, Retries, ValidatesPosition, Validated)
 
     def __init__(self, index: int, config, owned: tuple[int, ...], leaders: tuple[int, ...], coordinator: int,
                  sink: int, member: bool = True, first_leaders: tuple[int, ...] = ()):
@@ -166,7 +187,8 @@ class Consumer(Actor):
     def _fresh(self, rejoin: bool = False) -> ConsumerMemory:
         nothing = (UNKNOWN,) * self.partition_count
         return ConsumerMemory(tuple(routing.Leader(b, 0) for b in self.first_leaders), nothing,
-                              (rpc.NO_OFFSET,) * self.partition_count, rejoin=rejoin)
+                              (rpc.NO_OFFSET,) * self.partition_count, rejoin=rejoin,
+                              last_epochs=(-1,) * self.partition_count, checked=(0,) * self.partition_count)
 
     def initial(self) -> ActorState:
         membership = Membership(1, self.owned) if self.member else Membership(0, ())
@@ -231,8 +253,16 @@ class Consumer(Actor):
             if leader in memory.fetching:
                 continue
             mine = [p for p in membership.partitions if self.leaders[p] == leader]
-            if any(positions[p] < 0 or not routing.usable(memory.routes[p]) for p in mine):
+            if any(positions[p] < 0 or not routing.usable(memory.routes[p]) or p in memory.validating for p in mine):
                 continue              # poll() first finds every position (updateFetchPositions)
+            unchecked = [p for p in mine if memory.last_epochs[p] >= 0
+                         and memory.checked[p] != memory.routes[p].leader_epoch]
+            if unchecked:             # a new leader: was the log it read truncated? (KIP-320)
+                p = unchecked[0]
+                request = rpc.OffsetsForLeaderEpochRequest(p, memory.last_epochs[p], memory.routes[p].leader_epoch)
+                out.append(Out(ValidatesPosition(p, memory.last_epochs[p]), ActorState(membership, memory._replace(
+                    validating=memory.validating + (p,))), (Request(leader, request),)))
+                continue
             fetches = tuple((p, positions[p]) for p in mine)
             fetching = ActorState(membership, memory._replace(fetching=tuple(sorted(memory.fetching + (leader,)))))
             request = rpc.FetchRequest(fetches, self.max_records, memory.routes[mine[0]].leader_epoch)
@@ -311,6 +341,20 @@ class Consumer(Actor):
                         committed=_replace_at(memory.committed, p, message.offset)))
                 return [Out(LearnsPosition(p, message.offset, how), learnt)]
             return [self._reset(state, p, "earliest")]
+        if kind is rpc.OffsetsForLeaderEpochResponse:
+            p = message.partition
+            if p not in memory.validating:
+                return []
+            memory = memory._replace(validating=tuple(q for q in memory.validating if q != p))
+            if message.end_offset < 0:
+                return [self._rerouted(ActorState(membership, memory), p, message)]
+            checked = _replace_at(memory.checked, p, memory.routes[p].leader_epoch)
+            position = memory.positions[p]
+            if 0 <= message.end_offset < position:     # the log was truncated below its position
+                memory = memory._replace(positions=_replace_at(memory.positions, p, message.end_offset),
+                                         last_epochs=_replace_at(memory.last_epochs, p, -1))
+            return [Out(Validated(p, position, min(position, message.end_offset)),
+                        ActorState(membership, memory._replace(checked=checked)))]
         if kind is rpc.ListOffsetsResponse:
             p = message.partition
             if memory.positions[p] != RESETTING:
@@ -335,8 +379,11 @@ class Consumer(Actor):
                 return [self._rerouted(state, p, message)]
             events = tuple(record.event for record in message.records)
             end = message.offset + len(events)
-            after = ActorState(membership, memory._replace(positions=_replace_at(memory.positions, p, end),
-                                                           batch=Batch(p, message.offset, events)))
+            last = message.epochs[-1] if message.epochs else memory.last_epochs[p]
+            after = ActorState(membership, memory._replace(
+                positions=_replace_at(memory.positions, p, end), batch=Batch(p, message.offset, events),
+                last_epochs=_replace_at(memory.last_epochs, p, last),
+                checked=_replace_at(memory.checked, p, memory.routes[p].leader_epoch)))
             return [Out(GetsRecords(p, message.offset, events), after)]
         batch = memory.batch
         if kind is rpc.SinkWritten:
@@ -396,6 +443,9 @@ class Consumer(Actor):
             elif kind is rpc.JoinGroupRequest and memory.joining:
                 memory = memory._replace(joining=False)
                 what.append("its JoinGroup")
+            elif kind is rpc.OffsetsForLeaderEpochRequest and request.partition in memory.validating:
+                memory = memory._replace(validating=tuple(q for q in memory.validating if q != request.partition))
+                what.append(f"its check of p{request.partition}")
             elif kind is rpc.MetadataRequest:
                 p = self.leaders.index(link.acceptor)
                 memory = memory._replace(routes=memory.routes[:p] + (memory.routes[p]._replace(
@@ -482,6 +532,14 @@ class Consumer(Actor):
                 return f"hears {offsets} committed"
             return (f"hears its commit of {offsets} failed: {rpc.ERROR_NAMES[what.error]} (CommitFailedException); "
                     f"it drops its batch and rejoins")
+        if kind is ValidatesPosition:
+            return (f"asks the new leader where leader epoch {what.last_epoch} ends on p{what.partition}, "
+                    f"to check its position (KIP-320)")
+        if kind is Validated:
+            if what.now < what.position:
+                return (f"finds p{what.partition} truncated below its position: rewinds from {what.position} "
+                        f"to {what.now}")
+            return f"finds its position {what.position} on p{what.partition} still valid"
         if kind is Retries:
             return f"will make {', '.join(what.what)} again"
         return super().describe(what)

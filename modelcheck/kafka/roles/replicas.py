@@ -147,6 +147,11 @@ class AnswersMetadata(NamedTuple):
     leader_epoch: int
 
 
+class AnswersEpochEnd(NamedTuple):
+    epoch: int
+    end_offset: int
+
+
 class Replicates(NamedTuple):
     text: str
 
@@ -168,7 +173,7 @@ class LearnsRestart(NamedTuple):
 class ReplicatedPartition(Actor):
     role = "partition"
     kinds = (Appends, FindsDuplicate, Refuses, Acknowledges, AnswersFetch, HoldsFetch, AnswersListOffsets,
-             AnswersMetadata, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart)
+             AnswersMetadata, AnswersEpochEnd, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart)
     faults = ("isr.shrink",)
 
     def __init__(self, index: int, config, brokers: tuple[int, ...]):
@@ -239,11 +244,16 @@ class ReplicatedPartition(Actor):
         for link, request in owed.held:
             offset = request.fetches[0][1]
             if log is not None and offset < hw:
-                records = log[offset:min(hw, offset + request.max_records)]
-                sends.append(Reply(link, rpc.FetchResponse(self.index, offset, records)))
+                sends.append(Reply(link, self._records(durable, offset, min(hw, offset + request.max_records))))
             else:
                 held.append((link, request))
         return Out(out.what, ActorState(durable, owed._replace(held=tuple(held))), tuple(sends), fault)
+
+    def _records(self, durable: PartitionState, start: int, end: int) -> rpc.FetchResponse:
+        """The leader's records from `start` to `end`, with the leader epoch of each."""
+        partition = durable.partition
+        leader = partition.replica_on(partition.leader)
+        return rpc.FetchResponse(self.index, start, leader.log[start:end], epochs=leader.epochs[start:end])
 
     @staticmethod
     def _leader_log(durable: PartitionState):
@@ -281,6 +291,12 @@ class ReplicatedPartition(Actor):
             if stale is not None:
                 return [self._refuse(state, envelope, 0, stale)]
             return [self._fetch(state, envelope)]
+        if kind is rpc.OffsetsForLeaderEpochRequest:
+            if stale is not None:
+                return [self._refuse(state, envelope, 0, stale)]
+            end = _end_of_epoch(durable.partition, message.last_epoch)
+            return [Out(AnswersEpochEnd(message.last_epoch, end), state,
+                        (Reply(envelope.link, rpc.OffsetsForLeaderEpochResponse(self.index, end)),))]
         if kind is rpc.ListOffsetsRequest:
             if stale is not None:
                 return [self._refuse(state, envelope, 0, stale)]
@@ -308,6 +324,8 @@ class ReplicatedPartition(Actor):
         elif kind is rpc.FetchRequest:
             response = rpc.FetchResponse(self.index, message.fetches[0][1], (), error, -1, leader,
                                          partition.leader_epoch)
+        elif kind is rpc.OffsetsForLeaderEpochRequest:
+            response = rpc.OffsetsForLeaderEpochResponse(self.index, -1, leader, partition.leader_epoch)
         else:
             response = rpc.ListOffsetsResponse(self.index, -1, leader, partition.leader_epoch)
         return Out(what, state, (Reply(envelope.link, response),))
@@ -346,9 +364,9 @@ class ReplicatedPartition(Actor):
             return Out(Refuses(0, rpc.OFFSET_OUT_OF_RANGE), state, (Reply(envelope.link, response),))
         hw = high_watermark(durable.partition)
         if offset < hw:
-            records = log[offset:min(hw, offset + request.max_records)]
-            return Out(AnswersFetch(offset, tuple(r.event for r in records)), state,
-                       (Reply(envelope.link, rpc.FetchResponse(self.index, offset, records)),))
+            response = self._records(durable, offset, min(hw, offset + request.max_records))
+            return Out(AnswersFetch(offset, tuple(r.event for r in response.records)), state,
+                       (Reply(envelope.link, response),))
         return Out(HoldsFetch(offset), ActorState(durable, owed._replace(held=owed.held + ((envelope.link, request),))))
 
     def _crashed(self, state, broker: int) -> list[Out]:
@@ -395,6 +413,8 @@ class ReplicatedPartition(Actor):
         if kind is AnswersMetadata:
             leader = "no leader (offline)" if what.leader < 0 else f"broker[{what.leader}] leads"
             return f"answers: {leader}, leader epoch {what.leader_epoch}"
+        if kind is AnswersEpochEnd:
+            return f"answers that leader epoch {what.epoch} ends at offset {what.end_offset}"
         if kind in (Replicates, ShrinksIsr):
             return what.text
         if kind is LearnsCrash:
@@ -428,3 +448,13 @@ class ReplicatedPartition(Actor):
         if high_watermark(old) != high_watermark(new):
             lines.append(f"high watermark of {self.name}: {high_watermark(old)} -> {high_watermark(new)}")
         return lines
+
+
+def _end_of_epoch(partition, epoch: int) -> int:
+    """Where leader epoch `epoch` ends in the leader's log: the first offset of a later epoch, or the log
+    end (the OffsetsForLeaderEpoch answer)."""
+    epochs = partition.replica_on(partition.leader).epochs
+    for offset, appended in enumerate(epochs):
+        if appended > epoch:
+            return offset
+    return len(epochs)
