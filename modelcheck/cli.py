@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from modelcheck.errors import InvalidSpec, ModelcheckError
+from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.runner import RunOptions, exit_code, run_specs
 from modelcheck.spec.yaml_spec import limit_problem
 
@@ -287,7 +288,7 @@ def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="modelcheck")
+@click.version_option(package_name="modelcheck", message=f"%(prog)s %(version)s\nKafka model: {MODELLED_KAFKA}")
 def main():
     """Exhaustive model checking of Kafka delivery guarantees.
 

@@ -180,3 +180,9 @@ def test_ctrl_c_keeps_what_was_found_and_exits_three():
     assert 0 < document["stats"]["distinct"] < 1_745_408          # stopped part way, what was found kept
     assert document["properties"]["TCConsistent"]["verdict"] == "bounded"
     assert (document["stats"]["complete"], document["stats"]["stopped_by"]) == (False, "interrupted")
+
+
+def test_version_says_which_kafka_the_model_follows():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert "Kafka model: Apache Kafka 3.6 brokers" in result.output and "KAFKA-15583" in result.output

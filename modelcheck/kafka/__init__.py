@@ -1,0 +1,6 @@
+"""The Kafka domain: producer, brokers, group coordinator, consumers and sinks, and their properties."""
+
+# The Kafka behaviour the model follows where it changed between versions (docs/kafka-model.md, "Which
+# Kafka"): shown by `modelcheck --version`.
+MODELLED_KAFKA = ("Apache Kafka 3.6 brokers (the high watermark still advances below min.insync.replicas: "
+                  "before KAFKA-15583), Java client 3.x defaults (idempotence on, KIP-679)")
