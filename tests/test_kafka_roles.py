@@ -124,3 +124,17 @@ def test_a_consumer_rewinds_to_where_a_truncated_log_parts_from_what_it_read():
                     seen.add(after)
                     frontier.append(after)
     assert rewinds
+
+
+@pytest.mark.parametrize("spec,label,prop,evidence", [
+    ("consumer-commit-after-process.yaml", "", "no-duplicate", "e1 took effect in the sink 2 times: steps"),
+    ("broker-acks-1-failover.yaml", "producer.acks=1", "acked-durable", "was acknowledged at step"),
+    ("consumer-commit-before-process.yaml", "", "no-loss", "recorded but never took effect in the sink: e"),
+    ("app-dual-write-outbox.yaml", "producer.source=dual-write", "consistency", "only in the database: e"),
+])
+def test_a_violation_ends_with_its_evidence_in_kafkas_words(spec, label, prop, evidence):
+    point = next(p.values[1] for p in POINTS if p.values[0] == spec and p.values[1].label == label)
+    model = build_system(point.config).model()
+    found = explore(model).properties[prop]
+    assert found.verdict == VIOLATED
+    assert evidence in model.explain_violation(prop, found.trace)

@@ -116,7 +116,8 @@ class ActorSystem:
 
     def __init__(self, actors: Sequence[Actor], network: Network = Network(), budgets=None, *,
                  properties: Sequence[Property] = (), done: Callable[[SystemState], bool] | None = None,
-                 name: str = "actors", description: str = "", memo_limit: int = 200_000):
+                 name: str = "actors", description: str = "", memo_limit: int = 200_000,
+                 explain_violation: Callable[[str, Any], str | None] | None = None):
         if not actors:
             raise InvalidModel("an actor system needs at least one actor")
         self.actors = list(actors)
@@ -125,6 +126,7 @@ class ActorSystem:
         self.budgets = Budgets(dict(budgets or {}), actor_faults, {actor.role for actor in self.actors})
         self.properties = list(properties)
         self.done = done
+        self.explain_violation = explain_violation     # the evidence at the end of a trace, in the domain's words
         self.name = name
         self.description = description
         self._memo = _Memo(memo_limit)
@@ -161,7 +163,8 @@ class ActorSystem:
         return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
                      actions=actions, properties=self.properties, done=self.done,
                      step_label=lambda action: step_label(action, self.actors),
-                     describe_state=self.describe_state, explain_step=self.explain_step)
+                     describe_state=self.describe_state, explain_step=self.explain_step,
+                     explain_violation=self.explain_violation)
 
     def _family_step(self, index: int):
         def steps(state):

@@ -145,13 +145,13 @@ def explain_step(config, read_side, before, label, after) -> list[str]:
         read_side.read_explain(config, before.read, after.read)
 
 
-def _steps_where(trace, count) -> list[int]:
+def steps_where(trace, count) -> list[int]:
     """The step numbers at which `count(state)` grew."""
     states = trace.states
     return [number for number in range(1, len(states)) if count(states[number]) > count(states[number - 1])]
 
 
-def _steps_text(steps) -> str:
+def steps_text(steps) -> str:
     if not steps:
         return ""
     if len(steps) == 1:
@@ -165,35 +165,35 @@ def explain_violation(config, read_side, name: str, trace) -> str | None:
     effects = read_side.sink_effects
     if name == "no-duplicate":
         for event in properties.repeated(effects(last.read)):
-            steps = _steps_where(trace, lambda s: effects(s.read).count(event))
-            return f"e{event} took effect in the sink {effects(last.read).count(event)} times: {_steps_text(steps)}"
+            steps = steps_where(trace, lambda s: effects(s.read).count(event))
+            return f"e{event} took effect in the sink {effects(last.read).count(event)} times: {steps_text(steps)}"
     if name == "no-log-duplicate":
         for event in properties.repeated(properties.topic_events(config, last.write)):
             where = [f"p{p} offset {offset}" for p, log in enumerate(readable_logs(config, last.write)) if log
                      for offset, record in enumerate(log) if record.event == event]
-            steps = _steps_where(trace, lambda s: properties.topic_events(config, s.write).count(event))
+            steps = steps_where(trace, lambda s: properties.topic_events(config, s.write).count(event))
             return (f"e{event} is in the topic twice ({', '.join(where)}); it became readable at "
-                    f"{_steps_text(steps)}")
+                    f"{steps_text(steps)}")
     if name == "key-order":
         for earlier, later in properties.order_breaks(config, effects(last.read)):
-            first_later = _steps_where(trace, lambda s: int(later in effects(s.read)))
-            first_earlier = _steps_where(trace, lambda s: int(earlier in effects(s.read)))
+            first_later = steps_where(trace, lambda s: int(later in effects(s.read)))
+            first_earlier = steps_where(trace, lambda s: int(earlier in effects(s.read)))
             entity = config.workload.key_of(earlier)
-            return (f"entity {entity}: e{later} took effect at {_steps_text(first_later[:1])}, before e{earlier} "
-                    f"(emitted first) at {_steps_text(first_earlier[:1])}")
+            return (f"entity {entity}: e{later} took effect at {steps_text(first_later[:1])}, before e{earlier} "
+                    f"(emitted first) at {steps_text(first_earlier[:1])}")
     if name == "acked-durable":
         for partition, event in properties.missing_acknowledged(last.write):
-            acked = _steps_where(trace, lambda s: int((partition, event) in s.write.acknowledged))
+            acked = steps_where(trace, lambda s: int((partition, event) in s.write.acknowledged))
             leader = last.write.cluster.partitions[partition].leader
-            return (f"e{event} was acknowledged at {_steps_text(acked[:1])} and is not in the log of p{partition} "
+            return (f"e{event} was acknowledged at {steps_text(acked[:1])} and is not in the log of p{partition} "
                     f"on its leader broker[{leader}] after step {len(trace.steps)}")
     if name == "no-loss":
         lost = properties.lost_events(config, last, read_side)
         if lost:
-            recorded = {e: _steps_where(trace, lambda s, e=e: int(e in recorded_events(config, s.write)))
+            recorded = {e: steps_where(trace, lambda s, e=e: int(e in recorded_events(config, s.write)))
                         for e in lost}
             topic = set(properties.topic_events(config, last.write))
-            parts = [f"e{e} (recorded at {_steps_text(recorded[e][:1]) or 'the start'}; "
+            parts = [f"e{e} (recorded at {steps_text(recorded[e][:1]) or 'the start'}; "
                      f"{'in the topic but never consumed' if e in topic else 'not in the topic'})" for e in lost]
             return "recorded but never took effect in the sink: " + ", ".join(parts)
     if name == "consistency":

@@ -36,6 +36,7 @@ from modelcheck.kafka import rpc
 from modelcheck.kafka.cluster import leader_log
 from modelcheck.kafka.partition import readable
 from modelcheck.kafka.properties import order_breaks, repeated
+from modelcheck.kafka.roles import evidence
 from modelcheck.kafka.roles.application import ProducingApplication
 from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
 from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
@@ -87,6 +88,9 @@ class KafkaSystem:
             + [Sink(config)])
 
     # -- what the properties look at ----------------------------------------------------------------
+
+    def acknowledged(self, state) -> frozenset:
+        return state.actors[PRODUCER].durable.acknowledged
 
     def recorded(self, state) -> frozenset:
         """The events the application recorded: every one it emitted, or with a database (dual write,
@@ -213,7 +217,8 @@ class KafkaSystem:
 
     def build(self) -> ActorSystem:
         system = ActorSystem(self.actors, Network("fifo", request_response=True), self.budgets(),
-                             properties=self.properties(), name="kafka")
+                             properties=self.properties(), name="kafka",
+                             explain_violation=lambda name, trace: evidence.explain_violation(self, name, trace))
         system.properties.extend(self._fault_guards(system))
         return system
 
