@@ -119,6 +119,8 @@ def typed_message(message) -> tuple:
             raise InvalidModel(f"message classes {other} and {name} have the same tag; rename one")
         _TAGS[kind] = tag
     return (tag, message)
+
+
 _new = tuple.__new__         # a NamedTuple from its fields, without the keyword handling of its __new__
 
 
