@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from modelcheck.kafka.faults import FAULTS, LATER
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
@@ -163,10 +165,7 @@ KEYS: dict[str, Key] = {
     "consumer.on-abort": Key(str, choices=("rewind", "continue")),
     "sink.type": Key(str, choices=("database", "topic", "http")),
     "sink.dedupe": Key(str, choices=("none", "processed-table", "in-batch", "idempotency-key")),
-    **{f"faults.{name}": Key(int, minimum=0, maximum=MAX_COUNT) for name in (
-        "producer.crash", "consumer.crash", "broker.crash", "request.lost", "response.lost",
-        "producer.pause", "consumer.pause", "request.delayed", "rebalance", "transaction.timeout",
-        "transaction.abort", "isr.shrink")},
+    **{f"faults.{name}": Key(int, minimum=0, maximum=MAX_COUNT) for name in FAULTS},
 }
 
 
@@ -196,17 +195,12 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     committed in its transaction, zombie producers fenced by epoch, transaction aborts and timeouts)
     come with the transactions work.
     """
-    later = "is not modelled yet: it comes with transactions"
     out = []
     if config.producer.transactional_id is not None:
-        out.append(("producer.transactional.id", f"a transactional producer {later}"))
+        out.append(("producer.transactional.id", f"a transactional producer {LATER}"))
     if config.consumer.commit in ("transactional", "transactional-legacy"):
-        out.append(("consumer.commit", f"commit: {config.consumer.commit} {later}"))
-    for key, field_name in (("faults.producer.pause", "producer_pause"),
-                            ("faults.transaction.timeout", "transaction_timeout"),
-                            ("faults.transaction.abort", "transaction_abort")):
-        if getattr(config.faults, field_name):
-            out.append((key, f"this fault {later} (a paused producer matters as a zombie, which "
-                             f"transactional.id fencing stops)" if key == "faults.producer.pause"
-                        else f"this fault {later}"))
+        out.append(("consumer.commit", f"commit: {config.consumer.commit} {LATER}"))
+    for kind in FAULTS.values():
+        if kind.refused is not None and getattr(config.faults, kind.field):
+            out.append((f"faults.{kind.key}", kind.refused))
     return out

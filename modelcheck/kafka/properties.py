@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from modelcheck.engine import Property, always, at_end, sometimes
 from modelcheck.kafka.cluster import leader_log, readable_logs, recorded_events
-from modelcheck.kafka.faults import WRITE_FAULTS
+from modelcheck.kafka.faults import FAULTS, budgeted
 from modelcheck.kafka.memo import SideMemos, remembered
 from modelcheck.kafka.write_side import write_pending
 
@@ -43,8 +43,7 @@ PROPERTY_NAMES = (
 
 def _guard_names() -> tuple[str, ...]:
     return ("event-recorded", "record-acknowledged", "entity-events-in-sink", "retry-sent", "leader-changes",
-            "sink-written", "consumer-crash-happens", "consumer-pause-happens", "rebalance-happens",
-            *(f"{kind.replace('.', '-')}-happens" for kind in WRITE_FAULTS))
+            "sink-written", *(kind.guard for kind in FAULTS.values()))
 
 
 # The `sometimes` guards a model may build. A spec may name one in expect: where its configuration
@@ -190,12 +189,10 @@ def _guards(config, read_side, memos: SideMemos) -> list[Property]:
     if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
         guards.append(sometimes("retry-sent", on_write(memos, "retry-sent", _retry_sent),
                                 "the producer sends a batch again"))
-    for kind, field in WRITE_FAULTS.items():
-        if getattr(config.faults, field) and (kind != "isr.shrink" or config.cluster.replication_factor > 1):
-            name = kind.replace(".", "-")
-            guards.append(sometimes(f"{name}-happens",
-                                    lambda s, field=field: getattr(s.write.faults, field) > 0,
-                                    f"a {kind.replace('.', ' ')} fault happens"))
+    for kind in budgeted(config):
+        if kind.write_side:
+            guards.append(sometimes(kind.guard, lambda s, field=kind.field: getattr(s.write.faults, field) > 0,
+                                    f"{kind.what} happens"))
     if config.faults.broker_crash and config.cluster.replication_factor > 1:
         guards.append(sometimes("leader-changes",
                                 lambda s: any(p.leader_epoch > 0 for p in s.write.cluster.partitions),

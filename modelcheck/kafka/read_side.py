@@ -38,7 +38,7 @@ from modelcheck.kafka import group as groups
 from modelcheck.kafka import rebalance
 from modelcheck.kafka import sink as sinks
 from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name, restart_offset
-from modelcheck.kafka.group import NO_OFFSET
+from modelcheck.kafka.faults import FAULTS
 from modelcheck.kafka.group import NO_OFFSET, GroupState
 from modelcheck.kafka.sink import SinkState
 
@@ -238,13 +238,13 @@ def read_properties(config, get_read: Callable) -> list[Property]:
     props = [sometimes("sink-written", lambda state: bool(get_read(state).sink.effects),
                        "some record takes effect in the sink")]
     if s.crash_budget:
-        props.append(sometimes("consumer-crash-happens", lambda state: get_read(state).crashes > 0,
+        props.append(sometimes(FAULTS["consumer.crash"].guard, lambda state: get_read(state).crashes > 0,
                                "a consumer crash happens"))
     if s.pause_budget:
-        props.append(sometimes("consumer-pause-happens", lambda state: get_read(state).pauses > 0,
+        props.append(sometimes(FAULTS["consumer.pause"].guard, lambda state: get_read(state).pauses > 0,
                                "a consumer stalls past max.poll.interval.ms and is evicted"))
     if s.rebalance_budget and s.instances > 1:
-        props.append(sometimes("rebalance-happens", lambda state: get_read(state).rebalances > 0,
+        props.append(sometimes(FAULTS["rebalance"].guard, lambda state: get_read(state).rebalances > 0,
                                "the group rebalances"))
     return props
 

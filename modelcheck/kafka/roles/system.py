@@ -34,6 +34,7 @@ from modelcheck.engine import always, at_end, sometimes
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
 from modelcheck.kafka.cluster import leader_log
+from modelcheck.kafka.faults import FAULTS, budgeted
 from modelcheck.kafka.partition import readable
 from modelcheck.kafka.properties import order_breaks, repeated
 from modelcheck.kafka.roles import evidence
@@ -176,15 +177,9 @@ class KafkaSystem:
     # -- the system --------------------------------------------------------------------------------
 
     def budgets(self) -> dict:
-        faults = self.config.faults
-        return {
-            "crash:producer": faults.producer_crash, "crash:consumer": faults.consumer_crash,
-            "crash:broker": faults.broker_crash,
-            "loss:producer:request": faults.request_lost, "loss:producer:message": faults.request_lost,
-            "loss:producer:reply": faults.response_lost, "delay:producer": faults.request_delayed,
-            "pause:consumer": faults.consumer_pause, "rebalance": faults.rebalance,
-            "isr.shrink": faults.isr_shrink if self.config.cluster.replication_factor > 1 else 0,
-        }
+        """The actors layer's budgets, from the spec's (`faults.FAULTS` says which is which)."""
+        return {budget: getattr(self.config.faults, kind.field)
+                for kind in FAULTS.values() for budget in kind.actor_budgets}
 
     def properties(self) -> list:
         config = self.config
@@ -223,26 +218,15 @@ class KafkaSystem:
         return system
 
     def _fault_guards(self, system: ActorSystem) -> list:
-        """A `sometimes` guard per budgeted fault (named as `modelcheck.kafka.properties` names them) and
-        one that a batch is sent again, so that a budget that can never be spent does not pass unnoticed."""
+        """A `sometimes` guard per budgeted fault (`faults.FAULTS` names them) and one that a batch is
+        sent again, so that a budget that can never be spent does not pass unnoticed."""
         config, faults = self.config, self.config.faults
         keys = system.budgets.keys
         guards = []
-        for name, spec_budget, budget_keys in (
-                ("producer-crash", faults.producer_crash, ("crash:producer",)),
-                ("consumer-crash", faults.consumer_crash, ("crash:consumer",)),
-                ("broker-crash", faults.broker_crash, ("crash:broker",)),
-                ("request-lost", faults.request_lost, ("loss:producer:request", "loss:producer:message")),
-                ("response-lost", faults.response_lost, ("loss:producer:reply",)),
-                ("request-delayed", faults.request_delayed, ("delay:producer",)),
-                ("isr-shrink", faults.isr_shrink if config.cluster.replication_factor > 1 else 0, ("isr.shrink",)),
-                ("consumer-pause", faults.consumer_pause, ("pause:consumer",)),
-                ("rebalance", faults.rebalance, ("rebalance",))):
-            if not spec_budget:
-                continue
-            where = tuple(keys.index(key) for key in budget_keys)
-            guards.append(sometimes(f"{name}-happens", lambda s, where=where: any(s.spent[i] for i in where),
-                                    f"a {name.replace('-', ' ')} fault happens"))
+        for kind in budgeted(config):
+            where = tuple(keys.index(budget) for budget in kind.actor_budgets)
+            guards.append(sometimes(kind.guard, lambda s, where=where: any(s.spent[i] for i in where),
+                                    f"{kind.what} happens"))
         retry_faults = faults.request_lost + faults.response_lost + faults.request_delayed + faults.broker_crash
         if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
             guards.append(sometimes("retry-sent", _retry_sent, "the producer sends a batch again"))
