@@ -39,6 +39,7 @@ from modelcheck.kafka import rebalance
 from modelcheck.kafka import sink as sinks
 from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name, restart_offset
 from modelcheck.kafka.faults import FAULTS
+from modelcheck.kafka.rules import SINK_DEDUPES
 from modelcheck.kafka.group import NO_OFFSET, GroupState
 from modelcheck.kafka.sink import SinkState
 
@@ -81,9 +82,6 @@ def read_actions(config) -> tuple:
     return tuple((name, step) for name, step in READ_ACTIONS if name not in left_out)
 
 
-_DEDUPE_FOR = {"database": ("none", "processed-table", "in-batch"),
-               "http": ("none", "idempotency-key", "in-batch"),
-               "topic": ("none", "in-batch")}
 
 
 def settings(config) -> Settings:
@@ -106,9 +104,9 @@ def _settings(config) -> Settings:
     if consumer.commit == "sink" and sink.type != "database":
         raise InvalidSpec("sink stores the offsets in the sink's database; it needs sink.type: database",
                           key="consumer.commit")
-    if sink.dedupe not in _DEDUPE_FOR[sink.type]:
+    if sink.dedupe not in SINK_DEDUPES[sink.type]:
         raise InvalidSpec(f"a {sink.type} sink cannot dedupe with {sink.dedupe}; allowed: "
-                          f"{', '.join(_DEDUPE_FOR[sink.type])}", key="sink.dedupe")
+                          f"{', '.join(SINK_DEDUPES[sink.type])}", key="sink.dedupe")
     return Settings(
         partitions=config.cluster.partitions,
         instances=consumer.instances,

@@ -1,0 +1,35 @@
+"""Kafka's rules between settings live in the Kafka layer (`modelcheck.kafka.rules`): a `KafkaConfig` built
+without a spec file meets the same rules the spec layer reports with file and line."""
+
+import pytest
+
+from modelcheck.errors import InvalidSpec
+from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.model import build_model
+from modelcheck.kafka.rules import SINK_DEDUPES, conflicts, follow_defaults
+
+
+def config_of(**settings):
+    config = KafkaConfig()
+    for key, value in settings.items():
+        config = config.with_value(key, value)
+    return follow_defaults(config, settings), settings
+
+
+def test_an_output_topic_cannot_dedupe_in_batch_in_either_layer():
+    config, settings = config_of(**{"sink.type": "topic", "sink.dedupe": "in-batch"})
+    assert [c.keys for c in conflicts(config, settings)] == [("sink.dedupe", "sink.type")]
+    with pytest.raises(InvalidSpec, match="a topic sink cannot dedupe with in-batch"):
+        build_model(config)          # the model refused it before; it accepted topic + in-batch
+
+
+def test_the_idempotence_default_follows_acks_and_its_conflicts_name_both_keys():
+    config, settings = config_of(**{"producer.acks": "1"})
+    assert config.producer.enable_idempotence is False and conflicts(config, settings) == []
+    config, settings = config_of(**{"producer.acks": "1", "producer.enable.idempotence": True})
+    assert [c.keys for c in conflicts(config, settings)] == [("producer.acks", "producer.enable.idempotence")]
+
+
+def test_every_sink_type_has_its_dedupes():
+    assert set(SINK_DEDUPES) == {"database", "http", "topic"}
+    assert all("none" in dedupes for dedupes in SINK_DEDUPES.values())
