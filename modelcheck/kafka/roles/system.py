@@ -34,6 +34,7 @@ from modelcheck.engine import always, at_end, sometimes
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
 from modelcheck.kafka.cluster import leader_log
+from modelcheck.kafka.config import unmodelled
 from modelcheck.kafka.faults import FAULTS, budgeted
 from modelcheck.kafka.partition import readable
 from modelcheck.kafka.properties import order_breaks, repeated
@@ -48,16 +49,9 @@ PRODUCER = 0
 
 
 def unsupported(config) -> list[str]:
-    """What `config` asks for that the roles do not model yet (empty: the actor system models it)."""
-    out = []
-    if config.consumer.commit in ("transactional", "transactional-legacy"):
-        out.append(f"consumer.commit: {config.consumer.commit}")
-    if config.producer.transactional_id is not None:
-        out.append("producer.transactional.id")
-    for key in ("producer_pause", "transaction_timeout", "transaction_abort"):
-        if getattr(config.faults, key):
-            out.append(f"faults.{key.replace('_', '.')}")
-    return out
+    """What `config` asks for that the roles do not model yet (empty: the actor system models it): the
+    settings both models refuse until transactions (`config.unmodelled`)."""
+    return [key for key, _why in unmodelled(config)]
 
 
 class KafkaSystem:
