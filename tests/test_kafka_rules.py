@@ -6,7 +6,8 @@ import pytest
 from modelcheck.errors import InvalidSpec
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.model import build_model
-from modelcheck.kafka.rules import SINK_DEDUPES, conflicts, follow_defaults
+from modelcheck.kafka.rules import conflicts, follow_defaults
+from modelcheck.kafka.sink import SINKS
 
 
 def config_of(**settings):
@@ -30,6 +31,8 @@ def test_the_idempotence_default_follows_acks_and_its_conflicts_name_both_keys()
     assert [c.keys for c in conflicts(config, settings)] == [("producer.acks", "producer.enable.idempotence")]
 
 
-def test_every_sink_type_has_its_dedupes():
-    assert set(SINK_DEDUPES) == {"database", "http", "topic"}
-    assert all("none" in dedupes for dedupes in SINK_DEDUPES.values())
+def test_every_sink_can_do_without_dedupe_and_the_spec_key_offers_every_sink():
+    from modelcheck.kafka.config import KEYS
+    assert set(KEYS["sink.type"].choices) == set(SINKS)
+    assert all("none" in kind.dedupes for kind in SINKS.values())
+    assert set(KEYS["sink.dedupe"].choices) == {d for kind in SINKS.values() for d in kind.dedupes}

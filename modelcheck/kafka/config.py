@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from modelcheck.kafka.faults import FAULTS, LATER
+from modelcheck.kafka.sink import SINKS
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ KEYS: dict[str, Key] = {
     "consumer.commit": Key(str, choices=("before-process", "after-process", "auto", "sink", "transactional",
                                          "transactional-legacy")),
     "consumer.on-abort": Key(str, choices=("rewind", "continue")),
-    "sink.type": Key(str, choices=("database", "topic", "http")),
+    "sink.type": Key(str, choices=tuple(SINKS)),
     "sink.dedupe": Key(str, choices=("none", "processed-table", "in-batch", "idempotency-key")),
     **{f"faults.{name}": Key(int, minimum=0, maximum=MAX_COUNT) for name in FAULTS},
 }

@@ -39,7 +39,6 @@ from modelcheck.kafka import rebalance
 from modelcheck.kafka import sink as sinks
 from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name, restart_offset
 from modelcheck.kafka.faults import FAULTS
-from modelcheck.kafka.rules import SINK_DEDUPES
 from modelcheck.kafka.group import NO_OFFSET, GroupState
 from modelcheck.kafka.sink import SinkState
 
@@ -104,9 +103,9 @@ def _settings(config) -> Settings:
     if consumer.commit == "sink" and sink.type != "database":
         raise InvalidSpec("sink stores the offsets in the sink's database; it needs sink.type: database",
                           key="consumer.commit")
-    if sink.dedupe not in SINK_DEDUPES[sink.type]:
+    if sink.dedupe not in sinks.SINKS[sink.type].dedupes:
         raise InvalidSpec(f"a {sink.type} sink cannot dedupe with {sink.dedupe}; allowed: "
-                          f"{', '.join(SINK_DEDUPES[sink.type])}", key="sink.dedupe")
+                          f"{', '.join(sinks.SINKS[sink.type].dedupes)}", key="sink.dedupe")
     return Settings(
         partitions=config.cluster.partitions,
         instances=consumer.instances,
@@ -207,8 +206,7 @@ def read_explain(config, before: ReadSide, after: ReadSide) -> list[str]:
         if old.batch != new.batch:
             out.append(f"{name(index)} batch: {_batch_text(new.batch)}")
     if before.sink.effects != after.sink.effects:
-        what = {"database": "database rows", "http": "calls applied by the service",
-                "topic": "output topic"}[s.sink_type]
+        what = sinks.SINKS[s.sink_type].effects
         out.append(f"{what}: {', '.join(f'e{e}' for e in after.sink.effects)}")
     for p, (old, new) in enumerate(zip(before.sink.stored_offsets, after.sink.stored_offsets)):
         if old != new:

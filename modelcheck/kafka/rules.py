@@ -42,15 +42,10 @@ from __future__ import annotations
 from typing import Any, Mapping, NamedTuple
 
 from modelcheck.kafka.config import MAX_ASSIGNMENTS, KafkaConfig
+from modelcheck.kafka.sink import SINKS
 
 IDEMPOTENT_MAX_IN_FLIGHT = 5   # the broker's per-producer batch window (ProducerStateEntry)
 
-# The dedupe each kind of sink can do (`sink.dedupe` per `sink.type`).
-SINK_DEDUPES = {
-    "database": ("none", "processed-table", "in-batch"),
-    "http": ("none", "idempotency-key", "in-batch"),
-    "topic": ("none",),
-}
 
 
 class Conflict(NamedTuple):
@@ -138,7 +133,7 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
                             f"{config.consumer.instances}^{cluster.partitions} = {count:,} from one state; at most "
                             f"{MAX_ASSIGNMENTS:,} can be searched: fewer partitions or consumers"))
 
-    allowed_dedupe = SINK_DEDUPES[sink.type]
+    allowed_dedupe = SINKS[sink.type].dedupes
     if sink.dedupe not in allowed_dedupe:
         out.append(Conflict(("sink.dedupe", "sink.type"),
                             f"a {sink.type} sink cannot dedupe with {sink.dedupe}; allowed: "

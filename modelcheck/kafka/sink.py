@@ -51,9 +51,28 @@ def initial_sink(partitions: int) -> SinkState:
     return SinkState(effects=(), stored_offsets=(NO_OFFSET,) * partitions)
 
 
+class SinkKind(NamedTuple):
+    """One kind of sink (`sink.type`): what the model and its reports need to know of it."""
+
+    name: str                     # as a spec spells it
+    actor: str                    # the actor a write goes to, in traces and sequence diagrams
+    dedupes: tuple                # the `sink.dedupe` values it can do
+    effects: str                  # what its effects are called in a trace
+    abandons_dead_sessions: bool  # a write whose client died before it was applied is rolled back
+
+
+# One entry per sink: the spec key's choices, the cross-key rule on `sink.dedupe`, the words of traces
+# and the roles' sink actor all read it.
+SINKS: dict[str, SinkKind] = {kind.name: kind for kind in (
+    SinkKind("database", "database", ("none", "processed-table", "in-batch"), "database rows", True),
+    SinkKind("topic", "output-topic", ("none",), "output topic", False),
+    SinkKind("http", "http-service", ("none", "idempotency-key", "in-batch"), "calls applied by the service", False),
+)}
+
+
 def sink_actor(sink_type: str) -> str:
     """The actor a write goes to, for labels and sequence diagrams."""
-    return {"database": "database", "http": "http-service", "topic": "output-topic"}[sink_type]
+    return SINKS[sink_type].actor
 
 
 def write(sink: SinkState, sink_type: str, dedupe: str, event: int, seen_in_batch: tuple[int, ...],

@@ -38,7 +38,7 @@ class Sink(Actor):
         super().__init__(sinks.sink_actor(config.sink.type))
         # A database rolls back the transaction of a client whose session died before it committed; an
         # HTTP request that was sent is served even if its client has gone.
-        self.abandons_closed = config.sink.type == "database"
+        self.abandons_closed = sinks.SINKS[config.sink.type].abandons_dead_sessions
         self.sink_type = config.sink.type
         self.dedupe = config.sink.dedupe
         self.stores_offset = config.consumer.commit == "sink"
