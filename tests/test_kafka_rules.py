@@ -36,3 +36,15 @@ def test_every_sink_can_do_without_dedupe_and_the_spec_key_offers_every_sink():
     assert set(KEYS["sink.type"].choices) == set(SINKS)
     assert all("none" in kind.dedupes for kind in SINKS.values())
     assert set(KEYS["sink.dedupe"].choices) == {d for kind in SINKS.values() for d in kind.dedupes}
+
+
+def test_every_commit_mode_is_one_entry_the_spec_key_offers():
+    from modelcheck.kafka.commit_modes import COMMIT_MODES
+    from modelcheck.kafka.config import KEYS
+    assert set(KEYS["consumer.commit"].choices) == set(COMMIT_MODES)
+    # a mode that needs a sink type is refused without it, in the Kafka layer
+    for mode in COMMIT_MODES.values():
+        if mode.needs_sink and not mode.in_transaction:
+            other = next(t for t in SINKS if t != mode.needs_sink)
+            config, settings = config_of(**{"consumer.commit": mode.name, "sink.type": other})
+            assert ("consumer.commit", "sink.type") in [c.keys for c in conflicts(config, settings)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka.faults import FAULTS, LATER
 from modelcheck.kafka.sink import SINKS
 
@@ -161,8 +162,7 @@ KEYS: dict[str, Key] = {
     "consumer.isolation.level": Key(str, choices=("read_uncommitted", "read_committed")),
     "consumer.auto.offset.reset": Key(str, choices=("earliest", "latest", "none")),
     "consumer.max.poll.records": Key(int, minimum=1, maximum=MAX_POLL_RECORDS),
-    "consumer.commit": Key(str, choices=("before-process", "after-process", "auto", "sink", "transactional",
-                                         "transactional-legacy")),
+    "consumer.commit": Key(str, choices=tuple(COMMIT_MODES)),
     "consumer.on-abort": Key(str, choices=("rewind", "continue")),
     "sink.type": Key(str, choices=tuple(SINKS)),
     "sink.dedupe": Key(str, choices=("none", "processed-table", "in-batch", "idempotency-key")),
@@ -199,7 +199,7 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     out = []
     if config.producer.transactional_id is not None:
         out.append(("producer.transactional.id", f"a transactional producer {LATER}"))
-    if config.consumer.commit in ("transactional", "transactional-legacy"):
+    if COMMIT_MODES[config.consumer.commit].in_transaction:
         out.append(("consumer.commit", f"commit: {config.consumer.commit} {LATER}"))
     for kind in FAULTS.values():
         if kind.refused is not None and getattr(config.faults, kind.field):

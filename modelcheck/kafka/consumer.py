@@ -64,6 +64,7 @@ from typing import NamedTuple
 from modelcheck.engine.label import StepLabel
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import sink as sinks
+from modelcheck.kafka.commit_modes import AFTER, BEFORE
 from modelcheck.kafka.group import NO_OFFSET
 
 UNKNOWN = -1          # a position not looked up yet
@@ -99,7 +100,7 @@ class Settings(NamedTuple):
 
     partitions: int
     instances: int
-    commit: str
+    commit: object                # commit_modes.CommitMode
     auto_commit: bool
     max_poll_records: int
     auto_offset_reset: str
@@ -128,7 +129,7 @@ def replace_at(items: tuple, index: int, value) -> tuple:
 
 def restart_offset(settings: Settings, read, partition: int) -> int:
     """Where a (re)starting owner of `partition` resumes: the stored or committed offset, or NO_OFFSET."""
-    if settings.commit == "sink":
+    if settings.commit.offsets_in_sink:
         return read.sink.stored_offsets[partition]
     return read.group.committed[partition]
 
@@ -192,14 +193,14 @@ def lookup_steps(settings: Settings, read, logs) -> list:
             start = restart_offset(settings, read, p)
             if start != NO_OFFSET:
                 positions[p] = start
-                where = "the database" if settings.commit == "sink" else "the group"
+                where = "the database" if settings.commit.offsets_in_sink else "the group"
                 said.append(f"resumes p{p} at offset {start} (from {where})")
             elif logs[p] is not None and settings.auto_offset_reset != "none":
                 positions[p] = 0 if settings.auto_offset_reset == "earliest" else len(logs[p])
                 said.append(f"finds no committed offset for p{p}: auto.offset.reset="
                             f"{settings.auto_offset_reset} -> offset {positions[p]}")
         if said:
-            peer = "database" if settings.commit == "sink" else "group-coordinator"
+            peer = "database" if settings.commit.offsets_in_sink else "group-coordinator"
             out.append((StepLabel(name(index), "; ".join(said), peer),
                         with_consumer(read, index, consumer._replace(positions=tuple(positions)))))
     return out
@@ -261,20 +262,20 @@ def poll_steps(settings: Settings, read, logs) -> list:
 def process_steps(settings: Settings, read, logs) -> list:
     """A consumer (member or zombie) hands the next record of its batch to the sink."""
     out = []
-    stores_offset = settings.commit == "sink"
+    stores_offset = settings.commit.offsets_in_sink
     peer = sinks.sink_actor(settings.sink_type)
     for index, consumer in enumerate(read.consumers):
         batch = consumer.batch
         if batch is None or batch.handled >= len(batch.events):
             continue
-        if settings.commit == "before-process" and not batch.committed:
+        if settings.commit.batch_commit == BEFORE and not batch.committed:
             continue
         event = batch.events[batch.handled]
         offset = batch.start + batch.handled
         text, sink = sinks.write(read.sink, settings.sink_type, settings.dedupe, event,
                                  batch.events[:batch.handled], stores_offset, batch.partition, offset + 1)
         handled = batch.handled + 1
-        if handled == len(batch.events) and settings.commit != "after-process":
+        if handled == len(batch.events) and settings.commit.batch_commit != AFTER:
             new = _finish(consumer)
         else:
             new = consumer._replace(batch=batch._replace(handled=handled))
@@ -293,15 +294,15 @@ def _finish(consumer: ConsumerState) -> ConsumerState:
 def commit_steps(settings: Settings, read, logs) -> list:
     """The batch's commit: before processing it (before-process) or after (after-process)."""
     out = []
-    if settings.commit not in ("before-process", "after-process"):
+    if settings.commit.batch_commit is None:
         return out
     for index, consumer in enumerate(read.consumers):
         batch = consumer.batch
         if batch is None:
             continue
-        if settings.commit == "before-process" and (batch.committed or batch.handled):
+        if settings.commit.batch_commit == BEFORE and (batch.committed or batch.handled):
             continue
-        if settings.commit == "after-process" and batch.handled < len(batch.events):
+        if settings.commit.batch_commit == AFTER and batch.handled < len(batch.events):
             continue
         p = batch.partition
         error = groups.commit_error(read.group, consumer.generation, p, index)
@@ -311,7 +312,7 @@ def commit_steps(settings: Settings, read, logs) -> list:
             out.append((StepLabel("group-coordinator", text, name(index)), with_consumer(read, index, dropped)))
             continue
         group = groups.with_commit(read.group, {p: batch.end})
-        if settings.commit == "before-process":
+        if settings.commit.batch_commit == BEFORE:
             new = consumer._replace(batch=batch._replace(committed=True))
         else:
             new = _finish(consumer)

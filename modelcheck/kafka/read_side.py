@@ -38,6 +38,7 @@ from modelcheck.kafka import group as groups
 from modelcheck.kafka import rebalance
 from modelcheck.kafka import sink as sinks
 from modelcheck.kafka.consumer import UNKNOWN, ConsumerState, Settings, Status, events_text, name, restart_offset
+from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka.faults import FAULTS
 from modelcheck.kafka.group import NO_OFFSET, GroupState
 from modelcheck.kafka.sink import SinkState
@@ -76,7 +77,7 @@ def read_actions(config) -> tuple:
         left_out.add("consumer.pause")
     if not s.rebalance_budget or s.instances < 2:
         left_out.add("group.rebalance")
-    if s.commit not in ("before-process", "after-process"):
+    if s.commit.batch_commit is None:
         left_out.add("consumer.commit")
     return tuple((name, step) for name, step in READ_ACTIONS if name not in left_out)
 
@@ -98,9 +99,10 @@ def _cached_settings(config) -> Settings:
 
 def _settings(config) -> Settings:
     consumer, sink, faults = config.consumer, config.sink, config.faults
-    if consumer.commit in ("transactional", "transactional-legacy"):
+    mode = COMMIT_MODES[consumer.commit]
+    if mode.in_transaction:
         raise InvalidSpec(f"{consumer.commit} is not modelled yet", key="consumer.commit")
-    if consumer.commit == "sink" and sink.type != "database":
+    if mode.offsets_in_sink and sink.type != mode.needs_sink:
         raise InvalidSpec("sink stores the offsets in the sink's database; it needs sink.type: database",
                           key="consumer.commit")
     if sink.dedupe not in sinks.SINKS[sink.type].dedupes:
@@ -109,8 +111,8 @@ def _settings(config) -> Settings:
     return Settings(
         partitions=config.cluster.partitions,
         instances=consumer.instances,
-        commit=consumer.commit,
-        auto_commit=consumer.commit == "auto" or consumer.enable_auto_commit,
+        commit=mode,
+        auto_commit=mode.automatic or consumer.enable_auto_commit,
         max_poll_records=consumer.max_poll_records,
         auto_offset_reset=consumer.auto_offset_reset,
         sink_type=sink.type,

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple
 
+from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka.config import MAX_ASSIGNMENTS, KafkaConfig
 from modelcheck.kafka.sink import SINKS
 
@@ -61,7 +62,7 @@ def follow_defaults(config: KafkaConfig, settings: Mapping[str, Any]) -> KafkaCo
                        or producer.max_in_flight > IDEMPOTENT_MAX_IN_FLIGHT)
         idempotent = producer.transactional_id is not None or not conflicting
         config = config.with_value("producer.enable.idempotence", idempotent)
-    if "consumer.enable.auto.commit" not in settings and config.consumer.commit == "auto":
+    if "consumer.enable.auto.commit" not in settings and COMMIT_MODES[config.consumer.commit].automatic:
         config = config.with_value("consumer.enable.auto.commit", True)
     if "consumer.commit" not in settings and settings.get("consumer.enable.auto.commit") is True:
         config = config.with_value("consumer.commit", "auto")
@@ -108,20 +109,21 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
             out.append(Conflict(("producer.retries", trigger),
                                 f"{reason} needs retries above 0; Kafka's ProducerConfig throws a ConfigException"))
 
-    if consumer.commit in ("transactional", "transactional-legacy"):
+    mode = COMMIT_MODES[consumer.commit]
+    if mode.in_transaction:
         if not transactional:
             out.append(Conflict(("consumer.commit", "producer.transactional.id"),
                                 f"commit: {consumer.commit} puts the offsets in a producer transaction "
                                 f"(sendOffsetsToTransaction), so producer.transactional.id must be set"))
-        if sink.type != "topic":
+        if sink.type != mode.needs_sink:
             out.append(Conflict(("consumer.commit", "sink.type"),
                                 f"commit: {consumer.commit} belongs to a consume-transform-produce application; "
                                 f"set sink.type: topic"))
-    if consumer.commit == "sink" and sink.type != "database":
+    if mode.offsets_in_sink and sink.type != mode.needs_sink:
         out.append(Conflict(("consumer.commit", "sink.type"),
                             "commit: sink stores the offsets in the sink's database; set sink.type: database"))
     auto_commit = settings.get("consumer.enable.auto.commit")
-    if auto_commit is not None and "consumer.commit" in settings and auto_commit != (consumer.commit == "auto"):
+    if auto_commit is not None and "consumer.commit" in settings and auto_commit != mode.automatic:
         out.append(Conflict(("consumer.enable.auto.commit", "consumer.commit"),
                             "enable.auto.commit and commit disagree: commit: auto is the consumer's automatic "
                             "commit, and any other commit mode turns it off"))

@@ -53,6 +53,7 @@ from typing import NamedTuple
 
 from modelcheck.actors import Actor, ActorState, Disconnect, Out, Request
 from modelcheck.kafka import rpc
+from modelcheck.kafka.commit_modes import AFTER, BEFORE, COMMIT_MODES
 from modelcheck.kafka.consumer import events_text
 from modelcheck.kafka.roles import leaders as routing
 
@@ -178,8 +179,8 @@ class Consumer(Actor):
         self.coordinator = coordinator
         self.sink = sink
         consumer = config.consumer
-        self.commit = consumer.commit
-        self.auto_commit = consumer.commit == "auto" or consumer.enable_auto_commit
+        self.mode = COMMIT_MODES[consumer.commit]
+        self.auto_commit = self.mode.automatic or consumer.enable_auto_commit
         self.reset = consumer.auto_offset_reset
         self.max_records = consumer.max_poll_records
         self.partition_count = config.cluster.partitions
@@ -244,7 +245,7 @@ class Consumer(Actor):
         positions = memory.positions
         for p in membership.partitions:
             if positions[p] == UNKNOWN:
-                if self.commit == "sink":
+                if self.mode.offsets_in_sink:
                     request, where = Request(self.sink, rpc.StoredOffsetRequest(p)), "database"
                 else:
                     request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p)), "group coordinator"
@@ -274,7 +275,7 @@ class Consumer(Actor):
         if batch.writing or batch.committing:
             return []
         end = batch.start + len(batch.events)
-        if self.commit == "before-process" and not batch.committed:
+        if self.mode.batch_commit == BEFORE and not batch.committed:
             return [self._commit(state, batch, end)]
         if batch.handled < len(batch.events):
             event = batch.events[batch.handled]
@@ -282,7 +283,7 @@ class Consumer(Actor):
             write = rpc.SinkWrite(event, batch.partition, offset + 1, batch.events[:batch.handled])
             return [Out(Writes(event, offset), _with_batch(state, batch._replace(writing=True)),
                         (Request(self.sink, write),))]
-        if self.commit == "after-process":
+        if self.mode.batch_commit == AFTER:
             return [self._commit(state, batch, end)]
         return []
 
@@ -390,7 +391,7 @@ class Consumer(Actor):
             if batch is None or not batch.writing:
                 return []
             handled = batch.handled + 1
-            if handled == len(batch.events) and self.commit != "after-process":
+            if handled == len(batch.events) and self.mode.batch_commit != AFTER:
                 return [Out(Written(message.event, message.applied), _with_batch(state, None))]
             return [Out(Written(message.event, message.applied),
                         _with_batch(state, batch._replace(handled=handled, writing=False)))]
@@ -410,9 +411,9 @@ class Consumer(Actor):
                 committed = _replace_at(committed, p, offset)
             memory = memory._replace(committed=committed)
             batch = memory.batch
-            if batch is not None and self.commit == "before-process" and not batch.committed:
+            if batch is not None and self.mode.batch_commit == BEFORE and not batch.committed:
                 memory = memory._replace(batch=batch._replace(committed=True))
-            elif batch is not None and self.commit == "after-process":
+            elif batch is not None and self.mode.batch_commit == AFTER:
                 memory = memory._replace(batch=None)
             return [Out(what, ActorState(membership, memory))]
         return []

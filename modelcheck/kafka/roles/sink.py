@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from modelcheck.actors import Actor, ActorState, Out, Reply
 from modelcheck.kafka import rpc
+from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka import sink as sinks
 
 
@@ -41,7 +42,7 @@ class Sink(Actor):
         self.abandons_closed = sinks.SINKS[config.sink.type].abandons_dead_sessions
         self.sink_type = config.sink.type
         self.dedupe = config.sink.dedupe
-        self.stores_offset = config.consumer.commit == "sink"
+        self.stores_offset = COMMIT_MODES[config.consumer.commit].offsets_in_sink
         self.partitions = config.cluster.partitions
 
     def initial(self) -> ActorState:
