@@ -14,11 +14,12 @@ talks to another process is a request and its answer:
   coordinator (or, with commit `sink`, a `StoredOffsetRequest` to the database); when nothing was
   committed, `auto.offset.reset` applies: `earliest` = 0, `latest` = the log end the leader reports
   (`ListOffsetsRequest`), `none` = poll() throws NoOffsetForPartitionException and the consumer is stuck;
-- poll: once it knows its position on every partition it owns there (`poll()` finds positions first,
-  `updateFetchPositions`), a `FetchRequest` to each leader of partitions it owns, for all of those
-  partitions (the leader holds it until records arrive); an answer's records are its batch, and its
-  position moves past them at once, as in the Java client; an answer that comes while it works on a
-  batch waits until the batch is done; OFFSET_OUT_OF_RANGE applies `auto.offset.reset` again;
+- poll: for each partition it owns whose position it knows (`poll()` finds positions first,
+  `updateFetchPositions`), a `FetchRequest` to the partition's replicas (`replicas`: its leader holds it
+  until records arrive), routed by the leader epoch it knows (`leaders`); an answer's records are its
+  batch, and its position moves past them at once, as in the Java client; an answer that comes while it
+  works on a batch waits until the batch is done; OFFSET_OUT_OF_RANGE applies `auto.offset.reset` again,
+  and NOT_LEADER_OR_FOLLOWER or a broken connection sends it to the new leader;
 - processing: each record of the batch is a `SinkWrite` to the sink, one at a time, in order;
 - commit (`consumer.commit`): `before-process` commits the batch's end offset before its first write,
   `after-process` after its last; `auto` (or `enable.auto.commit`) commits the positions the previous
