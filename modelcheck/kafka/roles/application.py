@@ -11,10 +11,11 @@ in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
 - `CommitsWithOutbox` (`outbox`): the event row and its outbox row commit in one transaction; the relay
   `Emits` (publishes) the oldest unmarked row it has not handed over, and `MarksSent` marks a row whose
   record was acknowledged; after a restart every unmarked row is published again (at least once);
-- `Sends`: the sender takes the head of a partition's queue to the partition's leader as a
-  `ProduceRequest` on its connection to that broker, at most `max.in.flight.requests.per.connection`
-  unanswered per connection; with `acks=0` the request is one-way and the record counts as
-  acknowledged at once (the producer docs: the offset is -1 and retries never apply);
+- `Sends`: the sender takes the head of a partition's queue to the partition's replicas (`replicas`)
+  as a `ProduceRequest` routed by the leader epoch it knows (`leaders`), at most
+  `max.in.flight.requests.per.connection` unanswered per leader broker; with `acks=0` the request is
+  one-way and the record counts as acknowledged at once (the producer docs: the offset is -1 and retries
+  never apply);
 - `Hears`: a `ProduceResponse` comes back: the record is acknowledged, or its error is retried or
   handed to the application (`producer.retry_or_fail`);
 - `failed` (the connection closed under its requests: a request timeout after a lost request or
