@@ -4,10 +4,15 @@ For a checked configuration, every neighbour (`modelcheck.kafka.neighbours`) tha
 spec layer's cross-key checks) is explored in full with the same limits; a neighbour is advised for a
 property when the property was violated and now `holds`. Nothing is guessed: a neighbour whose search
 hit a limit is not advised, and each suggestion carries the figures of its own exploration.
+
+The explorations share what is left of the command's time limit (`deadline`): when it runs out, or
+on Ctrl-C, the suggestions found so far are kept and `suggest` says why it stopped, so that the
+report can say they are incomplete.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,19 +43,27 @@ class Suggestion:
 
 
 def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limits: Limits, *,
-            build_model: Callable[[KafkaConfig], object], workers: int = 1) -> dict[str, list[Suggestion]]:
-    """Suggestions per violated property, for the configuration of explicit `settings` (dotted keys).
+            build_model: Callable[[KafkaConfig], object], workers: int = 1,
+            deadline: float | None = None) -> tuple[dict[str, list[Suggestion]], str | None]:
+    """Suggestions per violated property, for the configuration of explicit `settings` (dotted keys),
+    and why the search for them stopped early ("time_limit", "interrupted"), or None when it did not.
 
     `verdicts` are the configuration's own (property -> verdict). A neighbour in which a `sometimes`
     guard fails is skipped: there the bad thing could not even be attempted, so its "holds" proves
-    nothing.
+    nothing. `deadline` (a `time.perf_counter()` value) bounds all the explorations together.
     """
     violated = [name for name, verdict in verdicts.items() if verdict == VIOLATED]
     held = [name for name, verdict in verdicts.items() if verdict == HOLDS]
     found: dict[str, list[Suggestion]] = {name: [] for name in violated}
     if not violated:
-        return found
+        return found, None
     for key, value in neighbours(config):
+        time_limit = limits.time_limit
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return found, "time_limit"
+            time_limit = left if time_limit is None else min(time_limit, left)
         changed = dict(settings)
         changed[key] = value
         try:
@@ -61,10 +74,14 @@ def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limit
             continue                       # no change, or a setting the model cannot honour yet
         try:
             result = explore(build_model(neighbour), max_states=limits.max_states,
-                             max_depth=limits.max_depth, time_limit=limits.time_limit, workers=workers)
+                             max_depth=limits.max_depth, time_limit=time_limit, workers=workers)
         except ModelcheckError:
             continue                       # not modelled (yet) for this combination
+        if result.stopped_by == "interrupted":
+            return found, "interrupted"
         if not result.complete:
+            if result.stopped_by == "time_limit" and deadline is not None and time.perf_counter() >= deadline:
+                return found, "time_limit"
             continue
         if any(p.kind == SOMETIMES and p.verdict != HOLDS for p in result.properties.values()):
             continue
@@ -75,4 +92,4 @@ def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limit
             if prop is not None and prop.verdict == HOLDS:
                 found[name].append(Suggestion(name, key, value, result.stats.distinct, result.stats.seconds,
                                               breaks))
-    return found
+    return found, None

@@ -7,6 +7,7 @@ the callback it is given.
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,12 +107,16 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
             from modelcheck.advice import suggest
             from modelcheck.kafka.model import build_model
             verdicts = {name: prop.verdict for name, prop in result.properties.items()}
-            outcome.suggestions = suggest(job.settings, job.config, verdicts, limits,
-                                          build_model=build_model, workers=options.workers)
+            deadline = None
+            if limits.time_limit is not None:
+                deadline = time.perf_counter() + max(0.0, limits.time_limit - result.stats.seconds)
+            outcome.suggestions, outcome.suggestions_incomplete = suggest(
+                job.settings, job.config, verdicts, limits, build_model=build_model, workers=options.workers,
+                deadline=deadline)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
-        if result.stopped_by == "interrupted":
+        if result.stopped_by == "interrupted" or outcome.suggestions_incomplete == "interrupted":
             break
     return outcomes
 

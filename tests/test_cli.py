@@ -186,3 +186,4 @@ def test_version_says_which_kafka_the_model_follows():
     result = run("--version")
     assert result.exit_code == 0
     assert "Kafka model: Apache Kafka 3.6 brokers" in result.output and "KAFKA-15583" in result.output
+

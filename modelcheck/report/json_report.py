@@ -24,7 +24,9 @@ Choices the format leaves open, made here:
   text (the whole label otherwise), its `changes` the model's `explain_step` lines or the generic
   state diff as {"what": "before -> after"} (see `explain.changes_as_dict`);
 - with `--suggest`, a violated property lists the one-setting changes under which it holds
-  (`suggestions`: [{key, value, distinct, breaks, text}], see `modelcheck.advice`);
+  (`suggestions`: [{key, value, distinct, breaks, text}], see `modelcheck.advice`); when the time
+  limit or Ctrl-C stopped that search before every change was explored, the configuration's
+  `suggestions_incomplete` says which ("time_limit" or "interrupted");
 - `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run;
 - how the search ended, beyond SPEC-FORMAT's keys (added, so a reader of the documented ones is
   unaffected): `stats.complete` (true: every reachable state was explored), `stats.stopped_by` (null
@@ -102,6 +104,8 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
                   "coverage": dict(stats.coverage), "complete": result.complete,
                   "stopped_by": result.stopped_by, "queue": stats.queue},
         "properties": properties,
+        **({"suggestions_incomplete": outcome.suggestions_incomplete}
+           if getattr(outcome, "suggestions_incomplete", None) else {}),
     }
 
 

@@ -231,6 +231,10 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
                          traces=traces, timings=timings)
     advice = [f"what to change: {text}" for name in outcome.result.properties for text in
               _suggestions(outcome, name)]
+    stopped = getattr(outcome, "suggestions_incomplete", None)
+    if stopped:
+        why = "the time limit ran out" if stopped == "time_limit" else "interrupted"
+        advice.append(f"what to change: not every change was explored ({why}); more may help")
     if advice:
         body += "\n" + "\n".join(advice) + "\n"
     return "\n".join(lines) + "\n" + body

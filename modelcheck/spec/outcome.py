@@ -23,6 +23,9 @@ class Outcome:
     expected: dict[str, str] = field(default_factory=dict)  # property -> holds | violated
     # What to change (`modelcheck.advice`): property -> suggestions, each backed by an exploration.
     suggestions: dict[str, list] = field(default_factory=dict)
+    # Why the search for suggestions stopped before every neighbour was explored ("time_limit",
+    # "interrupted"), or None: the suggestions shown are then only those found so far.
+    suggestions_incomplete: str | None = None
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:
