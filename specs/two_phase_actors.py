@@ -15,7 +15,9 @@ committed or aborted), and the guard `commits` (some RM commits: the happy path 
 
 With `log_decision=True` every property holds. With `log_decision=False` the TM can decide to commit,
 tell one RM, crash, forget, ask again, hear "no" from the RM that committed, and abort the other:
-`consistent` is violated (tests/test_actors_example.py checks both). Run it:
+`consistent` is violated. With `resend=False` a TM that gets no acknowledgement of its decision does not
+send it again, and an RM whose decision was lost stays prepared for ever: `all-decided` is violated
+(tests/test_actors_example.py checks all three). Run it:
 `modelcheck explore specs/two_phase_actors.py --param log_decision=false`.
 
 Nothing in it is Kafka: the point of the example is that the actors layer is generic.
@@ -98,11 +100,12 @@ class TransactionManager(Actor):
     role = "tm"
     kinds = (AsksForVotes, CountsVote, GivesUp, ResendsDecision, Recovers, CountsAck)
 
-    def __init__(self, rms: int, log_decision: bool):
+    def __init__(self, rms: int, log_decision: bool, resend: bool = True):
         super().__init__("TM")
         self.rms = tuple(range(1, rms + 1))
         self.everyone = (1 << rms) - 1
         self.log_decision = log_decision
+        self.resend = resend
 
     def initial(self) -> ActorState:
         return ActorState(TmLog(), TmMemory())
@@ -150,7 +153,7 @@ class TransactionManager(Actor):
         if memory.phase == VOTING:
             after, sends = self._decide(state, memory, ABORT)
             return [Out(GivesUp(), after, sends)]
-        if memory.phase == DECIDED:
+        if memory.phase == DECIDED and self.resend:
             rm = link.acceptor
             if any(isinstance(request, Decision) for request in requests) and not memory.acked & (1 << (rm - 1)):
                 return [Out(ResendsDecision((rm,)), state, (Request(rm, Decision(memory.decision)),))]
@@ -264,13 +267,15 @@ def _truth(value) -> bool:
     return bool(value)
 
 
-def model(rms: int = 2, loss: int = 1, crashes: int = 1, log_decision: bool = True):
-    """The model for `rms` RMs, `loss` lost messages, `crashes` TM crashes; see the module docstring."""
+def model(rms: int = 2, loss: int = 1, crashes: int = 1, log_decision: bool = True, resend: bool = True):
+    """The model for `rms` RMs, `loss` lost messages, `crashes` TM crashes, and whether the TM logs its
+    decision and sends it again when it is not acknowledged; see the module docstring."""
     rms, loss, crashes = int(rms), int(loss), int(crashes)
     if rms < 1:
         raise ValueError("rms must be at least 1")
     log_decision = _truth(log_decision)
-    actors = [TransactionManager(rms, log_decision)] + [ResourceManager(i) for i in range(1, rms + 1)]
+    resend = _truth(resend)
+    actors = [TransactionManager(rms, log_decision, resend)] + [ResourceManager(i) for i in range(1, rms + 1)]
     ids = range(1, rms + 1)
 
     def rm_states(state):
@@ -288,7 +293,8 @@ def model(rms: int = 2, loss: int = 1, crashes: int = 1, log_decision: bool = Tr
                          properties=properties, name="two-phase commit over a lossy network",
                          description=__doc__.split("\n\n")[0])
     built = system.model()
-    built.parameters = {"rms": rms, "loss": loss, "crashes": crashes, "log_decision": log_decision}
-    built.expect = {"consistent": "holds" if log_decision else "violated", "all-decided": "holds",
-                    "commits": "holds"}
+    built.parameters = {"rms": rms, "loss": loss, "crashes": crashes, "log_decision": log_decision,
+                        "resend": resend}
+    built.expect = {"consistent": "holds" if log_decision else "violated",
+                    "all-decided": "holds" if resend or loss == 0 else "violated", "commits": "holds"}
     return built

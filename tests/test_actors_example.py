@@ -57,3 +57,16 @@ def test_the_state_space_grows_with_the_rms_and_stays_finite(rms):
     result = explore(load(rms=rms))
     assert result.stopped_by is None and result.properties["consistent"].verdict == HOLDS
     assert result.stats.distinct > 10 * rms
+
+
+def test_a_decision_not_sent_again_leaves_an_rm_prepared_for_ever():
+    model = load(resend="false")
+    result = explore(model)
+    found = result.properties["all-decided"]
+    assert found.verdict == VIOLATED and result.properties["consistent"].verdict == HOLDS
+    assert check_replays(model, found.trace)
+    rm_states = [found.trace.last.actors[i].durable for i in (1, 2)]
+    assert 1 in rm_states                         # PREPARED, with nothing left to happen
+    sentences = [step.sentence for step in explain_trace(found.trace, model)]
+    assert any("loses the request Decision" in s for s in sentences)
+    assert explore(load(resend="false", loss=0)).properties["all-decided"].verdict == HOLDS
