@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
-from modelcheck.engine import Action, Model, always, at_end, check_replays, eventually, explore, sometimes
+from modelcheck.engine import Action, Model, at_end, check_replays, eventually, explore, sometimes
 from modelcheck.errors import InvalidModel
 
 TWO_PHASE_TLC = {3: (288, 1146, 11), 4: (1568, 8258, 14), 5: (8832, 58146, 17)}

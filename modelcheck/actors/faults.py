@@ -113,7 +113,3 @@ class Budgets:
         if self.limits[index] is UNLIMITED:
             return spent               # an unbudgeted fault (a lossy network) is not counted
         return spent[:index] + (spent[index] + 1,) + spent[index + 1:]
-
-    def spent_on(self, spent: tuple[int, ...], fault: str) -> int:
-        """Units of `fault` spent, whatever the role."""
-        return sum(spent[index] for index, key in enumerate(self.keys) if key.partition(":")[0] == fault)

@@ -301,11 +301,6 @@ def notify(wire: Wire, actor: int, reason: str, monitors: tuple[int, ...]) -> Wi
     return wire._replace(notices=tuple(sorted(notices)))
 
 
-def tidy(wire: Wire) -> Wire:
-    """`wire` without the connections that are closed and empty."""
-    return wire._replace(connections=_tidy(wire.connections))
-
-
 def _tidy(connections) -> tuple:
     return tuple(c for c in connections if not (c.closed and not c.outbound and not c.awaiting))
 

@@ -36,7 +36,7 @@ from modelcheck.actors import network as net
 from modelcheck.actors.actions import (Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume, Timeout,
                                        step_label)
 from modelcheck.actors.actor import REQUEST, Actor, ActorState, Disconnect, Out
-from modelcheck.actors.faults import Budgets, UNLIMITED
+from modelcheck.actors.faults import Budgets
 from modelcheck.actors.network import Network, Wire
 from modelcheck.engine.model import Action, Model, Property
 from modelcheck.errors import InvalidModel
@@ -110,8 +110,9 @@ class ActorSystem:
     """A distributed system: `actors` (their ids are their positions), the `network`'s semantics, and
     fault `budgets` (see `faults.Budgets`). `model()` gives the engine model.
 
-    `properties` and `done` are over `SystemState`s; `local(state, actor)` and `durable`/`volatile` help
-    to write them.
+    `properties` and `done` are over `SystemState`s: `state.actors[i]` is actor i's `ActorState`
+    (`durable`, `volatile`), `state.status[i]` whether it is up, and `state.wire` the messages in flight.
+    `explain_violation(name, trace)`, when given, is the evidence a report prints under a violation.
     """
 
     def __init__(self, actors: Sequence[Actor], network: Network = Network(), budgets=None, *,
@@ -141,16 +142,6 @@ class ActorSystem:
         self._families, self._family_of = self._make_families()
         self._expanded_state = None
         self._expanded: list = []
-
-    # -- helpers for properties --------------------------------------------------------------------
-
-    @staticmethod
-    def local(state: SystemState, actor: int) -> ActorState:
-        return state.actors[actor]
-
-    def spent(self, state: SystemState, fault: str) -> int:
-        """Units of `fault` spent in `state`, over every role."""
-        return self.budgets.spent_on(state.spent, fault)
 
     # -- the model ---------------------------------------------------------------------------------
 
@@ -291,11 +282,10 @@ class ActorSystem:
         locals_ = state.actors
         return _new(SystemState, (locals_[:index] + (step.state,) + locals_[index + 1:], status, wire, spent))
 
-    def _closed(self, state: SystemState, position: int, spent: tuple,
-                wire: Wire | None = None) -> list[tuple[Any, SystemState]]:
+    def _closed(self, state: SystemState, position: int, spent: tuple) -> list[tuple[Any, SystemState]]:
         """Connection `position` closes and its initiator learns that its requests failed: one
         (reaction, state) per way the initiator may react (None: it had nothing to react to)."""
-        wire = state.wire if wire is None else wire
+        wire = state.wire
         link = wire.connections[position].link
         closed, failed = net.close(wire, position, link.acceptor in self._abandoning)
         initiator = link.initiator
@@ -430,4 +420,4 @@ class ActorSystem:
         return lines
 
 
-__all__ = ["DOWN", "PAUSED", "UP", "ActorSystem", "SystemState", "REQUEST", "UNLIMITED"]
+__all__ = ["DOWN", "PAUSED", "UP", "ActorSystem", "SystemState"]

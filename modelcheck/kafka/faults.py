@@ -75,11 +75,6 @@ class FaultsUsed(NamedTuple):
     isr_shrink: int = 0
 
 
-def budget(config, kind: str) -> int:
-    """The spec's budget for fault `kind` (a key of WRITE_FAULTS)."""
-    return getattr(config.faults, WRITE_FAULTS[kind])
-
-
 def can_spend(config, used: FaultsUsed, kind: str) -> bool:
     field = WRITE_FAULTS[kind]
     return getattr(used, field) < getattr(config.faults, field)

@@ -168,7 +168,7 @@ class Consumer(Actor):
              Commits, Committed, Retries, ValidatesPosition, Validated)
 
     def __init__(self, index: int, config, owned: tuple[int, ...], leaders: tuple[int, ...], coordinator: int,
-                 sink: int, member: bool = True, first_leaders: tuple[int, ...] = ()):
+                 sink: int, first_leaders: tuple[int, ...], member: bool = True):
         """`leaders`: per partition, the actor id its requests go to; `first_leaders`: per partition, the
         broker index that leads it at the start."""
         super().__init__(f"consumer[{index}]")
@@ -176,7 +176,7 @@ class Consumer(Actor):
         self.owned = owned                # the partitions it starts with
         self.member = member              # False: a spare instance, started when the group needs it
         self.leaders = leaders
-        self.first_leaders = first_leaders or (0,) * len(leaders)
+        self.first_leaders = first_leaders
         self.coordinator = coordinator
         self.sink = sink
         consumer = config.consumer
