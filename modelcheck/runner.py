@@ -72,7 +72,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
     if options.params:
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
     from modelcheck.kafka.config import unmodelled
-    from modelcheck.kafka.model import build_model
+    from modelcheck.kafka.models import build_model
     spec = apply_command_line(load_spec(path), options.sets, options.sweeps)
     for point in expand(spec):
         for key, why in unmodelled(point.config):
@@ -105,7 +105,7 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
                           description=job.description.strip(), config=job.values, expected=job.expected)
         if options.suggest and job.settings is not None and result.violated and result.complete:
             from modelcheck.advice import suggest
-            from modelcheck.kafka.model import build_model
+            from modelcheck.kafka.models import build_model
             verdicts = {name: prop.verdict for name, prop in result.properties.items()}
             deadline = None
             if limits.time_limit is not None:

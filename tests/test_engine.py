@@ -270,3 +270,14 @@ def test_state_graph_reports_model_errors():
         state_graph(Model(name="empty", initial_states=[], actions=[Action("noop", lambda s: [])]))
     with pytest.raises(InvalidModel, match="not hashable"):
         state_graph(Model(name="lists", initial_states=[[0]], actions=[Action("noop", lambda s: [])]))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_only_expected_actions_that_never_fire_are_warned_about(workers):
+    model = Model(name="counter", initial_states=[0],
+                  actions=[Action("inc", lambda n: [("inc", n + 1)] if n < 2 else []),
+                           Action("idle", lambda n: []),
+                           Action("idle-by-design", lambda n: [], expected=False)])
+    result = explore(model, workers=workers)
+    assert result.stats.coverage["idle-by-design"] == 0
+    assert result.warnings == ["never fired: idle"]

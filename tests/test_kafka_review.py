@@ -113,7 +113,7 @@ def test_doc_claim_table_lists_every_bundled_spec():
     named = set(re.findall(r"`([a-z0-9-]+)`", "\n".join(rows)))
     stems = {path.stem for path in YAML_SPECS}
     spec_like = {name for name in named if name.split("-")[0] in
-                 {"app", "broker", "consumer", "database", "http", "partition", "producer", "transform"}}
+                 {"app", "broker", "consumer", "database", "http", "partition", "producer", "transaction", "transform"}}
     assert spec_like <= stems, f"rows name specs that do not exist: {sorted(spec_like - stems)}"
 
 

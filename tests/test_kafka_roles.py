@@ -14,6 +14,7 @@ import pytest
 
 from modelcheck.engine import VIOLATED, check_replays, explore
 from modelcheck.kafka.model import build_model
+from modelcheck.kafka.models import on_actors
 from modelcheck.kafka.roles.system import build_system, unsupported
 from modelcheck.spec.sweep import expand
 from modelcheck.spec.yaml_spec import load_spec
@@ -36,7 +37,7 @@ CHANGED = {
 def _points():
     for path in sorted(SPECS.glob("*.yaml")):
         for point in expand(load_spec(path)):
-            if not unsupported(point.config):
+            if not unsupported(point.config) and not on_actors(point.config):   # transactions: only the roles
                 yield pytest.param(path.name, point, id=f"{path.stem}[{point.label}]" if point.label else path.stem)
 
 

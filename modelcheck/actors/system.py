@@ -150,7 +150,7 @@ class ActorSystem:
                            net.EMPTY, self.budgets.none_spent)
 
     def model(self) -> Model:
-        actions = [Action(name, self._family_step(index)) for index, name in enumerate(self._families)]
+        actions = [Action(name, self._family_step(index), expected=False) for index, name in enumerate(self._families)]
         return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
                      actions=actions, properties=self.properties, done=self.done,
                      step_label=lambda action: step_label(action, self.actors),

@@ -202,7 +202,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     early = stopped_by is None and bool(level) and all_decided(properties, violations, witnesses)
     coverage = coverage_of(actions, fired)
     if stopped_by is None and not early:
-        never = never_fired_warning(coverage)
+        never = never_fired_warning(coverage, actions)
         if never:
             warnings.append(never)
 

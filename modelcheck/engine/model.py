@@ -51,10 +51,15 @@ DEADLOCK = "deadlock"
 
 @dataclass(frozen=True)
 class Action:
-    """A named family of steps: `step(state)` returns the `(label, next_state)` pairs it enables."""
+    """A named family of steps: `step(state)` returns the `(label, next_state)` pairs it enables.
+
+    `expected`: whether a complete search in which it never fires deserves a warning (a hand-written
+    action that never fires is usually a bug in the model; a family a framework declares for every
+    kind of step, such as the actors layer's, is often idle in a given configuration)."""
 
     name: str
     step: Step
+    expected: bool = True
 
 
 @dataclass(frozen=True)

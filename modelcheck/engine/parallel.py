@@ -386,7 +386,7 @@ class _Search:
         warnings: list[str] = []
         coverage = coverage_of(self.actions, fired)
         if stopped_by is None and not early:
-            never = never_fired_warning(coverage)
+            never = never_fired_warning(coverage, self.actions)
             if never:
                 warnings.append(never)
         results = decide(self.model, properties, violations=violations, witnesses=witnesses,

@@ -83,6 +83,7 @@ class FaultBudget:
     rebalance: int = 0
     transaction_timeout: int = 0
     transaction_abort: int = 0
+    transaction_coordinator_crash: int = 0
     isr_shrink: int = 1                    # the leader drops a lagging follower (replication only)
 
 
@@ -192,13 +193,14 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     """(spec key, why) for each setting of `config` the Kafka model cannot honour yet.
 
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
-    layer refuses it with the file and line instead. Transactions (a transactional producer, offsets
-    committed in its transaction, zombie producers fenced by epoch, transaction aborts and timeouts)
-    come with the transactions work.
+    layer refuses it with the file and line instead. A transactional producer is modelled (on the
+    actors layer, `kafka.models`); offsets committed in its transaction (consume-transform-produce) and
+    zombie producers are not yet.
     """
     out = []
-    if config.producer.transactional_id is not None:
-        out.append(("producer.transactional.id", f"a transactional producer {LATER}"))
+    if config.producer.transactional_id is not None and config.producer.source != "direct":
+        out.append(("producer.source", f"a transactional producer with source: {config.producer.source} (the database "
+                                       f"and Kafka as one unit) {LATER}"))
     if COMMIT_MODES[config.consumer.commit].in_transaction:
         out.append(("consumer.commit", f"commit: {config.consumer.commit} {LATER}"))
     for kind in FAULTS.values():

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-LATER = "is not modelled yet: it comes with transactions"
+LATER = "is not modelled yet: it comes with consume-transform-produce and zombie producers (transactions)"
+
+
+def _transactional(config) -> bool:
+    return config.producer.transactional_id is not None
 
 
 class FaultKind(NamedTuple):
@@ -24,6 +28,7 @@ class FaultKind(NamedTuple):
     write_side: bool = False      # counted by the write/read-side model's write side (`FaultsUsed`)
     refused: str | None = None    # why a spec may not set it yet (None: the model honours it)
     possible: Callable | None = None   # whether the configuration lets it happen at all (guards)
+    needs: str | None = None      # the setting without which it cannot happen (refused without it)
 
     @property
     def field(self) -> str:
@@ -49,8 +54,12 @@ FAULTS: dict[str, FaultKind] = {kind.key: kind for kind in (
     FaultKind("request.delayed", "a delayed request", ("delay:producer",), write_side=True),
     FaultKind("rebalance", "a rebalance", ("rebalance",),
               possible=lambda config: config.consumer.instances > 1),
-    FaultKind("transaction.timeout", "a transaction timeout", (), refused=f"this fault {LATER}"),
-    FaultKind("transaction.abort", "a transaction abort", (), refused=f"this fault {LATER}"),
+    FaultKind("transaction.timeout", "a transaction timeout (the coordinator aborts an open transaction)",
+              ("transaction.timeout",), possible=_transactional, needs="producer.transactional.id"),
+    FaultKind("transaction.abort", "a transaction abort (the application aborts its transaction)",
+              ("transaction.abort",), possible=_transactional, needs="producer.transactional.id"),
+    FaultKind("transaction.coordinator.crash", "a transaction coordinator crash (a new one takes over its log)",
+              ("crash:transaction-coordinator",), possible=_transactional, needs="producer.transactional.id"),
     FaultKind("isr.shrink", "an ISR shrink (a leader drops a lagging follower)", ("isr.shrink",), write_side=True,
               possible=lambda config: config.cluster.replication_factor > 1),
 )}

@@ -47,7 +47,10 @@ def check_sequence(log: tuple[Record, ...], record: Record) -> tuple[str, int]:
         return INVALID_EPOCH, -1
     if record.producer_epoch > latest_epoch:
         return (APPEND if record.sequence == 0 else OUT_OF_ORDER), -1
-    retained = [(offset, r) for offset, r in mine if r.producer_epoch == latest_epoch][-RETAINED_BATCHES:]
+    retained = [(offset, r) for offset, r in mine
+                if r.producer_epoch == latest_epoch and not r.control][-RETAINED_BATCHES:]
+    if not retained:              # only a marker of this epoch so far (KIP-890: the epoch bumped at the end)
+        return (APPEND if record.sequence == 0 else OUT_OF_ORDER), -1
     for offset, r in retained:
         if r.sequence == record.sequence:
             return DUPLICATE, offset

@@ -78,6 +78,7 @@ class Producer(NamedTuple):
     next_sequence: tuple[int, ...]    # per partition
     queues: tuple[tuple[Batch, ...], ...]
     in_flight: tuple[InFlight, ...] = ()
+    transactional: bool = False       # its records belong to a transaction (`roles.transactional`)
 
 
 def new_producer(config, session: int = 0) -> Producer:
@@ -142,7 +143,7 @@ def take_head(config, producer: Producer, partition: int) -> tuple[Producer, Bat
     if config.producer.enable_idempotence and not _current(producer, record):
         sequence = producer.next_sequence[partition]
         record = record._replace(producer_id=producer.session, producer_epoch=producer.producer_epoch,
-                                 sequence=sequence)
+                                 sequence=sequence, transactional=producer.transactional)
         nexts = producer.next_sequence
         producer = producer._replace(next_sequence=nexts[:partition] + (sequence + 1,) + nexts[partition + 1:])
     return producer, batch._replace(record=record, attempts=batch.attempts + 1)
@@ -201,8 +202,10 @@ def with_entry(producer: Producer, index: int, entry: InFlight) -> Producer:
 def retry_or_fail(config, producer: Producer, batch: Batch, error: str) -> tuple[Producer, bool]:
     """After `error` on `batch` (already out of the in-flight list): put it back for a retry, or give up.
     Returns the producer and whether the batch failed for good. Idempotent producers bump their epoch
-    on a real sequence gap and when a batch fails for good (KIP-360)."""
-    idempotent = config.producer.enable_idempotence
+    on a real sequence gap and when a batch fails for good (KIP-360); a transactional one leaves that to
+    its transaction coordinator."""
+    # A transactional producer never bumps its own epoch: the coordinator does (`roles.transactional`).
+    idempotent = config.producer.enable_idempotence and not producer.transactional
     if batch.attempts > config.producer.retries:
         if idempotent and _current(producer, batch.record):
             producer = bump_epoch(producer)

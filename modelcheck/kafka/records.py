@@ -4,7 +4,10 @@ A `Record` carries the application's event id (1..N, the order in which the appl
 events), the index of its key in `workload.keys` (None when the record is sent without a key) and the
 idempotence header the producer stamps on its batch: producer id, producer epoch and sequence number
 (KIP-98; -1 when the producer is not idempotent, as on the wire). `transactional` marks a record written
-inside a transaction (the transactions issue uses it; the write side never sets it yet).
+inside a transaction, and `control` a transaction marker (COMMIT or ABORT) that the transaction
+coordinator has a partition write when a transaction ends (KIP-98's control records; they take an
+offset like any record, carry no event, and no consumer hands them to its application:
+`modelcheck.kafka.transactions`). The write/read-side model sets neither.
 
 A record's offset is its position in the partition log tuple. Each batch carries exactly one record in
 this model (one event per send, `linger.ms` too short to group two), so a batch's base sequence is the
@@ -24,6 +27,18 @@ class Record(NamedTuple):
     producer_epoch: int = -1
     sequence: int = -1               # per partition, from 0, per producer id
     transactional: bool = False
+    control: int = 0                 # DATA, or a transaction marker: COMMIT or ABORT
 
     def __str__(self) -> str:
+        if self.control:
+            return MARKER_NAMES[self.control]
         return f"e{self.event}"
+
+
+DATA, COMMIT, ABORT = 0, 1, 2
+MARKER_NAMES = {COMMIT: "COMMIT", ABORT: "ABORT"}
+
+
+def marker(producer_id: int, producer_epoch: int, commit: bool) -> Record:
+    """The control record that ends producer `producer_id`'s transaction on a partition."""
+    return Record(0, None, producer_id, producer_epoch, -1, True, COMMIT if commit else ABORT)

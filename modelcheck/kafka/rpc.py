@@ -25,6 +25,11 @@ What travels, and between whom:
   (what a heartbeat answered with REBALANCE_IN_PROGRESS tells a member): a member rejoins at its next
   poll, and the coordinator answers every JoinGroup once all members have joined, with the new
   generation and the member's partitions (SyncGroup folded in).
+- Transactions (KIP-98): InitProducerId, AddPartitionsToTxn and EndTxn (transactional producer ->
+  transaction coordinator, `roles.transaction_coordinator`), answered with the producer id and epoch or
+  CONCURRENT_TRANSACTIONS / PRODUCER_FENCED / INVALID_TXN_STATE; WriteTxnMarkers (coordinator -> the
+  partition's replicas) has the leader append a COMMIT or ABORT marker. A read_committed Fetch names its
+  isolation level and its answer carries the offsets of aborted transactions' records.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
 
@@ -52,13 +57,18 @@ NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
 ILLEGAL_GENERATION = 22
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 INVALID_PRODUCER_EPOCH = 47
+INVALID_TXN_STATE = 48
+CONCURRENT_TRANSACTIONS = 51
 UNKNOWN_PRODUCER_ID = 59
+PRODUCER_FENCED = 90
 
 ERROR_NAMES = {
     NONE: "NONE", OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE", NETWORK_EXCEPTION: "NETWORK_EXCEPTION", NOT_LEADER_OR_FOLLOWER: "NOT_LEADER_OR_FOLLOWER",
     NOT_ENOUGH_REPLICAS: "NOT_ENOUGH_REPLICAS", NOT_ENOUGH_REPLICAS_AFTER_APPEND: "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
     ILLEGAL_GENERATION: "ILLEGAL_GENERATION", OUT_OF_ORDER_SEQUENCE_NUMBER: "OUT_OF_ORDER_SEQUENCE_NUMBER",
     INVALID_PRODUCER_EPOCH: "INVALID_PRODUCER_EPOCH", UNKNOWN_PRODUCER_ID: "UNKNOWN_PRODUCER_ID",
+    INVALID_TXN_STATE: "INVALID_TXN_STATE", CONCURRENT_TRANSACTIONS: "CONCURRENT_TRANSACTIONS",
+    PRODUCER_FENCED: "PRODUCER_FENCED",
 }
 
 NO_OFFSET = -1
@@ -84,6 +94,7 @@ class FetchRequest(NamedTuple):
     fetches: tuple                # (partition, offset) for each partition asked of this leader
     max_records: int
     leader_epoch: int = 0
+    read_committed: bool = False  # isolation.level: read_committed reads up to the last stable offset
 
 
 class FetchResponse(NamedTuple):
@@ -95,6 +106,7 @@ class FetchResponse(NamedTuple):
     leader: int = -1              # with NOT_LEADER_OR_FOLLOWER: the current leader (KIP-951), -1 none
     leader_epoch: int = -1
     epochs: tuple = ()            # the leader epoch each record was appended in (KIP-320)
+    aborted: tuple = ()           # read_committed: the offsets of aborted transactions' records (KIP-98)
 
 
 class OffsetsForLeaderEpochRequest(NamedTuple):
@@ -200,6 +212,63 @@ class BrokerUp(NamedTuple):
     broker: int
 
 
+class InitProducerIdRequest(NamedTuple):
+    """A transactional producer registers its transactional.id (`transactional_id`: which of the
+    configuration's ids) and gets a producer id and epoch; with its current ones it asks for an epoch
+    bump (KIP-360)."""
+
+    transactional_id: int
+    producer_id: int = -1
+    producer_epoch: int = -1
+
+
+class InitProducerIdResponse(NamedTuple):
+    error: int
+    producer_id: int = -1
+    producer_epoch: int = -1
+
+
+class AddPartitionsToTxnRequest(NamedTuple):
+    transactional_id: int
+    producer_id: int
+    producer_epoch: int
+    partition: int
+
+
+class AddPartitionsToTxnResponse(NamedTuple):
+    partition: int
+    error: int
+
+
+class EndTxnRequest(NamedTuple):
+    transactional_id: int
+    producer_id: int
+    producer_epoch: int
+    commit: bool
+
+
+class EndTxnResponse(NamedTuple):
+    error: int
+    commit: bool
+    producer_epoch: int = -1      # transaction.version 2: the epoch the coordinator bumped to (KIP-890)
+
+
+class WriteTxnMarkersRequest(NamedTuple):
+    """The transaction coordinator has a partition's leader append a COMMIT or ABORT marker."""
+
+    partition: int
+    producer_id: int
+    producer_epoch: int
+    commit: bool
+    leader_epoch: int = -1        # -1: whoever leads (the coordinator's marker channel routes it)
+
+
+class WriteTxnMarkersResponse(NamedTuple):
+    partition: int
+    producer_id: int
+    error: int
+
+
 def describe(message) -> str:
     """A Kafka message in a few words, for traces."""
     kind = type(message)
@@ -217,5 +286,17 @@ def describe(message) -> str:
     if kind is FetchResponse:
         if message.error != NONE:
             return f"FetchResponse(p{message.partition}: {ERROR_NAMES[message.error]})"
-        return f"FetchResponse({', '.join(f'e{r.event}' for r in message.records)})"
+        return f"FetchResponse({', '.join(str(r) for r in message.records)})"
+    if kind is InitProducerIdResponse and message.error == NONE:
+        return f"InitProducerIdResponse(producer id {message.producer_id}, epoch {message.producer_epoch})"
+    if kind is AddPartitionsToTxnRequest:
+        return f"AddPartitionsToTxn(p{message.partition}, epoch {message.producer_epoch})"
+    if kind is EndTxnRequest:
+        return f"EndTxn({'commit' if message.commit else 'abort'}, epoch {message.producer_epoch})"
+    if kind is WriteTxnMarkersRequest:
+        return (f"WriteTxnMarkers({'COMMIT' if message.commit else 'ABORT'} to p{message.partition}, "
+                f"epoch {message.producer_epoch})")
+    error = getattr(message, "error", NONE)
+    if kind in (InitProducerIdResponse, AddPartitionsToTxnResponse, EndTxnResponse, WriteTxnMarkersResponse):
+        return f"{kind.__name__}({ERROR_NAMES[error]})"
     return type(message).__name__ + str(tuple(message))

@@ -28,6 +28,8 @@ Combinations refused, with where the rule comes from:
   topic (`sink.type: topic`): offsets go into a producer's transaction (sendOffsetsToTransaction,
   KIP-98 / KIP-447), which only a transactional producer of a consume-transform-produce app has.
 - `commit: sink` without `sink.type: database`: the offsets are stored in the sink's own database.
+- A transaction fault (`transaction.abort`, `transaction.timeout`, `transaction.coordinator.crash`)
+  without a `transactional.id`: there is no transaction for it to hit.
 - A `sink.dedupe` the sink type cannot do: processed-table and in-batch need a database,
   idempotency-key an HTTP service; an output topic dedupes through transactions, not here.
 
@@ -43,6 +45,7 @@ from typing import Any, Mapping, NamedTuple
 
 from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka.config import MAX_ASSIGNMENTS, KafkaConfig
+from modelcheck.kafka.faults import FAULTS
 from modelcheck.kafka.sink import SINKS
 
 IDEMPOTENT_MAX_IN_FLIGHT = 5   # the broker's per-producer batch window (ProducerStateEntry)
@@ -134,6 +137,11 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
                             f"a rebalance tries every assignment of the partitions to the consumers, "
                             f"{config.consumer.instances}^{cluster.partitions} = {count:,} from one state; at most "
                             f"{MAX_ASSIGNMENTS:,} can be searched: fewer partitions or consumers"))
+
+    for kind in FAULTS.values():
+        if kind.needs is not None and getattr(config.faults, kind.field) and config.get(kind.needs) is None:
+            out.append(Conflict((f"faults.{kind.key}", kind.needs),
+                                f"{kind.what} can only happen to a transactional producer; set {kind.needs}"))
 
     allowed_dedupe = SINKS[sink.type].dedupes
     if sink.dedupe not in allowed_dedupe:

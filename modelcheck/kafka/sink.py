@@ -45,6 +45,7 @@ from modelcheck.kafka.group import NO_OFFSET
 class SinkState(NamedTuple):
     effects: tuple[int, ...]           # events in the order they took effect (repeated on duplicates)
     stored_offsets: tuple[int, ...]    # commit `sink`: next offset per partition kept in the database
+    sources: tuple = ()                # with transactions: the (partition, offset) each effect was read from
 
 
 def initial_sink(partitions: int) -> SinkState:

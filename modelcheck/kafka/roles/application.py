@@ -66,6 +66,7 @@ class AppMemory(NamedTuple):
     awaiting_send: int = 0                     # dual-write: committed, not sent yet (0: none)
     relay_handed: frozenset = frozenset()      # outbox: rows handed to the producer, outcome unknown
     relay_acked: frozenset = frozenset()       # outbox: rows acknowledged, not marked sent yet
+    transaction: object = None                 # a transactional producer's client state (`transactional`)
 
 
 class CommitsToDatabase(NamedTuple):
@@ -198,7 +199,8 @@ class ProducingApplication(Actor):
             if leaders.needs_asking(known) and producer.queues[partition]:
                 routes, sends = leaders.asking(memory.leaders, partition, self.partitions[partition])
                 out.append(Out(AsksLeader(partition), ActorState(durable, memory._replace(leaders=routes)), sends))
-            if not leaders.usable(known) or not producers.can_send_head(config, producer, partition):
+            if not leaders.usable(known) or not producers.can_send_head(config, producer, partition) \
+                    or not self._may_send(memory, partition):
                 continue
             broker = known.broker
             if not self.acks_zero and producers.in_flight_to(producer, broker) >= config.producer.max_in_flight:
@@ -216,6 +218,11 @@ class ProducingApplication(Actor):
                 out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(target, request),)))
         return out
 
+    def _may_send(self, memory: AppMemory, partition: int) -> bool:
+        """Whether the sender may send to `partition` now (a transactional producer first adds it to its
+        transaction)."""
+        return True
+
     @staticmethod
     def _acknowledged(state, partition: int, event: int) -> ActorState:
         """The producer tells the application `event` was written: an observer notes it, and the relay
@@ -225,8 +232,7 @@ class ProducingApplication(Actor):
             memory = memory._replace(relay_acked=memory.relay_acked | {event})
         return ActorState(durable._replace(acknowledged=durable.acknowledged | {(partition, event)}), memory)
 
-    @staticmethod
-    def _gave_up(memory: AppMemory, event: int) -> AppMemory:
+    def _gave_up(self, memory: AppMemory, event: int) -> AppMemory:
         """The producer gives up on `event`: the relay publishes the row again; the other sources lose it."""
         if event in memory.relay_handed and event not in memory.relay_acked:
             return memory._replace(relay_handed=memory.relay_handed - {event})
@@ -384,7 +390,12 @@ def _in_flight_index(producer, partition: int, event: int) -> int | None:
 
 
 def _outcome_text(outcome: str, event: int) -> str:
+    if outcome == DROPPED:
+        return f"drops e{event} (its transaction is aborting)"
     return f"will retry e{event}" if outcome == "retry" else f"gives up on e{event}"
+
+
+DROPPED = "dropped"                            # a transactional producer that aborts drops what would be retried
 
 
 def _buffer(producer) -> str:

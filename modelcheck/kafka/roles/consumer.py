@@ -55,6 +55,7 @@ from typing import NamedTuple
 from modelcheck.actors import Actor, ActorState, Disconnect, Out, Request
 from modelcheck.kafka import rpc
 from modelcheck.kafka.commit_modes import AFTER, BEFORE, COMMIT_MODES
+from modelcheck.kafka import transactions
 from modelcheck.kafka.consumer import events_text
 from modelcheck.kafka.roles import leaders as routing
 
@@ -73,6 +74,8 @@ class Batch(NamedTuple):
     partition: int
     start: int
     events: tuple
+    offsets: tuple                # the offset of each event
+    end: int                      # the offset after the last record fetched (markers and aborted ones too)
     handled: int = 0              # records the sink has confirmed
     writing: bool = False         # a SinkWrite is on its way
     committing: bool = False      # an OffsetCommit is on its way
@@ -125,6 +128,7 @@ class GetsRecords(NamedTuple):
     partition: int
     offset: int
     events: tuple
+    skipped: int = 0              # records not handed over: transaction markers, aborted records
 
 
 class Writes(NamedTuple):
@@ -184,6 +188,7 @@ class Consumer(Actor):
         self.auto_commit = self.mode.automatic or consumer.enable_auto_commit
         self.reset = consumer.auto_offset_reset
         self.max_records = consumer.max_poll_records
+        self.read_committed = consumer.isolation_level == transactions.READ_COMMITTED
         self.partition_count = config.cluster.partitions
 
     def _fresh(self, rejoin: bool = False) -> ConsumerMemory:
@@ -267,7 +272,8 @@ class Consumer(Actor):
                 continue
             fetches = tuple((p, positions[p]) for p in mine)
             fetching = ActorState(membership, memory._replace(fetching=tuple(sorted(memory.fetching + (leader,)))))
-            request = rpc.FetchRequest(fetches, self.max_records, memory.routes[mine[0]].leader_epoch)
+            request = rpc.FetchRequest(fetches, self.max_records, memory.routes[mine[0]].leader_epoch,
+                                       self.read_committed)
             out.append(Out(Polls(fetches), fetching, (Request(leader, request),)))
         return out
 
@@ -275,12 +281,12 @@ class Consumer(Actor):
         """The next thing to do with the batch in hand: a commit before it, a write, a commit after it."""
         if batch.writing or batch.committing:
             return []
-        end = batch.start + len(batch.events)
+        end = batch.end
         if self.mode.batch_commit == BEFORE and not batch.committed:
             return [self._commit(state, batch, end)]
         if batch.handled < len(batch.events):
             event = batch.events[batch.handled]
-            offset = batch.start + batch.handled
+            offset = batch.offsets[batch.handled]
             write = rpc.SinkWrite(event, batch.partition, offset + 1, batch.events[:batch.handled])
             return [Out(Writes(event, offset), _with_batch(state, batch._replace(writing=True)),
                         (Request(self.sink, write),))]
@@ -379,14 +385,15 @@ class Consumer(Actor):
                 return [self._reset(state, p, "out of range")]
             if message.error != rpc.NONE:
                 return [self._rerouted(state, p, message)]
-            events = tuple(record.event for record in message.records)
-            end = message.offset + len(events)
+            events, offsets = transactions.handed_over(message.records, message.offset, message.aborted)
+            end = message.offset + len(message.records)
             last = message.epochs[-1] if message.epochs else memory.last_epochs[p]
+            batch = Batch(p, message.offset, events, offsets, end) if events else None
             after = ActorState(membership, memory._replace(
-                positions=_replace_at(memory.positions, p, end), batch=Batch(p, message.offset, events),
+                positions=_replace_at(memory.positions, p, end), batch=batch,
                 last_epochs=_replace_at(memory.last_epochs, p, last),
                 checked=_replace_at(memory.checked, p, memory.routes[p].leader_epoch)))
-            return [Out(GetsRecords(p, message.offset, events), after)]
+            return [Out(GetsRecords(p, message.offset, events, len(message.records) - len(events)), after)]
         batch = memory.batch
         if kind is rpc.SinkWritten:
             if batch is None or not batch.writing:
@@ -518,9 +525,13 @@ class Consumer(Actor):
         if kind is Polls:
             return "polls " + ", ".join(f"p{p} from offset {offset}" for p, offset in what.fetches)
         if kind is GetsRecords:
+            skipped = f"{what.skipped} record(s) not for the application (transaction markers, aborted records)"
+            if not what.events and what.skipped:
+                return f"skips {skipped} at offset {what.offset} of p{what.partition}"
             if not what.events:
                 return f"drops the records of p{what.partition} fetched before the group moved on"
-            return f"gets {events_text(what.events)} at offset {what.offset} of p{what.partition}"
+            text = f"gets {events_text(what.events)} at offset {what.offset} of p{what.partition}"
+            return text + (f"; skips {skipped}" if what.skipped else "")
         if kind is Writes:
             return f"writes e{what.event} to the sink (offset {what.offset})"
         if kind is Written:

@@ -50,7 +50,9 @@ from modelcheck.actors.actor import NOTICE, ONE_WAY
 from modelcheck.kafka import cluster as clusters
 from modelcheck.kafka import idempotence
 from modelcheck.kafka import rpc
+from modelcheck.kafka import transactions
 from modelcheck.kafka.partition import Replica, high_watermark, new_partition
+from modelcheck.kafka.records import marker
 
 _ERROR_OF = {
     idempotence.OUT_OF_ORDER: rpc.OUT_OF_ORDER_SEQUENCE_NUMBER,
@@ -103,6 +105,7 @@ class Owed(NamedTuple):
 
     answers: tuple = ()           # (link, offset, event, leader epoch)
     held: tuple = ()              # (link, FetchRequest)
+    markers: tuple = ()           # (link, offset, producer id, leader epoch): WriteTxnMarkers to answer
 
 
 class Appends(NamedTuple):
@@ -129,9 +132,20 @@ class Acknowledges(NamedTuple):
     error: int
 
 
+class WritesMarker(NamedTuple):
+    commit: bool
+    producer_id: int
+    producer_epoch: int
+    offset: int
+
+
+class AnswersMarker(NamedTuple):
+    offset: int
+
+
 class AnswersFetch(NamedTuple):
     offset: int
-    events: tuple
+    records: tuple                # the records' names: "e1", "COMMIT"
 
 
 class HoldsFetch(NamedTuple):
@@ -173,7 +187,8 @@ class LearnsRestart(NamedTuple):
 class ReplicatedPartition(Actor):
     role = "partition"
     kinds = (Appends, FindsDuplicate, Refuses, Acknowledges, AnswersFetch, HoldsFetch, AnswersListOffsets,
-             AnswersMetadata, AnswersEpochEnd, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart)
+             AnswersMetadata, AnswersEpochEnd, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart, WritesMarker,
+             AnswersMarker)
     faults = ("isr.shrink",)
 
     def __init__(self, index: int, config, brokers: tuple[int, ...]):
@@ -233,27 +248,46 @@ class ReplicatedPartition(Actor):
             rest = owed._replace(answers=owed.answers[:position] + owed.answers[position + 1:])
             response = rpc.ProduceResponse(self.index, event, error, offset if error == rpc.NONE else -1)
             out.append(Out(Acknowledges(event, offset, error), ActorState(durable, rest), (Reply(link, response),)))
+        for position, (link, offset, producer_id, epoch) in enumerate(owed.markers):
+            if partition.leader_epoch == epoch and offset < hw:
+                rest = owed._replace(markers=owed.markers[:position] + owed.markers[position + 1:])
+                response = rpc.WriteTxnMarkersResponse(self.index, producer_id, rpc.NONE)
+                out.append(Out(AnswersMarker(offset), ActorState(durable, rest), (Reply(link, response),)))
         return out
 
     def _settled(self, out: Out, fault: str | None = None) -> Out:
         """`out` with the fetches its new high watermark can now answer answered."""
         durable, owed = out.state
-        hw = high_watermark(durable.partition)
         log = self._leader_log(durable)
         sends, held = list(out.sends), []
         for link, request in owed.held:
             offset = request.fetches[0][1]
-            if log is not None and offset < hw:
-                sends.append(Reply(link, self._records(durable, offset, min(hw, offset + request.max_records))))
+            bound = self._bound(durable, request)
+            if log is not None and offset < bound:
+                sends.append(Reply(link, self._records(durable, offset, min(bound, offset + request.max_records),
+                                                       request.read_committed)))
             else:
                 held.append((link, request))
         return Out(out.what, ActorState(durable, owed._replace(held=tuple(held))), tuple(sends), fault)
 
-    def _records(self, durable: PartitionState, start: int, end: int) -> rpc.FetchResponse:
-        """The leader's records from `start` to `end`, with the leader epoch of each."""
+    def _records(self, durable: PartitionState, start: int, end: int, read_committed: bool) -> rpc.FetchResponse:
+        """The leader's records from `start` to `end`, with the leader epoch of each and, for a
+        read_committed fetch, the offsets of aborted transactions' records among them."""
         partition = durable.partition
         leader = partition.replica_on(partition.leader)
-        return rpc.FetchResponse(self.index, start, leader.log[start:end], epochs=leader.epochs[start:end])
+        aborted = transactions.aborted_offsets(leader.log, start, end) if read_committed else ()
+        return rpc.FetchResponse(self.index, start, leader.log[start:end], epochs=leader.epochs[start:end],
+                                 aborted=aborted)
+
+    @staticmethod
+    def _bound(durable: PartitionState, request: rpc.FetchRequest) -> int:
+        """Where `request` may read up to: the high watermark, or for read_committed the last stable
+        offset."""
+        partition = durable.partition
+        hw = high_watermark(partition)
+        if not request.read_committed or partition.leader is None:
+            return hw
+        return transactions.last_stable_offset(partition.replica_on(partition.leader).log, hw)
 
     @staticmethod
     def _leader_log(durable: PartitionState):
@@ -277,6 +311,8 @@ class ReplicatedPartition(Actor):
             notes, cluster = clusters.restart(self.config, self._cluster(durable), message.broker)
             return [self._settled(Out(LearnsRestart(message.broker, self._words(notes)),
                                       ActorState(self._from(cluster), owed)))]
+        if kind is rpc.WriteTxnMarkersRequest:
+            return [self._marker(state, envelope)]
         if kind is rpc.MetadataRequest:
             partition = durable.partition
             leader = -1 if partition.leader is None else partition.leader
@@ -326,9 +362,29 @@ class ReplicatedPartition(Actor):
                                          partition.leader_epoch)
         elif kind is rpc.OffsetsForLeaderEpochRequest:
             response = rpc.OffsetsForLeaderEpochResponse(self.index, -1, leader, partition.leader_epoch)
+        elif kind is rpc.WriteTxnMarkersRequest:
+            response = rpc.WriteTxnMarkersResponse(self.index, message.producer_id, error)
         else:
             response = rpc.ListOffsetsResponse(self.index, -1, leader, partition.leader_epoch)
         return Out(what, state, (Reply(envelope.link, response),))
+
+    def _marker(self, state, envelope) -> Out:
+        """The coordinator's COMMIT or ABORT marker: the leader appends it and answers once the ISR has
+        it (markers are written with acks=all, `ReplicaManager.appendRecords` from the coordinator)."""
+        request = envelope.message
+        durable, owed = state
+        partition = durable.partition
+        if partition.leader is None or not durable.up[partition.leader]:
+            return self._refuse(state, envelope, 0, rpc.NOT_LEADER_OR_FOLLOWER)
+        leader = partition.replica_on(partition.leader)
+        offset = len(leader.log)
+        control = marker(request.producer_id, request.producer_epoch, request.commit)
+        partition = partition.with_replica(partition.leader, Replica(leader.log + (control,),
+                                                                     leader.epochs + (partition.leader_epoch,)))
+        owed = owed._replace(markers=owed.markers + ((envelope.link, offset, request.producer_id,
+                                                      partition.leader_epoch),))
+        what = WritesMarker(request.commit, request.producer_id, request.producer_epoch, offset)
+        return self._settled(Out(what, ActorState(durable._replace(partition=partition), owed)))
 
     def _produce(self, state, envelope) -> Out:
         request = envelope.message
@@ -362,10 +418,10 @@ class ReplicatedPartition(Actor):
         if offset > len(log):
             response = rpc.FetchResponse(self.index, offset, (), rpc.OFFSET_OUT_OF_RANGE, len(log))
             return Out(Refuses(0, rpc.OFFSET_OUT_OF_RANGE), state, (Reply(envelope.link, response),))
-        hw = high_watermark(durable.partition)
-        if offset < hw:
-            response = self._records(durable, offset, min(hw, offset + request.max_records))
-            return Out(AnswersFetch(offset, tuple(r.event for r in response.records)), state,
+        bound = self._bound(durable, request)
+        if offset < bound:
+            response = self._records(durable, offset, min(bound, offset + request.max_records), request.read_committed)
+            return Out(AnswersFetch(offset, tuple(str(r) for r in response.records)), state,
                        (Reply(envelope.link, response),))
         return Out(HoldsFetch(offset), ActorState(durable, owed._replace(held=owed.held + ((envelope.link, request),))))
 
@@ -380,6 +436,8 @@ class ReplicatedPartition(Actor):
                 sends.append(Reply(link, rpc.ProduceResponse(self.index, event, rpc.NETWORK_EXCEPTION)))
             for link, request in owed.held:
                 sends.append(Reply(link, rpc.FetchResponse(self.index, request.fetches[0][1], (), rpc.NETWORK_EXCEPTION)))
+            for link, _offset, producer_id, _epoch in owed.markers:
+                sends.append(Reply(link, rpc.WriteTxnMarkersResponse(self.index, producer_id, rpc.NETWORK_EXCEPTION)))
             kept = Owed()
         out = []
         for notes, cluster in clusters.crash(self.config, self._cluster(durable), broker):
@@ -404,8 +462,13 @@ class ReplicatedPartition(Actor):
             if what.error == rpc.NONE:
                 return f"acknowledges e{what.event} (offset {what.offset})"
             return f"answers e{what.event} with {rpc.ERROR_NAMES[what.error]}"
+        if kind is WritesMarker:
+            return (f"appends the {'COMMIT' if what.commit else 'ABORT'} marker of producer {what.producer_id} "
+                    f"(epoch {what.producer_epoch}) at offset {what.offset}")
+        if kind is AnswersMarker:
+            return f"confirms the marker at offset {what.offset}"
         if kind is AnswersFetch:
-            return f"returns {', '.join(f'e{e}' for e in what.events)} from offset {what.offset}"
+            return f"returns {', '.join(what.records)} from offset {what.offset}"
         if kind is HoldsFetch:
             return f"holds the fetch at offset {what.offset} until a record is committed"
         if kind is AnswersListOffsets:

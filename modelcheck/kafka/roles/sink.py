@@ -44,6 +44,8 @@ class Sink(Actor):
         self.dedupe = config.sink.dedupe
         self.stores_offset = COMMIT_MODES[config.consumer.commit].offsets_in_sink
         self.partitions = config.cluster.partitions
+        # With transactions the sink notes where each effect was read from, for `no-aborted-read`.
+        self.tracks_sources = config.producer.transactional_id is not None
 
     def initial(self) -> ActorState:
         return ActorState(sinks.initial_sink(self.partitions), None)
@@ -58,6 +60,8 @@ class Sink(Actor):
             text, after = sinks.write(state.durable, self.sink_type, self.dedupe, message.event, message.seen_in_batch,
                                       self.stores_offset, message.partition, message.next_offset)
             applied = after.effects != state.durable.effects
+            if applied and self.tracks_sources:
+                after = after._replace(sources=after.sources + ((message.partition, message.next_offset - 1),))
             return [Out(Applies(text), ActorState(after, None),
                         (Reply(envelope.link, rpc.SinkWritten(message.event, applied)),))]
         if kind is rpc.StoredOffsetRequest:

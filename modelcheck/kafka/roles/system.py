@@ -2,7 +2,8 @@
 
 Actors, by id: the producing application (0), the brokers (1..B), the partitions (one actor each,
 with their replicas: `replicas`), the group coordinator, the consumers (the members, then one spare
-instance per `consumer.pause` the budget allows), the sink. Partition p's replicas live on brokers
+instance per `consumer.pause` the budget allows), the sink and, with a `transactional.id`, the
+transaction coordinator (and the application is a `TransactionalApplication`). Partition p's replicas live on brokers
 p, p+1, ... mod B, the first leading at the start, as `cluster.initial_cluster` places them. The
 network is per-connection FIFO with request/response (Kafka's connections and its SocketServer).
 
@@ -19,6 +20,9 @@ Fault budgets, from the spec's `faults.*`:
 | request.lost | loss:producer:request and loss:producer:message (an acks=0 send is one-way) |
 | response.lost | loss:producer:reply |
 | request.delayed | delay:producer (the request outlives request.timeout.ms: the producer closes the connection and retries; the old request may still arrive) |
+| transaction.abort | transaction.abort (a fault of the transactional application: it aborts its transaction) |
+| transaction.timeout | transaction.timeout (a fault of the transaction coordinator: it aborts an open transaction) |
+| transaction.coordinator.crash | crash:transaction-coordinator (its transaction log survives) |
 
 The properties are those of SPEC-FORMAT.md, over the actors' states: the events the application
 recorded (its durable input position), the sink's effects, the partition logs, the records the
@@ -44,13 +48,16 @@ from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
 from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
 from modelcheck.kafka.roles.replicas import BrokerProcess, ReplicatedPartition
 from modelcheck.kafka.roles.sink import Sink
+from modelcheck.kafka.roles.transaction_coordinator import PREPARED, STATE_NAMES, ONGOING, TransactionCoordinator
+from modelcheck.kafka.roles.transactional import TransactionalApplication
+from modelcheck.kafka import transactions
 
 PRODUCER = 0
 
 
 def unsupported(config) -> list[str]:
     """What `config` asks for that the roles do not model yet (empty: the actor system models it): the
-    settings both models refuse until transactions (`config.unmodelled`)."""
+    settings no model has yet (`config.unmodelled`)."""
     return [key for key, _why in unmodelled(config)]
 
 
@@ -69,18 +76,26 @@ class KafkaSystem:
         spares = config.faults.consumer_pause          # one new instance per member that may be evicted
         self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances + spares))
         self.sink = self.coordinator + 1 + instances + spares
+        self.transactional = config.producer.transactional_id is not None
+        self.transaction_coordinator = self.sink + 1 if self.transactional else None
         owners = groups.initial_group(cluster.partitions, instances).owners
         hosted = [tuple(self.partitions[p] for p in range(cluster.partitions)
                         if b in ((p + i) % count for i in range(cluster.replication_factor))) for b in range(count)]
+        if self.transactional:
+            application = TransactionalApplication(config, self.partitions, first, self.transaction_coordinator)
+            ids = 1 + config.faults.producer_crash if application.per_instance else 1
+            extra = [TransactionCoordinator(self.partitions, ids, cluster.transaction_version)]
+        else:
+            application, extra = ProducingApplication(config, self.partitions, first), []
         self.actors = (
-            [ProducingApplication(config, self.partitions, first)]
+            [application]
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
             + [ReplicatedPartition(p, config, self.brokers) for p in range(cluster.partitions)]
             + [GroupCoordinator(cluster.partitions, instances, self.consumers)]
             + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.partitions,
                         self.coordinator, self.sink, member=i < instances, first_leaders=first)
                for i in range(instances + spares)]
-            + [Sink(config)])
+            + [Sink(config)] + extra)
 
     # -- what the properties look at ----------------------------------------------------------------
 
@@ -104,9 +119,24 @@ class KafkaSystem:
         return state.actors[self.sink].durable.effects
 
     def topic_events(self, state) -> list:
-        """The events of the readable part of every partition (below the high watermark)."""
-        return [record.event for actor in self.partitions
-                for record in readable(state.actors[actor].durable.partition) or ()]
+        """The events of the readable part of every partition (below the high watermark), leaving out
+        transaction markers and the records of aborted transactions."""
+        return [event for actor in self.partitions
+                for event in transactions.not_aborted(readable(state.actors[actor].durable.partition) or ())]
+
+    def uncommitted_reads(self, state) -> list:
+        """(event, partition, offset, fate) for each effect in the sink read from a record of a
+        transaction that was aborted or still open when it took effect."""
+        out = []
+        effects = self.effects(state)
+        for event, (p, offset) in zip(effects, state.actors[self.sink].durable.sources):
+            log = leader_log(state.actors[self.partitions[p]].durable.partition)
+            if log is None or offset >= len(log):
+                continue
+            fate = transactions.fate(log, offset)
+            if fate in (transactions.ABORT, transactions.OPEN):
+                out.append((event, p, offset, transactions.FATE_NAMES[fate]))
+        return out
 
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
@@ -128,7 +158,12 @@ class KafkaSystem:
         todo = []
         durable, memory = state.actors[PRODUCER]
         if durable.next_event <= self.config.workload.messages:
-            todo.append(f"e{durable.next_event}..e{self.config.workload.messages} not emitted")
+            verb = "committed in a transaction" if self.transactional else "emitted"
+            todo.append(f"e{durable.next_event}..e{self.config.workload.messages} not {verb}")
+        if self.transactional:
+            for txn, entry in enumerate(state.actors[self.transaction_coordinator].durable):
+                if entry is not None and (entry.state == ONGOING or entry.state in PREPARED):
+                    todo.append(f"the transaction of transactional id {txn} is {STATE_NAMES[entry.state]}")
         if durable.outbox:
             todo.append("outbox rows " + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + " not marked sent")
         if memory is not None:
@@ -173,7 +208,7 @@ class KafkaSystem:
     def budgets(self) -> dict:
         """The actors layer's budgets, from the spec's (`faults.FAULTS` says which is which)."""
         return {budget: getattr(self.config.faults, kind.field)
-                for kind in FAULTS.values() for budget in kind.actor_budgets}
+                for kind in FAULTS.values() for budget in kind.actor_budgets if getattr(self.config.faults, kind.field)}
 
     def properties(self) -> list:
         config = self.config
@@ -189,6 +224,9 @@ class KafkaSystem:
             always("acked-durable", lambda s: not self.missing_acknowledged(s),
                    "a record once acknowledged to the producer is never lost from the log"),
             at_end("progress", lambda s: self.pending(s) is None, "nothing is left pending"),
+            *([always("no-aborted-read", lambda s: not self.uncommitted_reads(s),
+                      "no record of an aborted or still open transaction takes effect in the sink")]
+              if self.transactional else []),
             *([at_end("consistency", lambda s: self.inconsistency(s) == ([], []),
                       "the application's database and the topic agree on which events happened")]
               if config.producer.source != "direct" else []),

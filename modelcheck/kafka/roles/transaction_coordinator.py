@@ -1,0 +1,359 @@
+"""The transaction coordinator on the actors layer: per transactional.id a producer id, an epoch and a
+transaction state, kept in its durable transaction log, and the markers that end a transaction.
+
+What it does, after the broker's `TransactionCoordinator` and `TransactionStateManager`:
+
+- InitProducerId: a transactional.id seen for the first time gets a producer id and epoch 0; a known
+  one gets its epoch bumped, which fences every older producer with that id. If the id still has a
+  transaction open (Ongoing), the coordinator first fences it: it bumps the epoch and aborts that
+  transaction (Kafka's PrepareEpochFence, here folded into PrepareAbort with the bumped epoch), and
+  answers CONCURRENT_TRANSACTIONS, so the client asks again once the abort is complete; the same answer
+  comes while a transaction is being completed. A producer may ask for a bump of its own epoch
+  (KIP-360) by sending its producer id and epoch.
+- AddPartitionsToTxn: the partition joins the id's transaction (Empty or Complete* -> Ongoing). A
+  request from an older epoch is answered PRODUCER_FENCED; one that comes while a transaction is being
+  completed CONCURRENT_TRANSACTIONS.
+- EndTxn: Ongoing -> PrepareCommit or PrepareAbort, written to the transaction log, and then the
+  answer: the producer is told its transaction is decided before the markers are written (the
+  coordinator answers once the prepare is in its log, `TransactionCoordinator.endTransaction`). The
+  coordinator then has every partition of the transaction append a COMMIT or ABORT marker
+  (WriteTxnMarkers, a step of its own: a crash may come between the prepare and the markers); once
+  every partition has answered, the state is CompleteCommit or CompleteAbort. A
+  repeated EndTxn of a decided transaction is answered CONCURRENT_TRANSACTIONS while its markers are
+  written and NONE once they are (a retry after a lost answer); an EndTxn that does not match the
+  state is INVALID_TXN_STATE.
+- `transaction.timeout` (a budgeted fault of this actor): an Ongoing transaction has outlived
+  `transaction.timeout.ms`; the coordinator bumps the epoch (fencing the producer) and aborts it, as
+  `abortTimedOutTransactions` does.
+- A crash loses the markers in flight and nothing else (the transaction log is durable: the log of
+  the `__transaction_state` partition is taken to be replicated and never lost); the restarted
+  coordinator (a new one taking the partition over) writes the markers of every transaction it finds
+  in PrepareCommit or PrepareAbort again, as `TransactionStateManager` does when it loads the log.
+
+`cluster.transaction.version`: 1 keeps the producer's epoch across transactions, so the markers of a
+transaction the producer ended carry the epoch its records did, and a produce request from that epoch
+that comes later is taken as the start of a new transaction (KIP-890's hanging transaction). 2 bumps
+the epoch at every commit and abort (KIP-890 part 2, Kafka 4.0's default): the markers carry the new
+epoch, which fences every late request of the old one, and the EndTxn answer gives the producer its
+new epoch; a retried EndTxn of the old epoch for the transaction just ended is recognised and answered
+as before.
+
+Left out: coordinator discovery (FindCoordinator: there is one coordinator), the transaction log's own
+replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660), KIP-890
+part 1's partition verification (AddPartitionsToTxn sent by the broker) and KIP-939's prepared state.
+
+Sources: KIP-98 (transactional messaging), KIP-360 (epoch bump on InitProducerId), KIP-890 (server-side
+defense, transaction.version 2); apache/kafka `TransactionCoordinator.scala` (handleInitProducerId,
+handleAddPartitionsToTransaction, endTransaction, abortTimedOutTransactions), `TransactionMetadata`
+(the state machine), `TransactionMarkerChannelManager` (markers retried until answered).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck.actors import Actor, ActorState, Out, Reply, Request
+from modelcheck.kafka import rpc
+
+EMPTY, ONGOING, PREPARE_COMMIT, PREPARE_ABORT, COMPLETE_COMMIT, COMPLETE_ABORT = range(6)
+STATE_NAMES = {EMPTY: "Empty", ONGOING: "Ongoing", PREPARE_COMMIT: "PrepareCommit", PREPARE_ABORT: "PrepareAbort",
+               COMPLETE_COMMIT: "CompleteCommit", COMPLETE_ABORT: "CompleteAbort"}
+PREPARED = (PREPARE_COMMIT, PREPARE_ABORT)
+
+
+class TxnEntry(NamedTuple):
+    """One transactional.id in the transaction log."""
+
+    producer_id: int
+    producer_epoch: int
+    state: int
+    partitions: tuple = ()        # the partitions of the current transaction
+    previous_epoch: int = -1      # transaction.version 2: the epoch of the transaction last ended
+
+
+class Markers(NamedTuple):
+    """Volatile: the markers in flight and those answered, as (transactional id, partition)."""
+
+    sent: frozenset = frozenset()
+    done: frozenset = frozenset()
+
+
+class AnswersInit(NamedTuple):
+    transactional_id: int
+    error: int
+    producer_epoch: int
+
+
+class Fences(NamedTuple):
+    transactional_id: int
+    producer_epoch: int           # the new epoch
+    why: str                      # "InitProducerId", "transaction timeout"
+
+
+class AddsPartition(NamedTuple):
+    transactional_id: int
+    partition: int
+    error: int
+
+
+class Decides(NamedTuple):
+    transactional_id: int
+    commit: bool
+    error: int
+    producer_epoch: int
+
+
+class WritesMarkers(NamedTuple):
+    transactional_id: int
+    commit: bool
+    partitions: tuple
+
+
+class LearnsMarker(NamedTuple):
+    transactional_id: int
+    partition: int
+    error: int
+    completes: bool               # the last marker: the transaction is complete
+
+
+class TransactionCoordinator(Actor):
+    role = "transaction-coordinator"
+    kinds = (AnswersInit, Fences, AddsPartition, Decides, WritesMarkers, LearnsMarker)
+    faults = ("transaction.timeout",)
+
+    def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int):
+        """`partitions`: the actor id of each partition; `ids`: how many transactional ids there may be."""
+        super().__init__("txn-coordinator")
+        self.partitions = partitions
+        self.ids = ids
+        self.bumps_per_transaction = transaction_version >= 2
+
+    def initial(self) -> ActorState:
+        return ActorState((None,) * self.ids, Markers())
+
+    def restart(self, durable) -> ActorState:
+        return ActorState(durable, Markers())
+
+    # -- own steps: markers to (re)send, and the timeout fault ---------------------------------------
+
+    def steps(self, state):
+        entries, markers = state
+        out = []
+        for txn, entry in enumerate(entries):
+            if entry is None:
+                continue
+            if entry.state in PREPARED:
+                waiting = tuple(p for p in entry.partitions if (txn, p) not in markers.sent | markers.done)
+                if waiting:
+                    out.append(self._markers(state, txn, waiting))
+            elif entry.state == ONGOING:
+                out.append(self._fence(state, txn, "transaction timeout", fault="transaction.timeout"))
+        return out
+
+    def _markers(self, state, txn: int, partitions: tuple) -> Out:
+        entries, markers = state
+        entry = entries[txn]
+        commit = entry.state == PREPARE_COMMIT
+        sends = tuple(Request(self.partitions[p], rpc.WriteTxnMarkersRequest(p, entry.producer_id, entry.producer_epoch,
+                                                                              commit)) for p in partitions)
+        sent = markers._replace(sent=markers.sent | {(txn, p) for p in partitions})
+        return Out(WritesMarkers(txn, commit, partitions), ActorState(entries, sent), sends)
+
+    def _fence(self, state, txn: int, why: str, reply=None, fault: str | None = None) -> Out:
+        """Bump the epoch of `txn` and abort its open transaction (PrepareEpochFence, then PrepareAbort)."""
+        entries, markers = state
+        entry = entries[txn]
+        epoch = entry.producer_epoch + 1
+        fenced = entry._replace(producer_epoch=epoch, state=PREPARE_ABORT, previous_epoch=-1)
+        after = self._decided(ActorState(_with(entries, txn, fenced), markers), txn)
+        sends = after.sends + ((reply,) if reply is not None else ())
+        return Out(Fences(txn, epoch, why), after.state, sends, fault)
+
+    @staticmethod
+    def _decided(state, txn: int) -> Out:
+        """A transaction just decided: with no partition it is complete at once; otherwise its markers go
+        out in a later step (`steps`), so a crash can come between the prepare and the markers."""
+        entry = state.durable[txn]
+        if not entry.partitions:
+            return Out(None, ActorState(_with(state.durable, txn, _completed(entry)), state.volatile))
+        return Out(None, state)
+
+    # -- requests ------------------------------------------------------------------------------------
+
+    def receive(self, state, envelope):
+        message = envelope.message
+        kind = type(message)
+        entries, markers = state
+        if kind is rpc.InitProducerIdRequest:
+            return [self._init(state, envelope)]
+        if kind is rpc.AddPartitionsToTxnRequest:
+            txn = message.transactional_id
+            entry = entries[txn]
+            error = self._check(entry, message.producer_id, message.producer_epoch)
+            if error == rpc.NONE and entry.state in PREPARED:
+                error = rpc.CONCURRENT_TRANSACTIONS
+            after = state
+            if error == rpc.NONE:
+                partitions = tuple(sorted(set(entry.partitions) | {message.partition})) \
+                    if entry.state == ONGOING else (message.partition,)
+                after = ActorState(_with(entries, txn, entry._replace(state=ONGOING, partitions=partitions,
+                                                                      previous_epoch=-1)), markers)
+            reply = Reply(envelope.link, rpc.AddPartitionsToTxnResponse(message.partition, error))
+            return [Out(AddsPartition(txn, message.partition, error), after, (reply,))]
+        if kind is rpc.EndTxnRequest:
+            return [self._end(state, envelope)]
+        if kind is rpc.WriteTxnMarkersResponse:
+            txn = next((t for t, entry in enumerate(entries)
+                        if entry is not None and entry.producer_id == message.producer_id), None)
+            key = (txn, message.partition)
+            if txn is None or key not in markers.sent:
+                return []
+            sent = markers.sent - {key}
+            if message.error != rpc.NONE:          # sent again by a later step
+                return [Out(LearnsMarker(txn, message.partition, message.error, False),
+                            ActorState(entries, markers._replace(sent=sent)))]
+            done = markers.done | {key}
+            entry = entries[txn]
+            if all((txn, p) in done for p in entry.partitions):
+                done = frozenset(k for k in done if k[0] != txn)
+                return [Out(LearnsMarker(txn, message.partition, rpc.NONE, True),
+                            ActorState(_with(entries, txn, _completed(entry)), Markers(sent, done)))]
+            return [Out(LearnsMarker(txn, message.partition, rpc.NONE, False), ActorState(entries, Markers(sent, done)))]
+        return []
+
+    def failed(self, state, link, requests):
+        """A partition's connection broke under its markers: they are sent again (the marker channel
+        retries until each is answered)."""
+        entries, markers = state
+        lost = {(txn, request.partition) for request in requests if type(request) is rpc.WriteTxnMarkersRequest
+                for txn, entry in enumerate(entries) if entry is not None and entry.producer_id == request.producer_id}
+        if not lost & markers.sent:
+            return []
+        return [Out(LearnsMarker(-1, -1, rpc.NETWORK_EXCEPTION, False),
+                    ActorState(entries, markers._replace(sent=markers.sent - lost)))]
+
+    @staticmethod
+    def _check(entry: TxnEntry | None, producer_id: int, producer_epoch: int) -> int:
+        if entry is None or entry.producer_id != producer_id or producer_epoch < entry.producer_epoch:
+            return rpc.PRODUCER_FENCED
+        return rpc.NONE
+
+    def _init(self, state, envelope) -> Out:
+        entries, markers = state
+        message = envelope.message
+        txn = message.transactional_id
+        entry = entries[txn]
+
+        def reply(error, entry):
+            epoch = entry.producer_epoch if entry is not None else -1
+            pid = entry.producer_id if entry is not None else -1
+            return Reply(envelope.link, rpc.InitProducerIdResponse(error, pid, epoch if error == rpc.NONE else -1))
+
+        if entry is None:
+            entry = TxnEntry(txn, 0, EMPTY)
+            return Out(AnswersInit(txn, rpc.NONE, 0), ActorState(_with(entries, txn, entry), markers),
+                       (reply(rpc.NONE, entry),))
+        if message.producer_id >= 0 and (message.producer_id, message.producer_epoch) != \
+                (entry.producer_id, entry.producer_epoch) and entry.state not in PREPARED:
+            return Out(AnswersInit(txn, rpc.PRODUCER_FENCED, -1), state, (reply(rpc.PRODUCER_FENCED, entry),))
+        if entry.state == ONGOING:
+            return self._fence(state, txn, "InitProducerId", reply(rpc.CONCURRENT_TRANSACTIONS, entry))
+        if entry.state in PREPARED:
+            return Out(AnswersInit(txn, rpc.CONCURRENT_TRANSACTIONS, -1), state,
+                       (reply(rpc.CONCURRENT_TRANSACTIONS, entry),))
+        bumped = entry._replace(producer_epoch=entry.producer_epoch + 1, state=EMPTY, partitions=(), previous_epoch=-1)
+        return Out(AnswersInit(txn, rpc.NONE, bumped.producer_epoch), ActorState(_with(entries, txn, bumped), markers),
+                   (reply(rpc.NONE, bumped),))
+
+    def _end(self, state, envelope) -> Out:
+        entries, markers = state
+        message = envelope.message
+        txn, commit = message.transactional_id, message.commit
+        entry = entries[txn]
+        wanted_prepare = PREPARE_COMMIT if commit else PREPARE_ABORT
+        wanted_complete = COMPLETE_COMMIT if commit else COMPLETE_ABORT
+
+        def answer(error, after=state, sends=()):
+            epoch = after.durable[txn].producer_epoch if error == rpc.NONE else -1
+            response = rpc.EndTxnResponse(error, commit, epoch)
+            return Out(Decides(txn, commit, error, epoch), after, sends + (Reply(envelope.link, response),))
+
+        retried = entry is not None and entry.producer_id == message.producer_id and (
+            message.producer_epoch == entry.producer_epoch or message.producer_epoch == entry.previous_epoch)
+        if retried and entry.state == wanted_prepare:
+            return answer(rpc.CONCURRENT_TRANSACTIONS)
+        if retried and entry.state == wanted_complete:
+            return answer(rpc.NONE)
+        error = self._check(entry, message.producer_id, message.producer_epoch)
+        if error == rpc.NONE and entry.producer_epoch != message.producer_epoch:
+            error = rpc.PRODUCER_FENCED
+        if error == rpc.NONE and entry.state in PREPARED:
+            error = rpc.CONCURRENT_TRANSACTIONS
+        elif error == rpc.NONE and entry.state != ONGOING:
+            error = rpc.INVALID_TXN_STATE
+        if error != rpc.NONE:
+            return answer(error)
+        decided = entry._replace(state=wanted_prepare)
+        if self.bumps_per_transaction:
+            decided = decided._replace(producer_epoch=entry.producer_epoch + 1, previous_epoch=entry.producer_epoch)
+        written = self._decided(ActorState(_with(entries, txn, decided), markers), txn)
+        return answer(rpc.NONE, written.state, written.sends)
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def describe(self, what) -> str:
+        kind = type(what)
+        if kind is AnswersInit:
+            if what.error == rpc.NONE:
+                return f"gives transactional id {what.transactional_id} producer epoch {what.producer_epoch}"
+            return f"answers InitProducerId with {rpc.ERROR_NAMES[what.error]}"
+        if kind is Fences:
+            return (f"fences transactional id {what.transactional_id} ({what.why}): epoch {what.producer_epoch}, "
+                    f"aborts its open transaction")
+        if kind is AddsPartition:
+            if what.error == rpc.NONE:
+                return f"adds p{what.partition} to the transaction"
+            return f"refuses to add p{what.partition}: {rpc.ERROR_NAMES[what.error]}"
+        if kind is Decides:
+            verb = "commit" if what.commit else "abort"
+            if what.error == rpc.NONE:
+                epoch = f" (producer epoch now {what.producer_epoch})" if self.bumps_per_transaction else ""
+                return f"writes Prepare{verb.capitalize()} to its log and answers the {verb}{epoch}"
+            return f"answers the {verb} with {rpc.ERROR_NAMES[what.error]}"
+        if kind is WritesMarkers:
+            marker = "COMMIT" if what.commit else "ABORT"
+            return f"sends {marker} markers to " + ", ".join(f"p{p}" for p in what.partitions)
+        if kind is LearnsMarker:
+            if what.error != rpc.NONE:
+                return f"learns a marker was not written ({rpc.ERROR_NAMES[what.error]}); it will send it again"
+            return f"learns p{what.partition} has its marker" + ("; the transaction is complete" if what.completes else "")
+        return super().describe(what)
+
+    def describe_message(self, message) -> str:
+        return rpc.describe(message)
+
+    def describe_state(self, state) -> str:
+        parts = []
+        for txn, entry in enumerate(state.durable):
+            if entry is not None:
+                partitions = ", ".join(f"p{p}" for p in entry.partitions)
+                parts.append(f"id {txn}: producer {entry.producer_id} epoch {entry.producer_epoch} "
+                             f"{STATE_NAMES[entry.state]}" + (f" [{partitions}]" if partitions else ""))
+        return "; ".join(parts) or "no transactional id yet"
+
+    def explain(self, before, after) -> list[str]:
+        lines = []
+        for txn, (old, new) in enumerate(zip(before.durable, after.durable)):
+            if old != new and new is not None:
+                was = "none" if old is None else f"{STATE_NAMES[old.state]} epoch {old.producer_epoch}"
+                lines.append(f"transaction log, id {txn}: {was} -> {STATE_NAMES[new.state]} epoch {new.producer_epoch}")
+        return lines
+
+
+def _with(entries: tuple, txn: int, entry: TxnEntry) -> tuple:
+    return entries[:txn] + (entry,) + entries[txn + 1:]
+
+
+def _completed(entry: TxnEntry) -> TxnEntry:
+    state = COMPLETE_COMMIT if entry.state == PREPARE_COMMIT else COMPLETE_ABORT
+    return entry._replace(state=state, partitions=())

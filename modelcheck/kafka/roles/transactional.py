@@ -1,0 +1,385 @@
+"""The producing application with a transactional producer (`producer.transactional.id` set).
+
+The application writes its events in one transaction: `initTransactions()`, `beginTransaction()`, a
+`send` per event, `commitTransaction()`. Its input position (durable) moves past the events only when
+the commit succeeds, so after an abort, a crash or a fenced producer it writes them again in a new
+transaction, as an application that retries its unit of work does. On the actors layer, after the Java
+client's `TransactionManager` and `Sender`:
+
+- `InitsProducer`: InitProducerId to the transaction coordinator (`transaction_coordinator`); the answer
+  gives the producer id and epoch, and CONCURRENT_TRANSACTIONS (an older transaction of the same id is
+  being aborted) makes it ask again. After an abort whose batches left a sequence gap it asks for an
+  epoch bump with its current producer id and epoch (KIP-360), under transaction.version 1;
+- `Begins`, then the base class's `Emits` for each event of the transaction;
+- `AddsPartition`: before the first batch to a partition goes out, AddPartitionsToTxn; the sender holds
+  the partition's batches until it is answered (`TransactionManager.isSendToPartitionAllowed`);
+- `Commits`: once every event is sent and acknowledged (commitTransaction flushes first), EndTxn(commit);
+  the answer commits the input position;
+- `transaction.abort` (a budgeted fault of the application: its processing fails and it calls
+  `abortTransaction()`), and an abortable error (a batch that failed for good, INVALID_PRODUCER_EPOCH on
+  a produce, KIP-588): the batches not sent are dropped (`abortUndrainedBatches`), the abort waits for
+  the requests in flight (EndTxn is not sent while batches are incomplete), then EndTxn(abort), unless no
+  partition was added (then there is nothing to abort on the brokers). After the abort the transaction
+  begins again from the first event not committed;
+- a fatal error (PRODUCER_FENCED, INVALID_TXN_STATE): the application closes the producer and creates
+  a new one (`RecreatesProducer`), which registers again and so bumps the epoch, as Spring Kafka's
+  producer factory does; its input position is kept.
+- transaction.version 2 (KIP-890): every EndTxn answer carries the epoch the coordinator bumped to, and
+  the producer goes on with it, sequences from 0.
+
+`transactional.id` with `${instance}` gives every incarnation of the application (each restart after a
+crash) an id of its own: a new producer id, so nothing fences the old incarnation's transaction; a
+stable id is shared by all incarnations.
+
+Left out: several transactions per run (all events are one transaction), `transaction.timeout.ms` as the
+client sees it (the coordinator's timeout is a budgeted fault there), `max.block.ms`, and the
+consume-transform-produce loop (`sendOffsetsToTransaction`).
+
+Sources: the Java client's `KafkaProducer` (initTransactions, beginTransaction, commitTransaction,
+abortTransaction), `TransactionManager` (its states, `isSendToPartitionAllowed`, the abortable and
+fatal errors, `epochBumpRequired`), `Sender` (no EndTxn while batches are incomplete); KIP-98, KIP-360,
+KIP-588 (recovering from an aborted transaction), KIP-890.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck.actors import ActorState, Out, Request
+from modelcheck.kafka import producer as producers
+from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
+
+INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT = range(8)
+PHASE_NAMES = {INIT: "not initialized", INIT_SENT: "initializing", READY: "ready", IN_TRANSACTION: "in a transaction",
+               COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting"}
+INSTANCE = "${instance}"
+
+
+class TxnClient(NamedTuple):
+    """The transactional producer's own state beside its accumulator (`producers.Producer`)."""
+
+    phase: int = INIT
+    next_event: int = 0           # in a transaction: the next event to send
+    added: tuple = ()             # partitions the coordinator added to the transaction
+    adding: tuple = ()            # AddPartitionsToTxn on their way
+    bump: bool = False            # transaction.version 1: ask for an epoch bump after the abort (KIP-360)
+
+
+class InitsProducer(NamedTuple):
+    transactional_id: int
+    bump: bool
+
+
+class GetsProducerId(NamedTuple):
+    error: int
+    producer_id: int
+    producer_epoch: int
+
+
+class Begins(NamedTuple):
+    first: int
+
+
+class AddsPartition(NamedTuple):
+    partition: int
+
+
+class LearnsAdded(NamedTuple):
+    partition: int
+    error: int
+
+
+class Ends(NamedTuple):
+    commit: bool
+    sent: bool = True             # False: no partition was added, so there is nothing to end on the brokers
+
+
+class LearnsEnded(NamedTuple):
+    commit: bool
+    error: int
+    producer_epoch: int
+
+
+class StartsAbort(NamedTuple):
+    why: str
+
+
+class RecreatesProducer(NamedTuple):
+    error: int
+
+
+class LosesTxnRequest(NamedTuple):
+    what: str
+
+
+class IgnoresAnswer(NamedTuple):
+    what: str                     # an answer to a request it no longer waits for
+
+
+class TransactionalApplication(ProducingApplication):
+    kinds = ProducingApplication.kinds + (InitsProducer, GetsProducerId, Begins, AddsPartition, LearnsAdded, Ends,
+                                          LearnsEnded, StartsAbort, RecreatesProducer, LosesTxnRequest, IgnoresAnswer)
+    faults = ("transaction.abort",)
+
+    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int):
+        super().__init__(config, partitions, first_leaders)
+        self.coordinator = coordinator
+        self.per_instance = INSTANCE in config.producer.transactional_id
+        self.version = config.cluster.transaction_version
+
+    def transactional_id(self, durable) -> int:
+        """Which of the configuration's transactional ids this incarnation uses (0 when it is stable)."""
+        return durable.session if self.per_instance else 0
+
+    def _fresh(self, session: int) -> AppMemory:
+        return super()._fresh(session)._replace(transaction=TxnClient())
+
+    def exposed(self, fault: str, state) -> bool:
+        """A crash matters while a transaction is under way or a request is out; an abort only inside a
+        transaction that has sent something."""
+        client = state.volatile.transaction
+        if fault == "transaction.abort":
+            return client.phase == IN_TRANSACTION and client.next_event > state.durable.next_event
+        return client.phase not in (INIT, READY) or super().exposed(fault, state)
+
+    def _may_send(self, memory: AppMemory, partition: int) -> bool:
+        client = memory.transaction
+        return client.phase == IN_TRANSACTION and partition in client.added
+
+    # -- own steps -----------------------------------------------------------------------------------
+
+    def _application_steps(self, durable, memory):
+        client = memory.transaction
+        phase = client.phase
+        if phase == INIT:
+            txn = self.transactional_id(durable)
+            producer = memory.producer
+            request = rpc.InitProducerIdRequest(txn, producer.session, producer.producer_epoch) if client.bump \
+                else rpc.InitProducerIdRequest(txn)
+            return [Out(InitsProducer(txn, client.bump), ActorState(durable, _with(memory, phase=INIT_SENT)),
+                        (Request(self.coordinator, request),))]
+        if phase == READY:
+            if durable.next_event > self.messages:
+                return []
+            begun = _with(memory, phase=IN_TRANSACTION, next_event=durable.next_event, added=(), adding=())
+            return [Out(Begins(durable.next_event), ActorState(durable, begun))]
+        if phase == IN_TRANSACTION:
+            return self._in_transaction(durable, memory)
+        if phase in (COMMITTING, ABORTING):
+            commit = phase == COMMITTING
+            if not commit and (memory.producer.in_flight or client.adding):
+                return []             # EndTxn waits for the batches and AddPartitionsToTxn in flight
+            if commit and not producers.is_idle(memory.producer):
+                return []
+            if not client.added:      # nothing reached the brokers: nothing to end there
+                return [Out(Ends(commit, sent=False), ActorState(durable, self._after_abort(memory)))]
+            producer = memory.producer
+            request = rpc.EndTxnRequest(self.transactional_id(durable), producer.session, producer.producer_epoch, commit)
+            return [Out(Ends(commit), ActorState(durable, _with(memory, phase=COMMIT_SENT if commit else ABORT_SENT)),
+                        (Request(self.coordinator, request),))]
+        return []
+
+    def _in_transaction(self, durable, memory) -> list[Out]:
+        client = memory.transaction
+        out = []
+        event = client.next_event
+        if event <= self.messages:
+            out.extend(self._emits(durable, _with(memory, next_event=event + 1), event))
+        producer = memory.producer
+        for partition, queue in enumerate(producer.queues):
+            if queue and partition not in client.added and partition not in client.adding:
+                request = rpc.AddPartitionsToTxnRequest(self.transactional_id(durable), producer.session,
+                                                        producer.producer_epoch, partition)
+                adding = _with(memory, adding=tuple(sorted(client.adding + (partition,))))
+                out.append(Out(AddsPartition(partition), ActorState(durable, adding),
+                               (Request(self.coordinator, request),)))
+        if event > self.messages and producers.is_idle(producer) and client.added:
+            out.extend(self._application_steps(durable, _with(memory, phase=COMMITTING)))   # commitTransaction()
+        if event > durable.next_event:
+            out.append(Out(StartsAbort("the application aborts"), ActorState(durable, self._aborting(memory)),
+                           fault="transaction.abort"))
+        return out
+
+    def _aborting(self, memory: AppMemory) -> AppMemory:
+        """abortTransaction(): the batches not sent are dropped; a dropped batch that had been sent before
+        (a retry) leaves a sequence gap, which transaction.version 1 closes with an epoch bump."""
+        producer = memory.producer
+        gap = any(batch.record.sequence >= 0 for queue in producer.queues for batch in queue)
+        client = memory.transaction
+        return memory._replace(producer=producer._replace(queues=((),) * len(producer.queues)),
+                               transaction=client._replace(phase=ABORTING, bump=client.bump or gap and self.version < 2))
+
+    def _after_abort(self, memory: AppMemory) -> AppMemory:
+        client = memory.transaction
+        phase = INIT if client.bump else READY
+        return memory._replace(transaction=client._replace(phase=phase, added=(), adding=()))
+
+    def _gave_up(self, memory: AppMemory, event: int) -> AppMemory:
+        """A batch failed for good: an abortable error; its sequence is a gap (transaction.version 1 bumps
+        the epoch after the abort)."""
+        memory = self._aborting(memory)
+        if self.version < 2:
+            memory = _with(memory, bump=True)
+        return memory
+
+    def _recreated(self, state, error: int) -> Out:
+        durable = state.durable
+        return Out(RecreatesProducer(error), ActorState(durable, self._fresh(durable.session)))
+
+    # -- answers -------------------------------------------------------------------------------------
+
+    def receive(self, state, envelope):
+        message = envelope.message
+        kind = type(message)
+        durable, memory = state
+        client = memory.transaction
+        ignored = Out(IgnoresAnswer(kind.__name__), state)
+        if kind is rpc.InitProducerIdResponse:
+            if client.phase != INIT_SENT:
+                return [ignored]
+            what = GetsProducerId(message.error, message.producer_id, message.producer_epoch)
+            if message.error == rpc.CONCURRENT_TRANSACTIONS:
+                return [Out(what, ActorState(durable, _with(memory, phase=INIT)))]
+            if message.error != rpc.NONE:
+                return [self._recreated(state, message.error)]
+            producer = producers.new_producer(self.config, message.producer_id)._replace(
+                producer_epoch=message.producer_epoch, transactional=True)
+            return [Out(what, ActorState(durable, memory._replace(producer=producer, transaction=TxnClient(READY))))]
+        if kind is rpc.AddPartitionsToTxnResponse:
+            p = message.partition
+            if p not in client.adding:
+                return [ignored]
+            adding = tuple(q for q in client.adding if q != p)
+            if message.error == rpc.PRODUCER_FENCED:
+                return [self._recreated(state, message.error)]
+            added = tuple(sorted(client.added + (p,))) if message.error == rpc.NONE else client.added
+            return [Out(LearnsAdded(p, message.error), ActorState(durable, _with(memory, adding=adding, added=added)))]
+        if kind is rpc.EndTxnResponse:
+            commit = message.commit
+            if client.phase != (COMMIT_SENT if commit else ABORT_SENT):
+                return [ignored]
+            what = LearnsEnded(commit, message.error, message.producer_epoch)
+            if message.error == rpc.CONCURRENT_TRANSACTIONS:
+                return [Out(what, ActorState(durable, _with(memory, phase=COMMITTING if commit else ABORTING)))]
+            if message.error != rpc.NONE:
+                return [self._recreated(state, message.error)]
+            if self.version >= 2:     # KIP-890: the coordinator bumped the epoch; sequences start again
+                producer = memory.producer._replace(producer_epoch=message.producer_epoch,
+                                                    next_sequence=(0,) * self.config.cluster.partitions)
+                memory = memory._replace(producer=producer)
+            if commit:
+                return [Out(what, ActorState(durable._replace(next_event=client.next_event),
+                                             _with(memory, phase=READY, added=(), adding=())))]
+            return [Out(what, ActorState(durable, self._after_abort(memory)))]
+        if kind is rpc.ProduceResponse and response_fences(message) and client.phase in (IN_TRANSACTION, COMMITTING):
+            return [self._aborted_by_error(state, message)]
+        return [self._dropping_when_aborting(out) for out in super().receive(state, envelope)]
+
+    def _aborted_by_error(self, state, response) -> Out:
+        """INVALID_PRODUCER_EPOCH on a produce: the transaction cannot go on (abortable, KIP-588)."""
+        durable, memory = state
+        producer = memory.producer
+        index = next((i for i, entry in enumerate(producer.in_flight)
+                      if entry.batch.partition == response.partition and entry.batch.record.event == response.event), None)
+        if index is not None:
+            producer = producers.without(producer, index)
+        return Out(StartsAbort(rpc.ERROR_NAMES[response.error]),
+                   ActorState(durable, self._aborting(memory._replace(producer=producer))))
+
+    def _dropping_when_aborting(self, out: Out) -> Out:
+        """While aborting, a batch put back for a retry is dropped instead; it had been sent, so its
+        sequence is a gap (transaction.version 1 bumps the epoch after the abort, KIP-360)."""
+        memory = out.state.volatile
+        if memory.transaction.phase not in (ABORTING, ABORT_SENT) or not any(memory.producer.queues):
+            return out
+        producer = memory.producer._replace(queues=((),) * len(memory.producer.queues))
+        memory = memory._replace(producer=producer)
+        if self.version < 2:
+            memory = _with(memory, bump=True)
+        what = out.what
+        if type(what) is LosesConnection:
+            what = what._replace(outcomes=tuple(DROPPED if o == "retry" else o for o in what.outcomes))
+        elif type(what) is Hears and what.outcome == "retry":
+            what = what._replace(outcome=DROPPED)
+        return out._replace(what=what, state=ActorState(out.state.durable, memory))
+
+    def failed(self, state, link, requests):
+        if link.acceptor != self.coordinator:
+            return [self._dropping_when_aborting(out) for out in super().failed(state, link, requests)]
+        durable, memory = state
+        client = memory.transaction
+        lost = []
+        for request in requests:
+            kind = type(request)
+            if kind is rpc.InitProducerIdRequest and client.phase == INIT_SENT:
+                client = client._replace(phase=INIT)
+            elif kind is rpc.AddPartitionsToTxnRequest and request.partition in client.adding:
+                client = client._replace(adding=tuple(q for q in client.adding if q != request.partition))
+            elif kind is rpc.EndTxnRequest and client.phase in (COMMIT_SENT, ABORT_SENT):
+                client = client._replace(phase=COMMITTING if client.phase == COMMIT_SENT else ABORTING)
+            else:
+                continue
+            lost.append(type(request).__name__.removesuffix("Request"))
+        if not lost:
+            return []
+        return [Out(LosesTxnRequest(", ".join(lost)), ActorState(durable, memory._replace(transaction=client)))]
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def describe(self, what) -> str:
+        kind = type(what)
+        if kind is InitsProducer:
+            return "asks the coordinator to bump its epoch" if what.bump else \
+                f"initTransactions(): InitProducerId for transactional id {what.transactional_id}"
+        if kind is GetsProducerId:
+            if what.error == rpc.NONE:
+                return f"gets producer id {what.producer_id}, epoch {what.producer_epoch}"
+            return f"gets {rpc.ERROR_NAMES[what.error]}; will ask again"
+        if kind is Begins:
+            return f"beginTransaction() for e{what.first}..e{self.messages}"
+        if kind is AddsPartition:
+            return f"adds p{what.partition} to its transaction (AddPartitionsToTxn)"
+        if kind is LearnsAdded:
+            if what.error == rpc.NONE:
+                return f"learns p{what.partition} is in the transaction"
+            return f"gets {rpc.ERROR_NAMES[what.error]} adding p{what.partition}; will ask again"
+        if kind is StartsAbort:
+            return f"abortTransaction() ({what.why}): drops the records not sent"
+        if kind is Ends:
+            if what.commit:
+                return "commitTransaction(): every record is acknowledged; sends EndTxn(commit)"
+            if not what.sent:
+                return "ends the aborted transaction locally (no partition was added)"
+            return "sends EndTxn(abort)"
+        if kind is LearnsEnded:
+            verb = "commit" if what.commit else "abort"
+            if what.error == rpc.NONE:
+                epoch = f"; producer epoch now {what.producer_epoch}" if self.version >= 2 else ""
+                return f"learns the {verb} succeeded{epoch}"
+            return f"gets {rpc.ERROR_NAMES[what.error]} for its {verb}; will send it again"
+        if kind is RecreatesProducer:
+            return f"gets {rpc.ERROR_NAMES[what.error]} (fatal): closes the producer and creates a new one"
+        if kind is IgnoresAnswer:
+            return f"ignores a {what.what} it no longer waits for"
+        if kind is LosesTxnRequest:
+            return f"loses the connection to the coordinator; will send {what.what} again"
+        return super().describe(what)
+
+    def describe_state(self, state) -> str:
+        text = super().describe_state(state)
+        memory = state.volatile
+        if memory is None:
+            return text
+        client = memory.transaction
+        producer = memory.producer
+        return (f"{text}, {PHASE_NAMES[client.phase]}, producer epoch {producer.producer_epoch}"
+                + (f", transaction partitions {list(client.added)}" if client.added else ""))
+
+
+def response_fences(response) -> bool:
+    return response.error == rpc.INVALID_PRODUCER_EPOCH
+
+
+def _with(memory: AppMemory, **changes) -> AppMemory:
+    return memory._replace(transaction=memory.transaction._replace(**changes))

@@ -1,0 +1,104 @@
+"""Transactions as a partition log shows them: each record's fate, the last stable offset, what a
+consumer of each isolation level is handed.
+
+A transactional producer's records on a partition belong to its transaction until a control record (a
+marker, `records.marker`) of the same producer id ends it: COMMIT or ABORT (KIP-98). So the fate of a
+transactional record is read off the log: the first marker of its producer id after it says whether
+it was committed or aborted; with none yet, its transaction is still open there. This is what the
+broker's `ProducerStateManager` keeps as each producer's `currentTxnFirstOffset` and what its
+aborted-transactions index records, derived instead of stored (the logs here are a few records long),
+so a truncated log forgets what it lost, as Kafka's rebuilt producer state does.
+
+- The last stable offset (LSO) is the first offset of a transaction still open, or the high watermark
+  when none is (`Partition.lastStableOffset` / `UnifiedLog.firstUnstableOffset`). A read_committed
+  consumer is never handed a record at or past it, so one open transaction holds every later record
+  back, whoever wrote it: a transaction that never ends (a hanging transaction, KIP-890) stops
+  read_committed consumers for good.
+- A read_committed consumer filters the records of aborted transactions out, as the Java consumer does
+  with the aborted-transactions list a fetch response carries (`CompletedFetch`, KIP-98); markers are
+  never handed to the application at either level; read_uncommitted hands over every data record below
+  the high watermark, aborted or open.
+
+A marker ends the transaction of its producer id whatever epoch it carries (the broker checks the
+marker's epoch is not older than the producer's, which the coordinator's markers never are); a record
+written after it begins that producer's next transaction on the partition, known to a coordinator or
+not, which is how a late produce request makes a hanging transaction before KIP-890.
+
+Sources: KIP-98 (transactional messaging: control records, LSO, read_committed), KIP-890 (hanging
+transactions); apache/kafka `ProducerStateManager`, `UnifiedLog` (first unstable offset, aborted
+transactions), the Java consumer's `CompletedFetch` (filtering aborted batches and control records).
+"""
+
+from __future__ import annotations
+
+from modelcheck.kafka.records import ABORT, COMMIT, Record
+
+OPEN = 3                          # a transactional record whose transaction has not ended (yet)
+FATE_NAMES = {COMMIT: "committed", ABORT: "aborted", OPEN: "open"}
+
+READ_COMMITTED = "read_committed"
+
+
+def fate(log: tuple[Record, ...], offset: int) -> int | None:
+    """COMMIT, ABORT or OPEN for the transactional data record at `offset`; None for a record written
+    outside a transaction, or a marker."""
+    record = log[offset]
+    if not record.transactional or record.control:
+        return None
+    for later in log[offset + 1:]:
+        if later.control and later.producer_id == record.producer_id:
+            return later.control
+    return OPEN
+
+
+def first_open(log: tuple[Record, ...]) -> int | None:
+    """The offset of the first record whose transaction is still open, or None."""
+    ended: set = set()            # producer ids with a marker after the offset looked at
+    first = None
+    for offset in range(len(log) - 1, -1, -1):
+        record = log[offset]
+        if record.control:
+            ended.add(record.producer_id)
+        elif record.transactional and record.producer_id not in ended:
+            first = offset
+    return first
+
+
+def last_stable_offset(log: tuple[Record, ...], high_watermark: int) -> int:
+    """The offset below which every transaction has ended (never past the high watermark)."""
+    first = first_open(log[:high_watermark])
+    return high_watermark if first is None else first
+
+
+def fetch_bound(log: tuple[Record, ...], high_watermark: int, isolation_level: str) -> int:
+    """Where a fetch of `isolation_level` stops: the last stable offset for read_committed, the high
+    watermark otherwise."""
+    if isolation_level == READ_COMMITTED:
+        return last_stable_offset(log, high_watermark)
+    return high_watermark
+
+
+def aborted_offsets(log: tuple[Record, ...], start: int, end: int) -> tuple[int, ...]:
+    """The offsets in [start, end) of records whose transaction was aborted (what the aborted-
+    transactions list of a fetch response lets the consumer filter)."""
+    return tuple(offset for offset in range(start, end) if fate(log, offset) == ABORT)
+
+
+def handed_over(records: tuple[Record, ...], start: int, aborted: tuple[int, ...]) -> tuple[tuple, tuple]:
+    """(events, offsets) of the records a consumer hands its application from a fetch answer that starts
+    at `start`: no markers, and none of the `aborted` offsets."""
+    events, offsets = [], []
+    for index, record in enumerate(records):
+        offset = start + index
+        if record.control or offset in aborted:
+            continue
+        events.append(record.event)
+        offsets.append(offset)
+    return tuple(events), tuple(offsets)
+
+
+def not_aborted(log: tuple[Record, ...]) -> list[int]:
+    """The events of the data records of `log` whose transaction was not aborted: what a log holds once
+    every open transaction commits (the `no-log-duplicate` view)."""
+    return [record.event for offset, record in enumerate(log)
+            if not record.control and fate(log, offset) != ABORT]

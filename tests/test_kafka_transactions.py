@@ -1,0 +1,204 @@
+"""Transactions: the log's view (fates, last stable offset, what each isolation level hands over), the
+epoch fencing at the partition, and the transactional roles' behaviour in exploration.
+
+The bundled transaction specs' verdicts and replays are checked with every other spec
+(tests/test_kafka_integration.py); here each mechanism is checked on its own, with a property that
+could fail and, where it matters, a configuration where it does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelcheck.cli import main
+from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore
+from modelcheck.kafka import idempotence, transactions
+from modelcheck.kafka.config import KafkaConfig
+from modelcheck.kafka.partition import high_watermark
+from modelcheck.kafka.records import ABORT, COMMIT, Record, marker
+from modelcheck.kafka.roles.system import KafkaSystem
+from modelcheck.kafka.roles.transaction_coordinator import PREPARED
+from modelcheck.report.explain import explain_trace
+from modelcheck.spec.sweep import expand
+from modelcheck.spec.yaml_spec import load_spec
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+
+
+def txn(event: int, producer_id: int = 7, epoch: int = 0, sequence: int = 0) -> Record:
+    return Record(event, 0, producer_id, epoch, sequence, True)
+
+
+# -- the log ----------------------------------------------------------------------------------------
+
+def test_a_record_takes_the_fate_of_the_first_marker_of_its_producer_after_it():
+    log = (txn(1), Record(9, 0), txn(2, producer_id=8), marker(7, 0, commit=False), txn(3, sequence=1),
+           marker(7, 1, commit=True))
+    assert transactions.fate(log, 0) == ABORT
+    assert transactions.fate(log, 1) is None                 # written outside a transaction
+    assert transactions.fate(log, 2) == transactions.OPEN    # producer 8 has no marker yet
+    assert transactions.fate(log, 3) is None                 # a marker is no data record
+    assert transactions.fate(log, 4) == COMMIT
+
+
+def test_the_last_stable_offset_stops_at_the_first_open_transaction_and_never_passes_the_high_watermark():
+    log = (Record(1, 0), txn(2), txn(3, producer_id=8), marker(7, 0, commit=True))
+    assert transactions.last_stable_offset(log, 4) == 2      # producer 8's record is still open
+    assert transactions.last_stable_offset(log, 1) == 1
+    closed = log + (marker(8, 0, commit=False),)
+    assert transactions.last_stable_offset(closed, 5) == 5
+    assert transactions.fetch_bound(log, 4, "read_uncommitted") == 4
+    assert transactions.fetch_bound(log, 4, "read_committed") == 2
+
+
+def test_each_isolation_level_hands_over_what_it_should():
+    log = (txn(1), marker(7, 0, commit=False), txn(1, epoch=1), marker(7, 1, commit=True))
+    aborted = transactions.aborted_offsets(log, 0, 4)
+    assert aborted == (0,)
+    assert transactions.handed_over(log, 0, aborted) == ((1,), (2,))            # read_committed
+    assert transactions.handed_over(log, 0, ()) == ((1, 1), (0, 2))             # read_uncommitted
+    assert transactions.not_aborted(log) == [1]
+
+
+def test_a_marker_of_a_newer_epoch_fences_the_older_one_and_restarts_the_sequences():
+    log = (txn(1), marker(7, 1, commit=False))               # transaction.version 2: the abort bumped to 1
+    assert idempotence.check_sequence(log, txn(2, sequence=1))[0] == idempotence.INVALID_EPOCH
+    assert idempotence.check_sequence(log, txn(2, epoch=1, sequence=0))[0] == idempotence.APPEND
+    assert idempotence.check_sequence(log, txn(2, epoch=1, sequence=3))[0] == idempotence.OUT_OF_ORDER
+    same_epoch = (txn(1), marker(7, 0, commit=False))        # transaction.version 1: the epoch is kept
+    assert idempotence.check_sequence(same_epoch, txn(2, sequence=1))[0] == idempotence.APPEND
+
+
+# -- the roles, explored -----------------------------------------------------------------------------
+
+def _config(spec: str, **settings) -> KafkaConfig:
+    point = next(iter(expand(load_spec(SPECS / spec))))
+    config = point.config
+    for key, value in settings.items():
+        config = config.with_value(key.replace("__", "."), value)
+    return config
+
+
+def _explore_with(config: KafkaConfig, *extra):
+    system = KafkaSystem(config)
+    built = system.build()
+    for make in extra:
+        built.properties.append(make(system))
+    model = built.model()
+    return model, explore(model)
+
+
+def _below_stable_offset(system: KafkaSystem):
+    """Every consumer's position is at or below its partition's last stable offset."""
+    def holds(state):
+        for index in system.consumers:
+            membership, memory = state.actors[index]
+            if memory is None:
+                continue
+            for p in membership.partitions:
+                partition = state.actors[system.partitions[p]].durable.partition
+                log = partition.replica_on(partition.leader).log
+                if memory.positions[p] > transactions.last_stable_offset(log, high_watermark(partition)):
+                    return False
+        return True
+    return always("below-last-stable-offset", holds)
+
+
+@pytest.mark.parametrize("level,verdict", [("read_committed", HOLDS), ("read_uncommitted", VIOLATED)])
+def test_only_a_read_committed_consumer_stays_below_the_last_stable_offset(level, verdict):
+    config = _config("transaction-read-committed.yaml", consumer__isolation__level=level)
+    model, result = _explore_with(config, _below_stable_offset)
+    found = result.properties["below-last-stable-offset"]
+    assert result.complete and found.verdict == verdict
+    if verdict == VIOLATED:
+        assert check_replays(model, found.trace)
+
+
+def test_a_restarted_incarnation_aborts_the_open_transaction_of_its_predecessor():
+    """With a stable transactional.id the InitProducerId of the new incarnation fences the old epoch:
+    every state where the old incarnation's transaction was left open (Ongoing at the coordinator after
+    a crash) is eventually followed by its abort, and no run ends with a transaction not complete."""
+    config = _config("transaction-producer-crash.yaml")
+    model, result = _explore_with(config)
+    assert result.properties["progress"].verdict == HOLDS
+    assert result.properties["no-aborted-read"].verdict == HOLDS
+    assert result.stats.coverage["transaction-coordinator.fences"] > 0
+
+
+def test_the_duplicate_of_a_crashed_producer_comes_from_a_commit_whose_answer_was_lost():
+    config = _config("transaction-producer-crash.yaml")
+    model, result = _explore_with(config)
+    trace = result.properties["no-duplicate"].trace
+    assert check_replays(model, trace)
+    sentences = [step.sentence for step in explain_trace(trace, model)]
+    commit = next(i for i, s in enumerate(sentences) if "sends EndTxn(commit)" in s)
+    crash = next(i for i, s in enumerate(sentences) if "producer crashes" in s or s.endswith("crashes"))
+    prepared = next(i for i, s in enumerate(sentences) if "writes PrepareCommit" in s)
+    assert commit < crash and commit < prepared
+    assert not any("learns the commit succeeded" in s for s in sentences[commit:crash])
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_late_produce_request_joins_the_next_transaction_only_before_kip_890(version):
+    config = _config("transaction-version-hanging.yaml", cluster__transaction__version=version)
+    model, result = _explore_with(config)
+    assert result.complete
+    duplicate = result.properties["no-duplicate"]
+    if version == 2:
+        assert duplicate.verdict == HOLDS and result.properties["progress"].verdict == HOLDS
+        return
+    assert duplicate.verdict == VIOLATED and check_replays(model, duplicate.trace)
+    sentences = [step.sentence for step in explain_trace(duplicate.trace, model)]
+    aborted = next(i for i, s in enumerate(sentences) if "appends the ABORT marker" in s)
+    appends = [i for i, s in enumerate(sentences) if "appends e1" in s]
+    assert len(appends) == 2 and appends[-1] > aborted    # e1 arrives after its transaction was aborted
+
+
+def test_a_new_coordinator_sends_the_markers_of_a_prepared_transaction_again():
+    config = _config("transaction-coordinator-failover.yaml")
+    model, result = _explore_with(config)
+    assert result.stats.coverage["transaction-coordinator.writes-markers"] > 0     # only after a restart
+    assert all(prop.verdict == HOLDS for prop in result.properties.values())
+
+
+def test_a_broken_coordinator_that_forgets_its_prepared_transactions_is_caught():
+    """The failover spec's properties can fail: a coordinator that loses its log's prepared state on a
+    restart leaves a transaction half done."""
+    config = _config("transaction-coordinator-failover.yaml")
+    system = KafkaSystem(config)
+    coordinator = system.actors[system.transaction_coordinator]
+    original = coordinator.restart
+
+    def forgetful(durable):
+        state = original(durable)
+        entries = tuple(None if entry is not None and entry.state in PREPARED else entry for entry in state.durable)
+        return state._replace(durable=entries)
+    coordinator.restart = forgetful
+    model = system.build().model()
+    result = explore(model)
+    assert result.properties["progress"].verdict == VIOLATED
+    assert check_replays(model, result.properties["progress"].trace)
+
+
+# -- the spec's contract -------------------------------------------------------------------------------
+
+def _run(tmp_path, text: str, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    with pytest.raises(SystemExit) as stopped:
+        main(["check", str(spec)])
+    return stopped.value.code, capsys.readouterr().err
+
+
+def test_a_transaction_fault_without_a_transactional_id_is_refused_with_its_line(tmp_path, capsys):
+    code, err = _run(tmp_path, "name: t\nfaults:\n  transaction.abort: 1\n", capsys)
+    assert code == 2
+    assert "line 3" in err and "faults.transaction.abort" in err and "producer.transactional.id" in err
+
+
+def test_offsets_in_the_transaction_are_still_refused(tmp_path, capsys):
+    code, err = _run(tmp_path, "name: t\nproducer:\n  transactional.id: tx\nconsumer:\n  commit: transactional\n"
+                               "sink:\n  type: topic\n", capsys)
+    assert code == 2 and "not modelled yet" in err and "consumer.commit" in err
