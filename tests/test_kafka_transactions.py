@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from modelcheck.actors import ActorState
+from modelcheck.actors.actor import REQUEST, Envelope, Link
 from modelcheck.cli import main
 from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore
-from modelcheck.kafka import idempotence, transactions
+from modelcheck.kafka import idempotence, rpc, transactions
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.partition import high_watermark
 from modelcheck.kafka.records import ABORT, COMMIT, Record, marker
-from modelcheck.kafka.roles.system import KafkaSystem
+from modelcheck.kafka.roles.system import KafkaSystem, build_system
 from modelcheck.kafka.roles.transaction_coordinator import PREPARED
 from modelcheck.report.explain import explain_trace
 from modelcheck.spec.sweep import expand
@@ -59,7 +61,7 @@ def test_each_isolation_level_hands_over_what_it_should():
     assert aborted == (0,)
     assert transactions.handed_over(log, 0, aborted) == ((1,), (2,))            # read_committed
     assert transactions.handed_over(log, 0, ()) == ((1, 1), (0, 2))             # read_uncommitted
-    assert transactions.not_aborted(log) == [1]
+    assert transactions.written(log) == [1]
 
 
 def test_a_marker_of_a_newer_epoch_fences_the_older_one_and_restarts_the_sequences():
@@ -198,7 +200,83 @@ def test_a_transaction_fault_without_a_transactional_id_is_refused_with_its_line
     assert "line 3" in err and "faults.transaction.abort" in err and "producer.transactional.id" in err
 
 
-def test_offsets_in_the_transaction_are_still_refused(tmp_path, capsys):
+def test_several_instances_of_a_transform_application_are_still_refused(tmp_path, capsys):
     code, err = _run(tmp_path, "name: t\nproducer:\n  transactional.id: tx\nconsumer:\n  commit: transactional\n"
-                               "sink:\n  type: topic\n", capsys)
-    assert code == 2 and "not modelled yet" in err and "consumer.commit" in err
+                               "  instances: 2\nsink:\n  type: topic\n", capsys)
+    assert code == 2 and "not modelled yet" in err and "consumer.instances" in err
+
+
+# -- consume-transform-produce ------------------------------------------------------------------------
+
+def test_the_committed_offset_waits_for_the_transaction_and_moves_with_its_commit_marker():
+    """Offsets sent in a transaction are pending at the group coordinator until the marker: a fetch of
+    the offset meanwhile is answered UNSTABLE_OFFSET_COMMIT, an ABORT drops them, a COMMIT commits them."""
+    config = _config("transform-exactly-once.yaml")
+    system = KafkaSystem(config)
+    coordinator = system.actors[system.coordinator]
+    group = coordinator.initial().durable._replace(pending=((0, 0, 2, 0),))
+    state = ActorState(group, None)
+
+    def answer(message, src=system.consumers[0]):
+        envelope = Envelope(src, system.coordinator, Link(src, system.coordinator, 0), REQUEST, message)
+        (out,) = coordinator.receive(state, envelope)
+        return out
+
+    fetched = answer(rpc.OffsetFetchRequest(0, 0))
+    assert fetched.sends[0].message.error == rpc.UNSTABLE_OFFSET_COMMIT
+    aborted = answer(rpc.WriteTxnMarkersRequest(rpc.GROUP, 0, 1, commit=False))
+    assert aborted.state.durable.pending == () and aborted.state.durable.committed == (rpc.NO_OFFSET,)
+    committed = answer(rpc.WriteTxnMarkersRequest(rpc.GROUP, 0, 1, commit=True))
+    assert committed.state.durable.pending == () and committed.state.durable.committed == (2,)
+
+
+def test_kip_447_refuses_the_offsets_of_a_member_that_left_and_the_legacy_form_does_not():
+    config = _config("transform-zombie-fencing.yaml")
+    system = KafkaSystem(config)
+    coordinator = system.actors[system.coordinator]
+    group = coordinator.initial().durable
+    left = ActorState(group._replace(members=(1,), owners=(1,)), None)
+    for generation, error in ((group.generation, rpc.ILLEGAL_GENERATION), (-1, rpc.NONE)):
+        request = rpc.TxnOffsetCommitRequest(0, 0, member=0, generation=generation, offsets=((0, 1),))
+        (out,) = coordinator.receive(left, Envelope(system.consumers[0], system.coordinator, Link(system.consumers[0], system.coordinator, 0), REQUEST, request))
+        assert out.sends[0].message.error == error
+
+
+def test_a_zombies_commit_is_caught_by_zombie_fenced_and_is_the_duplicate():
+    point = next(p for p in expand(load_spec(SPECS / "transform-zombie-fencing.yaml"))
+                 if "${instance}" in p.label and "legacy" in p.label)
+    model = build_system(point.config).model()
+    result = explore(model)
+    trace = result.properties["zombie-fenced"].trace
+    assert check_replays(model, trace)
+    sentences = [step.sentence for step in explain_trace(trace, model)]
+    pause = next(i for i, s in enumerate(sentences) if "pauses" in s)
+    resumed = next(i for i, s in enumerate(sentences) if "resumes" in s)
+    legacy = [i for i, s in enumerate(sentences) if "group id only" in s]
+    assert pause < resumed and any(i > resumed for i in legacy)   # the zombie sends its offsets after it resumed
+
+
+def test_without_the_kip_447_check_the_zombie_is_not_fenced():
+    """The KIP-447 check is what fences a zombie with an id per instance: a group coordinator that takes
+    TxnOffsetCommit without looking at the member lets its transaction commit."""
+    config = _config("transform-zombie-fencing.yaml", producer__transactional__id="transform-tx-${instance}")
+    system = KafkaSystem(config)
+    coordinator = system.actors[system.coordinator]
+    original = coordinator._txn_commit
+
+    def unchecked(state, group, envelope, request):
+        return original(state, group, envelope, request._replace(generation=-1))
+    coordinator._txn_commit = unchecked
+    model = system.build().model()
+    result = explore(model)
+    assert result.properties["zombie-fenced"].verdict == VIOLATED
+    assert result.properties["no-duplicate"].verdict == VIOLATED
+
+
+def test_a_downstream_reader_is_judged_by_its_isolation_level():
+    """The same run seen by a read_committed and a read_uncommitted reader: only the latter takes the
+    results of an open or aborted transaction."""
+    for level, verdict in (("read_committed", HOLDS), ("read_uncommitted", VIOLATED)):
+        config = _config("transform-exactly-once.yaml", consumer__isolation__level=level)
+        _model, result = _explore_with(config)
+        assert result.properties["no-aborted-read"].verdict == verdict

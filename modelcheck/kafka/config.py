@@ -201,8 +201,8 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     if config.producer.transactional_id is not None and config.producer.source != "direct":
         out.append(("producer.source", f"a transactional producer with source: {config.producer.source} (the database "
                                        f"and Kafka as one unit) {LATER}"))
-    if COMMIT_MODES[config.consumer.commit].in_transaction:
-        out.append(("consumer.commit", f"commit: {config.consumer.commit} {LATER}"))
+    if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1:
+        out.append(("consumer.instances", f"several instances of a consume-transform-produce application {LATER}"))
     for kind in FAULTS.values():
         if kind.refused is not None and getattr(config.faults, kind.field):
             out.append((f"faults.{kind.key}", kind.refused))

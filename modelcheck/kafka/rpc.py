@@ -60,6 +60,7 @@ INVALID_PRODUCER_EPOCH = 47
 INVALID_TXN_STATE = 48
 CONCURRENT_TRANSACTIONS = 51
 UNKNOWN_PRODUCER_ID = 59
+UNSTABLE_OFFSET_COMMIT = 88
 PRODUCER_FENCED = 90
 
 ERROR_NAMES = {
@@ -68,10 +69,11 @@ ERROR_NAMES = {
     ILLEGAL_GENERATION: "ILLEGAL_GENERATION", OUT_OF_ORDER_SEQUENCE_NUMBER: "OUT_OF_ORDER_SEQUENCE_NUMBER",
     INVALID_PRODUCER_EPOCH: "INVALID_PRODUCER_EPOCH", UNKNOWN_PRODUCER_ID: "UNKNOWN_PRODUCER_ID",
     INVALID_TXN_STATE: "INVALID_TXN_STATE", CONCURRENT_TRANSACTIONS: "CONCURRENT_TRANSACTIONS",
-    PRODUCER_FENCED: "PRODUCER_FENCED",
+    PRODUCER_FENCED: "PRODUCER_FENCED", UNSTABLE_OFFSET_COMMIT: "UNSTABLE_OFFSET_COMMIT",
 }
 
 NO_OFFSET = -1
+GROUP = -1                        # in a transaction's partitions: the group's offsets (its coordinator's log)
 
 
 class ProduceRequest(NamedTuple):
@@ -139,11 +141,13 @@ class ListOffsetsResponse(NamedTuple):
 
 class OffsetFetchRequest(NamedTuple):
     partition: int
+    member: int = -1              # who asks (the group coordinator notes who took a partition over)
 
 
 class OffsetFetchResponse(NamedTuple):
     partition: int
     offset: int                   # NO_OFFSET when none was committed
+    error: int = NONE             # UNSTABLE_OFFSET_COMMIT: a transaction's offsets are pending (KIP-447)
 
 
 class OffsetCommitRequest(NamedTuple):
@@ -253,6 +257,35 @@ class EndTxnResponse(NamedTuple):
     producer_epoch: int = -1      # transaction.version 2: the epoch the coordinator bumped to (KIP-890)
 
 
+class AddOffsetsToTxnRequest(NamedTuple):
+    """sendOffsetsToTransaction, first half: the group's offsets join the transaction, so the coordinator
+    will send the group coordinator a marker too."""
+
+    transactional_id: int
+    producer_id: int
+    producer_epoch: int
+
+
+class AddOffsetsToTxnResponse(NamedTuple):
+    error: int
+
+
+class TxnOffsetCommitRequest(NamedTuple):
+    """sendOffsetsToTransaction, second half: offsets the group coordinator keeps pending until the
+    transaction's marker; with the consumer's group metadata (KIP-447) it carries the member's generation,
+    in the legacy form (only the group id) `generation` is -1 and nothing is checked against it."""
+
+    producer_id: int
+    producer_epoch: int
+    member: int
+    generation: int
+    offsets: tuple                # (partition, offset)
+
+
+class TxnOffsetCommitResponse(NamedTuple):
+    error: int
+
+
 class WriteTxnMarkersRequest(NamedTuple):
     """The transaction coordinator has a partition's leader append a COMMIT or ABORT marker."""
 
@@ -294,9 +327,15 @@ def describe(message) -> str:
     if kind is EndTxnRequest:
         return f"EndTxn({'commit' if message.commit else 'abort'}, epoch {message.producer_epoch})"
     if kind is WriteTxnMarkersRequest:
-        return (f"WriteTxnMarkers({'COMMIT' if message.commit else 'ABORT'} to p{message.partition}, "
+        target = "the group's offsets" if message.partition == GROUP else f"p{message.partition}"
+        return (f"WriteTxnMarkers({'COMMIT' if message.commit else 'ABORT'} to {target}, "
                 f"epoch {message.producer_epoch})")
+    if kind is TxnOffsetCommitRequest:
+        offsets = ", ".join(f"offset {offset} of p{p}" for p, offset in message.offsets)
+        generation = f"generation {message.generation}" if message.generation >= 0 else "group id only"
+        return f"TxnOffsetCommit({offsets}, {generation}, epoch {message.producer_epoch})"
     error = getattr(message, "error", NONE)
-    if kind in (InitProducerIdResponse, AddPartitionsToTxnResponse, EndTxnResponse, WriteTxnMarkersResponse):
+    if kind in (InitProducerIdResponse, AddPartitionsToTxnResponse, EndTxnResponse, WriteTxnMarkersResponse,
+                AddOffsetsToTxnResponse, TxnOffsetCommitResponse):
         return f"{kind.__name__}({ERROR_NAMES[error]})"
     return type(message).__name__ + str(tuple(message))

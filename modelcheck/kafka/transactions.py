@@ -97,8 +97,8 @@ def handed_over(records: tuple[Record, ...], start: int, aborted: tuple[int, ...
     return tuple(events), tuple(offsets)
 
 
-def not_aborted(log: tuple[Record, ...]) -> list[int]:
-    """The events of the data records of `log` whose transaction was not aborted: what a log holds once
-    every open transaction commits (the `no-log-duplicate` view)."""
+def written(log: tuple[Record, ...]) -> list[int]:
+    """The events of the data records of `log` written for good: outside a transaction or in a committed
+    one (the `no-log-duplicate` view: a record of an open transaction counts once it commits)."""
     return [record.event for offset, record in enumerate(log)
-            if not record.control and fate(log, offset) != ABORT]
+            if not record.control and fate(log, offset) in (None, COMMIT)]

@@ -125,8 +125,12 @@ class ProducingApplication(Actor):
     kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, AsksLeader, LearnsLeader,
              LosesConnection)
 
-    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...]):
+    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...],
+                 written: frozenset = frozenset()):
+        """`written`: (partition, event) already written and acknowledged before the run (the input of a
+        consume-transform-produce application): the application starts with every event emitted."""
         super().__init__("producer")
+        self.written = written
         self.config = config
         self.partitions = partitions           # per partition: the actor id of its replicas
         self.first_leaders = first_leaders     # per partition: the broker index that leads at the start
@@ -135,6 +139,8 @@ class ProducingApplication(Actor):
         self.source = config.producer.source
 
     def initial(self) -> ActorState:
+        if self.written:
+            return ActorState(AppDurable(next_event=self.messages + 1, acknowledged=self.written), self._fresh(0))
         return ActorState(AppDurable(), self._fresh(0))
 
     def _fresh(self, session: int) -> AppMemory:

@@ -68,6 +68,7 @@ NO_RESET = -4         # nothing committed and auto.offset.reset=none: poll() thr
 class Membership(NamedTuple):
     generation: int               # 0: not in the group (a spare instance not started yet)
     partitions: tuple             # the partitions it owns
+    incarnation: int = 0          # restarts so far, where the instance's name depends on it (`transform`)
 
 
 class Batch(NamedTuple):
@@ -94,6 +95,7 @@ class ConsumerMemory(NamedTuple):
     last_epochs: tuple = ()       # per partition: the leader epoch of the last record it read, -1 none
     checked: tuple = ()           # per partition: the leader epoch its position was last checked under
     validating: tuple = ()        # the partitions an OffsetsForLeaderEpoch of its is on its way for
+    transform: object = None      # consume-transform-produce: its transactional producer (`transform`)
 
 
 class Joins(NamedTuple):
@@ -254,7 +256,7 @@ class Consumer(Actor):
                 if self.mode.offsets_in_sink:
                     request, where = Request(self.sink, rpc.StoredOffsetRequest(p)), "database"
                 else:
-                    request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p)), "group coordinator"
+                    request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p, self.index)), "group coordinator"
                 out.append(Out(AsksPosition(p, where), _with_position(state, p, LOOKING_UP), (request,)))
         for leader in sorted({self.leaders[p] for p in membership.partitions}):
             if leader in memory.fetching:
@@ -334,13 +336,15 @@ class Consumer(Actor):
             positions = tuple(position if p in owned and p in membership.partitions else UNKNOWN
                               for p, position in enumerate(memory.positions))
             memory, abandon = self._abandon_fetches(memory)
-            after = ActorState(Membership(message.generation, owned),
+            after = ActorState(membership._replace(generation=message.generation, partitions=owned),
                                memory._replace(positions=positions, rejoin=False, joining=False))
             return [Out(Joined(message.generation, owned), after, abandon)]
         if kind in (rpc.OffsetFetchResponse, rpc.StoredOffsetResponse):
             p = message.partition
             if memory.positions[p] != LOOKING_UP:
                 return []
+            if kind is rpc.OffsetFetchResponse and message.error == rpc.UNSTABLE_OFFSET_COMMIT:
+                return [Out(LearnsPosition(p, -1, "unstable"), _with_position(state, p, UNKNOWN))]
             if message.offset != rpc.NO_OFFSET:
                 how = "stored" if kind is rpc.StoredOffsetResponse else "committed"
                 learnt = _with_position(state, p, message.offset)
@@ -519,6 +523,8 @@ class Consumer(Actor):
             if what.how == "none":
                 return (f"finds no committed offset for p{what.partition} and auto.offset.reset=none: "
                         f"poll() throws NoOffsetForPartitionException")
+            if what.how == "unstable":
+                return f"learns p{what.partition}'s committed offset waits for a transaction; it will ask again"
             if what.how == "out of range":
                 return f"is out of range on p{what.partition}: auto.offset.reset -> offset {what.offset}"
             return f"finds no committed offset for p{what.partition}: auto.offset.reset={what.how} -> offset {what.offset}"

@@ -19,6 +19,15 @@
   rejoins when it restarts. A member that is no longer in the group and asks to join gets no partition
   (sticky assignment would hand it none back); the model leaves out its further part.
 
+- Transactional offsets (KIP-98, KIP-447): a `TxnOffsetCommitRequest` is kept pending until the
+  transaction coordinator's marker for the group (COMMIT: the offsets are committed; ABORT: dropped).
+  Its KIP-447 form carries the member's id and generation: a member removed from the group
+  (UNKNOWN_MEMBER_ID) or of an older generation is refused (both are CommitFailedException to the
+  client); the legacy form
+  (the group id only) is not, so only the producer epoch fences it. While a partition has offsets
+  pending, an OffsetFetch is answered UNSTABLE_OFFSET_COMMIT (the consumer asks again), so a new owner
+  never starts from an offset a transaction may still change.
+
 Its state is durable (the `__consumer_offsets` topic and the group metadata) and it is not among the
 actors that crash here (a coordinator failover reloads the same state).
 
@@ -53,11 +62,17 @@ class Group(NamedTuple):
     members: tuple                # the members in the group
     spares: tuple                 # instances not started yet, in the order they would be
     rebalance: Rebalance | None = None
+    pending: tuple = ()           # (producer id, partition, offset, member): transactional offsets awaiting a marker
+    producer_epochs: tuple = ()   # (producer id, epoch): the latest epoch of each transactional producer seen
+    zombie_commits: tuple = ()    # observer's record: (member, partition, offset) committed by a transaction
+                                  # after another member had started the partition from its committed offset
+    started_by: tuple = ()        # observer's record: per partition, the member that last fetched its offset
 
 
 class AnswersOffsetFetch(NamedTuple):
     partition: int
     offset: int
+    error: int = 0
 
 
 class StoresCommit(NamedTuple):
@@ -69,6 +84,19 @@ class RejectsCommit(NamedTuple):
     member: int
     offsets: tuple
     why: str
+
+
+class HoldsTxnOffsets(NamedTuple):
+    producer_id: int
+    offsets: tuple
+    error: int
+    why: str = ""
+
+
+class AppliesMarker(NamedTuple):
+    producer_id: int
+    commit: bool
+    offsets: tuple                # the offsets it committed (none on an abort)
 
 
 class Evicts(NamedTuple):
@@ -102,12 +130,15 @@ class NotesDown(NamedTuple):
 class GroupCoordinator(Actor):
     role = "group-coordinator"
     kinds = (AnswersOffsetFetch, StoresCommit, RejectsCommit, Evicts, StartsRebalance, HoldsJoin,
-             CompletesRebalance, AnswersJoin, NotesDown)
+             CompletesRebalance, AnswersJoin, NotesDown, HoldsTxnOffsets, AppliesMarker)
     faults = ("rebalance",)
 
-    def __init__(self, partitions: int, instances: int, consumers: tuple[int, ...]):
-        """`consumers`: the actor id of each consumer, members first (`instances` of them), then spares."""
+    def __init__(self, partitions: int, instances: int, consumers: tuple[int, ...], observes_takeovers: bool = False):
+        """`consumers`: the actor id of each consumer, members first (`instances` of them), then spares;
+        `observes_takeovers`: note which member last started a partition from its committed offset (for
+        `zombie-fenced`)."""
         super().__init__("group-coordinator")
+        self.observes_takeovers = observes_takeovers
         self.partitions = partitions
         self.instances = instances
         self.consumers = consumers
@@ -147,9 +178,22 @@ class GroupCoordinator(Actor):
         if envelope.kind == NOTICE:
             return self._down(state, group, envelope.message)
         if kind is rpc.OffsetFetchRequest:
-            offset = group.committed[message.partition]
-            return [Out(AnswersOffsetFetch(message.partition, offset), state,
-                        (Reply(envelope.link, rpc.OffsetFetchResponse(message.partition, offset)),))]
+            p = message.partition
+            if any(entry[1] == p for entry in group.pending):
+                response = rpc.OffsetFetchResponse(p, rpc.NO_OFFSET, rpc.UNSTABLE_OFFSET_COMMIT)
+                return [Out(AnswersOffsetFetch(p, rpc.NO_OFFSET, rpc.UNSTABLE_OFFSET_COMMIT), state,
+                            (Reply(envelope.link, response),))]
+            offset = group.committed[p]
+            after = state
+            if self.observes_takeovers:
+                started = group.started_by or (-1,) * self.partitions
+                after = ActorState(group._replace(started_by=started[:p] + (message.member,) + started[p + 1:]), None)
+            return [Out(AnswersOffsetFetch(p, offset), after,
+                        (Reply(envelope.link, rpc.OffsetFetchResponse(p, offset)),))]
+        if kind is rpc.TxnOffsetCommitRequest:
+            return [self._txn_commit(state, group, envelope, message)]
+        if kind is rpc.WriteTxnMarkersRequest:
+            return [self._marker(state, group, envelope, message)]
         if kind is rpc.OffsetCommitRequest:
             return [self._commit(state, group, envelope, message)]
         if kind is rpc.JoinGroupRequest:
@@ -165,6 +209,50 @@ class GroupCoordinator(Actor):
         committed = groups.with_commit(group, dict(request.offsets)).committed
         return Out(StoresCommit(request.member, request.offsets), ActorState(group._replace(committed=committed), None),
                    (Reply(envelope.link, rpc.OffsetCommitResponse(request.offsets, rpc.NONE)),))
+
+    def _txn_commit(self, state, group: Group, envelope, request) -> Out:
+        """Offsets sent in a transaction: kept pending until its marker. With the group metadata (KIP-447)
+        a commit from an older generation is refused as a plain commit would be; a producer epoch older
+        than one the group has seen a marker of is fenced (the offsets topic's producer state)."""
+        epoch = dict(group.producer_epochs).get(request.producer_id, -1)
+        error, why = rpc.NONE, ""
+        if request.producer_epoch < epoch:
+            error, why = rpc.PRODUCER_FENCED, f"producer epoch {request.producer_epoch} is older than {epoch}"
+        elif request.generation >= 0 and request.member not in group.members:
+            error, why = rpc.ILLEGAL_GENERATION, f"UNKNOWN_MEMBER_ID: consumer[{request.member}] left the group"
+        elif request.generation >= 0:
+            for partition, _offset in request.offsets:
+                why = groups.commit_error(group, request.generation, partition, request.member) or ""
+                if why:
+                    error = rpc.ILLEGAL_GENERATION
+                    break
+        after = state
+        if error == rpc.NONE:
+            kept = tuple(entry for entry in group.pending if entry[0] != request.producer_id
+                         or entry[1] not in dict(request.offsets))
+            pending = kept + tuple((request.producer_id, p, offset, request.member) for p, offset in request.offsets)
+            after = ActorState(group._replace(pending=tuple(sorted(pending))), None)
+        return Out(HoldsTxnOffsets(request.producer_id, request.offsets, error, why), after,
+                   (Reply(envelope.link, rpc.TxnOffsetCommitResponse(error)),))
+
+    def _marker(self, state, group: Group, envelope, request) -> Out:
+        """A transaction's marker for the group's offsets: a commit makes its pending offsets the
+        committed ones, an abort drops them."""
+        entries = tuple(entry for entry in group.pending if entry[0] == request.producer_id)
+        mine = tuple((p, offset) for _pid, p, offset, _member in entries)
+        pending = tuple(entry for entry in group.pending if entry[0] != request.producer_id)
+        committed, zombies = group.committed, group.zombie_commits
+        if request.commit:
+            committed = groups.with_commit(group, dict(mine)).committed
+            started = group.started_by or (-1,) * self.partitions
+            zombies += tuple((member, p, offset) for _pid, p, offset, member in entries if started[p] != member)
+        epochs = dict(group.producer_epochs)
+        epochs[request.producer_id] = max(epochs.get(request.producer_id, -1), request.producer_epoch)
+        after = group._replace(pending=pending, committed=committed, producer_epochs=tuple(sorted(epochs.items())),
+                               zombie_commits=zombies)
+        response = rpc.WriteTxnMarkersResponse(rpc.GROUP, request.producer_id, rpc.NONE)
+        return Out(AppliesMarker(request.producer_id, request.commit, mine if request.commit else ()),
+                   ActorState(after, None), (Reply(envelope.link, response),))
 
     def _join(self, state, group: Group, envelope, member: int) -> Out:
         rebalance = group.rebalance
@@ -208,6 +296,17 @@ class GroupCoordinator(Actor):
 
     def describe(self, what) -> str:
         kind = type(what)
+        if kind is AnswersOffsetFetch and what.error:
+            return (f"answers that p{what.partition}'s offset is pending in a transaction "
+                    f"({rpc.ERROR_NAMES[what.error]}): ask again")
+        if kind is HoldsTxnOffsets:
+            if what.error:
+                return f"refuses the transaction's offsets {_offsets(what.offsets)}: {rpc.ERROR_NAMES[what.error]} ({what.why})"
+            return f"keeps {_offsets(what.offsets)} pending until producer {what.producer_id}'s transaction ends"
+        if kind is AppliesMarker:
+            if what.commit:
+                return f"takes the COMMIT marker of producer {what.producer_id}: commits {_offsets(what.offsets)}"
+            return f"takes the ABORT marker of producer {what.producer_id}: drops its pending offsets"
         if kind is AnswersOffsetFetch:
             offset = "none" if what.offset == rpc.NO_OFFSET else str(what.offset)
             return f"answers that the committed offset of p{what.partition} is {offset}"

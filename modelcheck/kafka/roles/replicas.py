@@ -191,9 +191,12 @@ class ReplicatedPartition(Actor):
              AnswersMarker)
     faults = ("isr.shrink",)
 
-    def __init__(self, index: int, config, brokers: tuple[int, ...]):
-        """`brokers`: the actor id of each broker of the cluster."""
-        super().__init__(f"p{index}")
+    def __init__(self, index: int, config, brokers: tuple[int, ...], name: str | None = None,
+                 records: tuple = ()):
+        """`brokers`: the actor id of each broker of the cluster; `records`: what its log holds from the
+        start (an input topic written before the run), on every replica."""
+        super().__init__(name or f"p{index}")
+        self.records = records
         self.index = index
         self.config = config
         self.brokers = brokers
@@ -205,7 +208,11 @@ class ReplicatedPartition(Actor):
         self.min_isr = config.cluster.min_insync_replicas
 
     def initial(self) -> ActorState:
-        return ActorState(PartitionState(new_partition(self.assignment), (True,) * len(self.brokers)), Owed())
+        partition = new_partition(self.assignment)
+        if self.records:
+            written = Replica(self.records, (0,) * len(self.records))
+            partition = partition._replace(replicas=(written,) * len(partition.replicas))
+        return ActorState(PartitionState(partition, (True,) * len(self.brokers)), Owed())
 
     def restart(self, durable) -> ActorState:
         return ActorState(durable, Owed())

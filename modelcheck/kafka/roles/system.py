@@ -50,6 +50,11 @@ from modelcheck.kafka.roles.replicas import BrokerProcess, ReplicatedPartition
 from modelcheck.kafka.roles.sink import Sink
 from modelcheck.kafka.roles.transaction_coordinator import PREPARED, STATE_NAMES, ONGOING, TransactionCoordinator
 from modelcheck.kafka.roles.transactional import TransactionalApplication
+from modelcheck.kafka.roles.transform import TransformingConsumer
+from modelcheck.kafka.application import key_of
+from modelcheck.kafka.commit_modes import COMMIT_MODES
+from modelcheck.kafka.producer import partitions_for
+from modelcheck.kafka.records import Record
 from modelcheck.kafka import transactions
 
 PRODUCER = 0
@@ -77,25 +82,65 @@ class KafkaSystem:
         self.consumers = tuple(range(self.coordinator + 1, self.coordinator + 1 + instances + spares))
         self.sink = self.coordinator + 1 + instances + spares
         self.transactional = config.producer.transactional_id is not None
+        # consume-transform-produce in transactions: the input is written before the run, each consumer
+        # instance produces the output partition in its transactions.
+        self.transform = self.transactional and COMMIT_MODES[config.consumer.commit].in_transaction
         self.transaction_coordinator = self.sink + 1 if self.transactional else None
+        self.output = self.sink + 2 if self.transform else None
         owners = groups.initial_group(cluster.partitions, instances).owners
+        placed = [(p + i) % count for p in range(cluster.partitions + 1) for i in range(cluster.replication_factor)]
         hosted = [tuple(self.partitions[p] for p in range(cluster.partitions)
-                        if b in ((p + i) % count for i in range(cluster.replication_factor))) for b in range(count)]
-        if self.transactional:
+                        if b in placed[p * cluster.replication_factor:(p + 1) * cluster.replication_factor])
+                  + ((self.output,) if self.transform and b in placed[cluster.partitions * cluster.replication_factor:]
+                     else ()) for b in range(count)]
+        input_logs = self._input(config) if self.transform else [() for _ in range(cluster.partitions)]
+        extra = []
+        if self.transform:
+            written = frozenset((p, record.event) for p, log in enumerate(input_logs) for record in log)
+            application = ProducingApplication(config, self.partitions, first, written=written)
+        elif self.transactional:
             application = TransactionalApplication(config, self.partitions, first, self.transaction_coordinator)
-            ids = 1 + config.faults.producer_crash if application.per_instance else 1
-            extra = [TransactionCoordinator(self.partitions, ids, cluster.transaction_version)]
         else:
-            application, extra = ProducingApplication(config, self.partitions, first), []
+            application = ProducingApplication(config, self.partitions, first)
+        consumers = []
+        for i in range(instances + spares):
+            owned = tuple(p for p, owner in enumerate(owners) if owner == i)
+            if self.transform:
+                consumers.append(TransformingConsumer(
+                    i, config, owned, self.partitions, self.coordinator, self.sink, first, member=i < instances,
+                    transaction_coordinator=self.transaction_coordinator, output=self.output,
+                    output_index=cluster.partitions, output_leader=cluster.partitions % count))
+            else:
+                consumers.append(Consumer(i, config, owned, self.partitions, self.coordinator, self.sink,
+                                          member=i < instances, first_leaders=first))
+        if self.transactional:
+            if self.transform:
+                per_instance = consumers[0].per_instance
+                ids = len(consumers) * consumers[0].incarnations if per_instance else 1
+            else:
+                ids = 1 + config.faults.producer_crash if application.per_instance else 1
+            extra.append(TransactionCoordinator(self.partitions + ((self.output,) if self.transform else ()), ids,
+                                                cluster.transaction_version, group_coordinator=self.coordinator))
+        if self.transform:
+            extra.append(ReplicatedPartition(cluster.partitions, config, self.brokers, name="out"))
         self.actors = (
             [application]
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
-            + [ReplicatedPartition(p, config, self.brokers) for p in range(cluster.partitions)]
-            + [GroupCoordinator(cluster.partitions, instances, self.consumers)]
-            + [Consumer(i, config, tuple(p for p, owner in enumerate(owners) if owner == i), self.partitions,
-                        self.coordinator, self.sink, member=i < instances, first_leaders=first)
-               for i in range(instances + spares)]
+            + [ReplicatedPartition(p, config, self.brokers, records=input_logs[p]) for p in range(cluster.partitions)]
+            + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform)]
+            + consumers
             + [Sink(config)] + extra)
+
+    @staticmethod
+    def _input(config) -> list[tuple]:
+        """The input topic of a consume-transform-produce application, written before the run: each
+        event in its key's partition (unkeyed events round-robin), in order."""
+        logs = [[] for _ in range(config.cluster.partitions)]
+        for event in range(1, config.workload.messages + 1):
+            key = key_of(config, event)
+            choices = partitions_for(config, key)
+            logs[choices[(event - 1) % len(choices)]].append(Record(event, key))
+        return [tuple(log) for log in logs]
 
     # -- what the properties look at ----------------------------------------------------------------
 
@@ -116,17 +161,47 @@ class KafkaSystem:
         return sorted(database - topic), sorted(topic - database)
 
     def effects(self, state) -> tuple:
+        """What took effect: the sink's effects, or in consume-transform-produce what a downstream reader
+        of the output topic with `consumer.isolation.level` takes in."""
+        if self.transform:
+            return tuple(event for event, _offset, _fate in self._output_view(state))
         return state.actors[self.sink].durable.effects
+
+    def _output_view(self, state) -> list:
+        """(event, offset, fate) of the output partition's records a downstream reader is handed: below
+        the last stable offset and committed with read_committed, every data record below the high
+        watermark with read_uncommitted."""
+        partition = state.actors[self.output].durable.partition
+        log = readable(partition)
+        if log is None:
+            return []
+        read_committed = self.config.consumer.isolation_level == transactions.READ_COMMITTED
+        end = transactions.last_stable_offset(log, len(log)) if read_committed else len(log)
+        out = []
+        for offset, record in enumerate(log[:end]):
+            if record.control:
+                continue
+            fate = transactions.fate(log, offset)
+            if read_committed and fate == transactions.ABORT:
+                continue
+            out.append((record.event, offset, fate))
+        return out
 
     def topic_events(self, state) -> list:
         """The events of the readable part of every partition (below the high watermark), leaving out
-        transaction markers and the records of aborted transactions."""
-        return [event for actor in self.partitions
-                for event in transactions.not_aborted(readable(state.actors[actor].durable.partition) or ())]
+        transaction markers and the records of aborted or still open transactions; in consume-transform-produce with
+        transactions, of the output topic (the input is written before the run)."""
+        topic = (self.output,) if self.transform else self.partitions
+        return [event for actor in topic
+                for event in transactions.written(readable(state.actors[actor].durable.partition) or ())]
 
     def uncommitted_reads(self, state) -> list:
         """(event, partition, offset, fate) for each effect in the sink read from a record of a
         transaction that was aborted or still open when it took effect."""
+        if self.transform:
+            return [(event, self.config.cluster.partitions, offset, transactions.FATE_NAMES[fate])
+                    for event, offset, fate in self._output_view(state)
+                    if fate in (transactions.ABORT, transactions.OPEN)]
         out = []
         effects = self.effects(state)
         for event, (p, offset) in zip(effects, state.actors[self.sink].durable.sources):
@@ -227,6 +302,9 @@ class KafkaSystem:
             *([always("no-aborted-read", lambda s: not self.uncommitted_reads(s),
                       "no record of an aborted or still open transaction takes effect in the sink")]
               if self.transactional else []),
+            *([always("zombie-fenced", lambda s: not s.actors[self.coordinator].durable.zombie_commits,
+                      "no transaction of an instance that lost its partitions (a zombie) commits")]
+              if self.transform else []),
             *([at_end("consistency", lambda s: self.inconsistency(s) == ([], []),
                       "the application's database and the topic agree on which events happened")]
               if config.producer.source != "direct" else []),

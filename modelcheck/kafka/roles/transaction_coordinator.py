@@ -10,7 +10,9 @@ What it does, after the broker's `TransactionCoordinator` and `TransactionStateM
   answers CONCURRENT_TRANSACTIONS, so the client asks again once the abort is complete; the same answer
   comes while a transaction is being completed. A producer may ask for a bump of its own epoch
   (KIP-360) by sending its producer id and epoch.
-- AddPartitionsToTxn: the partition joins the id's transaction (Empty or Complete* -> Ongoing). A
+- AddPartitionsToTxn: the partition joins the id's transaction (Empty or Complete* -> Ongoing);
+  AddOffsetsToTxn has the group's offsets join it (`rpc.GROUP`: its marker goes to the group
+  coordinator, which holds the offsets the transaction committed until then, KIP-98). A
   request from an older epoch is answered PRODUCER_FENCED; one that comes while a transaction is being
   completed CONCURRENT_TRANSACTIONS.
 - EndTxn: Ongoing -> PrepareCommit or PrepareAbort, written to the transaction log, and then the
@@ -121,10 +123,13 @@ class TransactionCoordinator(Actor):
     kinds = (AnswersInit, Fences, AddsPartition, Decides, WritesMarkers, LearnsMarker)
     faults = ("transaction.timeout",)
 
-    def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int):
-        """`partitions`: the actor id of each partition; `ids`: how many transactional ids there may be."""
+    def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int,
+                 group_coordinator: int | None = None):
+        """`partitions`: the actor id of each partition; `ids`: how many transactional ids there may be;
+        `group_coordinator`: the actor that keeps the group's offsets (the marker for `rpc.GROUP`)."""
         super().__init__("txn-coordinator")
         self.partitions = partitions
+        self.group_coordinator = group_coordinator
         self.ids = ids
         self.bumps_per_transaction = transaction_version >= 2
 
@@ -154,8 +159,9 @@ class TransactionCoordinator(Actor):
         entries, markers = state
         entry = entries[txn]
         commit = entry.state == PREPARE_COMMIT
-        sends = tuple(Request(self.partitions[p], rpc.WriteTxnMarkersRequest(p, entry.producer_id, entry.producer_epoch,
-                                                                              commit)) for p in partitions)
+        sends = tuple(Request(self.group_coordinator if p == rpc.GROUP else self.partitions[p],
+                              rpc.WriteTxnMarkersRequest(p, entry.producer_id, entry.producer_epoch, commit))
+                      for p in partitions)
         sent = markers._replace(sent=markers.sent | {(txn, p) for p in partitions})
         return Out(WritesMarkers(txn, commit, partitions), ActorState(entries, sent), sends)
 
@@ -186,20 +192,22 @@ class TransactionCoordinator(Actor):
         entries, markers = state
         if kind is rpc.InitProducerIdRequest:
             return [self._init(state, envelope)]
-        if kind is rpc.AddPartitionsToTxnRequest:
+        if kind in (rpc.AddPartitionsToTxnRequest, rpc.AddOffsetsToTxnRequest):
             txn = message.transactional_id
             entry = entries[txn]
+            partition = message.partition if kind is rpc.AddPartitionsToTxnRequest else rpc.GROUP
             error = self._check(entry, message.producer_id, message.producer_epoch)
             if error == rpc.NONE and entry.state in PREPARED:
                 error = rpc.CONCURRENT_TRANSACTIONS
             after = state
             if error == rpc.NONE:
-                partitions = tuple(sorted(set(entry.partitions) | {message.partition})) \
-                    if entry.state == ONGOING else (message.partition,)
+                partitions = tuple(sorted(set(entry.partitions) | {partition})) \
+                    if entry.state == ONGOING else (partition,)
                 after = ActorState(_with(entries, txn, entry._replace(state=ONGOING, partitions=partitions,
                                                                       previous_epoch=-1)), markers)
-            reply = Reply(envelope.link, rpc.AddPartitionsToTxnResponse(message.partition, error))
-            return [Out(AddsPartition(txn, message.partition, error), after, (reply,))]
+            response = rpc.AddPartitionsToTxnResponse(partition, error) if kind is rpc.AddPartitionsToTxnRequest \
+                else rpc.AddOffsetsToTxnResponse(error)
+            return [Out(AddsPartition(txn, partition, error), after, (Reply(envelope.link, response),))]
         if kind is rpc.EndTxnRequest:
             return [self._end(state, envelope)]
         if kind is rpc.WriteTxnMarkersResponse:
@@ -311,9 +319,10 @@ class TransactionCoordinator(Actor):
             return (f"fences transactional id {what.transactional_id} ({what.why}): epoch {what.producer_epoch}, "
                     f"aborts its open transaction")
         if kind is AddsPartition:
+            subject = "the group's offsets" if what.partition == rpc.GROUP else f"p{what.partition}"
             if what.error == rpc.NONE:
-                return f"adds p{what.partition} to the transaction"
-            return f"refuses to add p{what.partition}: {rpc.ERROR_NAMES[what.error]}"
+                return f"adds {subject} to the transaction"
+            return f"refuses to add {subject}: {rpc.ERROR_NAMES[what.error]}"
         if kind is Decides:
             verb = "commit" if what.commit else "abort"
             if what.error == rpc.NONE:
@@ -322,11 +331,12 @@ class TransactionCoordinator(Actor):
             return f"answers the {verb} with {rpc.ERROR_NAMES[what.error]}"
         if kind is WritesMarkers:
             marker = "COMMIT" if what.commit else "ABORT"
-            return f"sends {marker} markers to " + ", ".join(f"p{p}" for p in what.partitions)
+            return f"sends {marker} markers to " + ", ".join(_participant(p) for p in what.partitions)
         if kind is LearnsMarker:
             if what.error != rpc.NONE:
                 return f"learns a marker was not written ({rpc.ERROR_NAMES[what.error]}); it will send it again"
-            return f"learns p{what.partition} has its marker" + ("; the transaction is complete" if what.completes else "")
+            return (f"learns {_participant(what.partition)} has its marker"
+                    + ("; the transaction is complete" if what.completes else ""))
         return super().describe(what)
 
     def describe_message(self, message) -> str:
@@ -336,7 +346,7 @@ class TransactionCoordinator(Actor):
         parts = []
         for txn, entry in enumerate(state.durable):
             if entry is not None:
-                partitions = ", ".join(f"p{p}" for p in entry.partitions)
+                partitions = ", ".join(_participant(p) for p in entry.partitions)
                 parts.append(f"id {txn}: producer {entry.producer_id} epoch {entry.producer_epoch} "
                              f"{STATE_NAMES[entry.state]}" + (f" [{partitions}]" if partitions else ""))
         return "; ".join(parts) or "no transactional id yet"
@@ -348,6 +358,10 @@ class TransactionCoordinator(Actor):
                 was = "none" if old is None else f"{STATE_NAMES[old.state]} epoch {old.producer_epoch}"
                 lines.append(f"transaction log, id {txn}: {was} -> {STATE_NAMES[new.state]} epoch {new.producer_epoch}")
         return lines
+
+
+def _participant(p: int) -> str:
+    return "the group's offsets" if p == rpc.GROUP else f"p{p}"
 
 
 def _with(entries: tuple, txn: int, entry: TxnEntry) -> tuple:
