@@ -183,7 +183,8 @@ def _exit_code(outcomes) -> int:
     """`runner.exit_code`, or 3 when it is 0 and Ctrl-C cut the analysis short (as for a search)."""
     from modelcheck.report.explain import analysis_interrupted
     code = exit_code(outcomes)
-    return 3 if code == 0 and analysis_interrupted(outcomes) else code
+    cut = analysis_interrupted(outcomes) or any(outcome.cost_incomplete == "interrupted" for outcome in outcomes)
+    return 3 if code == 0 and cut else code
 
 
 def _fail(error: ModelcheckError):

@@ -103,6 +103,10 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
                                  if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
                           description=job.description.strip(), config=job.values, expected=job.expected)
+        if job.config is not None and result.stopped_by != "interrupted":
+            from modelcheck.kafka.cost import cost_of
+            remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)
+            outcome.cost, outcome.cost_incomplete = cost_of(job.config, time_limit=remaining)
         if options.suggest and job.settings is not None and result.violated and result.complete:
             from modelcheck.advice import suggest
             from modelcheck.kafka.models import build_model
@@ -116,7 +120,7 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
-        if result.stopped_by == "interrupted" or outcome.suggestions_incomplete == "interrupted":
+        if interrupted(outcome):
             break
     return outcomes
 
@@ -171,9 +175,14 @@ def run_specs(paths: Iterable[str | Path], options: RunOptions = RunOptions(), *
     outcomes = []
     for path in paths:
         outcomes.extend(run_spec(path, options, **kwargs))
-        if outcomes and outcomes[-1].result.stopped_by == "interrupted":
+        if outcomes and interrupted(outcomes[-1]):
             break
     return outcomes
+
+
+def interrupted(outcome: Outcome) -> bool:
+    """Whether Ctrl-C stopped the search of `outcome` or the work after it (suggestions, cost)."""
+    return "interrupted" in (outcome.result.stopped_by, outcome.suggestions_incomplete, outcome.cost_incomplete)
 
 
 def exit_code(outcomes: list[Outcome]) -> int:

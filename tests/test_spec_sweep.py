@@ -177,3 +177,54 @@ def test_a_key_cannot_be_both_set_and_swept(tmp_path):
         apply_command_line(load(tmp_path, "name: x\n"), ["producer.acks=1"], ["producer.acks=0,1"])
     both = apply_command_line(load(tmp_path, "name: x\n"), ["producer.retries=3"], ["producer.acks=0,1"])
     assert [(p.config.producer.retries, p.config.producer.acks) for p in expand(both)] == [(3, "0"), (3, "1")]
+
+
+# -- a sweep listing its configurations ------------------------------------------------------------------
+
+LISTED = """
+    name: three-levels
+    faults:
+      consumer.crash: 1
+    sweep:
+      - {consumer.commit: before-process}
+      - {consumer.commit: after-process, producer.acks: 1}
+      - consumer.commit: after-process
+        consumer.max.poll.records: 1
+    expect:
+      - {no-loss: holds}
+      - when: {consumer.commit: before-process}
+        no-loss: violated
+"""
+
+
+def test_a_listed_sweep_checks_exactly_its_configurations_in_order(tmp_path):
+    points = expand(load(tmp_path, LISTED))
+    assert [point.values for point in points] == [
+        {"consumer.commit": "before-process"},
+        {"consumer.commit": "after-process", "producer.acks": "1"},
+        {"consumer.commit": "after-process", "consumer.max.poll.records": 1}]
+    assert [p.config.producer.acks for p in points] == ["1" if "producer.acks" in p.values else "all" for p in points]
+    assert [p.expected for p in points] == [{"no-loss": "violated"}, {"no-loss": "holds"}, {"no-loss": "holds"}]
+
+
+def test_a_listed_sweep_crosses_no_other_axis_and_set_takes_a_key_out_of_it(tmp_path):
+    spec = apply_command_line(load(tmp_path, LISTED), ["consumer.commit=after-process"])
+    points = expand(spec)
+    assert [point.values for point in points] == [{"producer.acks": "1"}, {"consumer.max.poll.records": 1}]
+    assert all(point.config.consumer.commit == "after-process" for point in points)
+    swept = apply_sweeps(load(tmp_path, LISTED), ["faults.broker.crash=0,1"])
+    assert len(expand(swept)) == 6
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("sweep: []\n", 1, "at least one configuration"),
+    ("sweep:\n  - consumer.commit\n", 2, "must be a mapping"),
+    ("sweep:\n  - {}\n", 2, "sets no key"),
+    ("sweep:\n  - {consumer.commit: auto}\n  - {consumer.commit: auto}\n", 3, "listed twice"),
+    ("sweep:\n  - {consumer.comit: auto}\n", 2, "did you mean consumer.commit?"),
+    ("sweep:\n  - {consumer.commit: later}\n", 2, "is not one of"),
+])
+def test_listed_sweep_errors_name_the_line(tmp_path, text, line, words):
+    with pytest.raises(InvalidSpec) as caught:
+        load(tmp_path, text)
+    assert caught.value.line == line and words in caught.value.message

@@ -3,4 +3,6 @@
 # The Kafka behaviour the model follows where it changed between versions (docs/kafka-model.md, "Which
 # Kafka"): shown by `modelcheck --version`.
 MODELLED_KAFKA = ("Apache Kafka 3.6 brokers (the high watermark still advances below min.insync.replicas: "
-                  "before KAFKA-15583), Java client 3.x defaults (idempotence on, KIP-679)")
+                  "before KAFKA-15583), Java client 3.x defaults (idempotence on, KIP-679); transactions: "
+                  "transaction.version 1 as before KIP-890, 2 as Kafka 4.0 (epoch bump per transaction), "
+                  "KIP-447 offsets")

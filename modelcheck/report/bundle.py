@@ -15,7 +15,7 @@ from modelcheck.report.html import render_html
 from modelcheck.engine.model import SOMETIMES
 from modelcheck.engine.result import HOLDS
 from modelcheck.report.markdown import escape
-from modelcheck.report.matrix import LEGEND, build_matrices, config_value
+from modelcheck.report.matrix import COST_HEADER, LEGEND, build_matrices, config_value, cost_cell, has_cost
 from modelcheck.report.mermaid import render_property
 from modelcheck.report.text import render_outcome
 
@@ -48,7 +48,9 @@ def _overview(outcomes: list, title: str) -> str:
              f"{passed} of {len(outcomes)} configurations meet their expectations "
              f"(regenerate with `make reports`).", "", LEGEND, "",
              "The guards column says whether every `sometimes` guard holds (a claim's ingredients can "
-             "happen at all); states and depth are those of the exhaustive exploration.", ""]
+             "happen at all); states and depth are those of the exhaustive exploration; requests/event is "
+             "what the guarantee costs: the requests per event of the shortest fault-free run that "
+             "delivers every event (`modelcheck/kafka/cost.py`).", ""]
     matrices = build_matrices(outcomes)
     single = [m for m in matrices if len(m.rows) == 1 and not m.config_keys]
     if single:
@@ -71,7 +73,9 @@ def _table(matrices: list, *, with_spec: bool) -> str:
         for row in matrix.rows:
             for name in main_properties(row):
                 properties.setdefault(name, None)
+    costed = has_cost(row.outcome for matrix in matrices for row in matrix.rows)
     header = (["spec"] if with_spec else []) + [escape(k) for k in keys] + ["states", "depth"]
+    header += [COST_HEADER] if costed else []
     header += [escape(name) for name in properties] + ["guards"]
     rows = []
     for matrix in matrices:
@@ -79,7 +83,7 @@ def _table(matrices: list, *, with_spec: bool) -> str:
             stats = row.outcome.result.stats
             cells = [f"[{escape(matrix.name)}]({page_name(matrix.spec_path)})"] if with_spec else []
             cells += [escape(config_value(row.config[k])) if k in row.config else "" for k in keys]
-            cells += [f"{stats.distinct:,}", str(stats.depth)]
+            cells += [f"{stats.distinct:,}", str(stats.depth)] + ([cost_cell(row.outcome)] if costed else [])
             cells += [row.cells[name].text if name in row.cells else "" for name in properties]
             failing = [name for name, prop in row.outcome.result.properties.items()
                        if prop.kind == SOMETIMES and prop.verdict != HOLDS]

@@ -27,6 +27,9 @@ Choices the format leaves open, made here:
   (`suggestions`: [{key, value, distinct, breaks, text}], see `modelcheck.advice`); when the time
   limit or Ctrl-C stopped that search before every change was explored, the configuration's
   `suggestions_incomplete` says which ("time_limit" or "interrupted");
+- a Kafka configuration has a `cost` (`modelcheck.kafka.cost`): {requests_per_event, requests, events,
+  steps, by_kind} of the shortest fault-free run that delivers every event; when that search was cut
+  short, `cost_incomplete` says why;
 - `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run;
 - how the search ended, beyond SPEC-FORMAT's keys (added, so a reader of the documented ones is
   unaffected): `stats.complete` (true: every reachable state was explored), `stats.stopped_by` (null
@@ -106,7 +109,15 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
         "properties": properties,
         **({"suggestions_incomplete": outcome.suggestions_incomplete}
            if getattr(outcome, "suggestions_incomplete", None) else {}),
+        **({"cost": _cost(outcome.cost)} if getattr(outcome, "cost", None) is not None else {}),
+        **({"cost_incomplete": outcome.cost_incomplete} if getattr(outcome, "cost_incomplete", None) else {}),
     }
+
+
+def _cost(cost) -> dict[str, Any]:
+    """A `modelcheck.kafka.cost.Cost` as {requests_per_event, requests, events, steps, by_kind}."""
+    return {"requests_per_event": round(cost.requests_per_event, 3), "requests": cost.requests,
+            "events": cost.events, "steps": cost.steps, "by_kind": dict(cost.by_kind)}
 
 
 def to_json_data(outcomes: Iterable, *, timings: bool = True):

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from modelcheck.engine.result import BOUNDED, VIOLATED
-from modelcheck.report.matrix import LEGEND, Matrix, build_matrices, cells_of, config_value
+from modelcheck.report.matrix import (COST_HEADER, LEGEND, Matrix, build_matrices, cells_of, config_value, cost_cell,
+                                      has_cost)
 
 PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
 UNJUDGED = "·"        # the spec expects nothing of this property: shown, not judged
@@ -66,14 +67,17 @@ def render_summary_table(outcomes: Iterable) -> str:
 
 def render_matrix(matrix: Matrix) -> str:
     """One spec's matrix: configuration values as columns, then one column per property."""
-    header = [escape(key) for key in matrix.config_keys] + [escape(name) for name in matrix.properties]
+    costed = has_cost(row.outcome for row in matrix.rows)
+    header = [escape(key) for key in matrix.config_keys] + ([COST_HEADER] if costed else []) \
+        + [escape(name) for name in matrix.properties]
     rows = []
     for row in matrix.rows:
         values = [escape(config_value(row.config[key])) if key in row.config else "" for key in
                   matrix.config_keys]
+        values += [cost_cell(row.outcome)] if costed else []
         cells = [row.cells[name].text if name in row.cells else "" for name in matrix.properties]
         rows.append(values + cells)
-    align = ["---"] * len(matrix.config_keys) + [":---:"] * len(matrix.properties)
+    align = ["---"] * len(matrix.config_keys) + (["---:"] if costed else []) + [":---:"] * len(matrix.properties)
     return _table(header, rows, align)
 
 

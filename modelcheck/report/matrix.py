@@ -92,6 +92,29 @@ def build_matrices(outcomes: Iterable) -> list[Matrix]:
     return matrices
 
 
+COST_HEADER = "requests/event"
+
+
+def cost_cell(outcome) -> str:
+    """The outcome's cost (`kafka.cost`) as a matrix cell: requests per event, "-" when not measured."""
+    cost = getattr(outcome, "cost", None)
+    return "-" if cost is None else f"{cost.requests_per_event:.1f}"
+
+
+def cost_sentence(outcome) -> str | None:
+    """"cost: 5.5 requests per event along the shortest fault-free run (Produce 2, ...)", or None."""
+    cost = getattr(outcome, "cost", None)
+    if cost is None:
+        return None
+    kinds = ", ".join(f"{kind} {count}" for kind, count in cost.by_kind)
+    return (f"cost: {cost.requests_per_event:.1f} requests per event along the shortest fault-free run "
+            f"({cost.requests} for {cost.events} events: {kinds})")
+
+
+def has_cost(outcomes) -> bool:
+    return any(getattr(outcome, "cost", None) is not None for outcome in outcomes)
+
+
 def config_value(value) -> str:
     """A configuration value as a spec would spell it (YAML's true/false/null)."""
     if value is True:

@@ -227,6 +227,10 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
         verdict += " (bounded)"
     lines.append(paint(verdict, "green" if outcome.passed and not outcome.bounded else
                        "yellow" if outcome.passed else "red"))
+    from modelcheck.report.matrix import cost_sentence
+    cost = cost_sentence(outcome)
+    if cost:
+        lines.append(cost)
     body = render_result(outcome.result, outcome.model, expected=outcome.expected, color=color,
                          traces=traces, timings=timings)
     advice = [f"what to change: {text}" for name in outcome.result.properties for text in
@@ -244,7 +248,7 @@ def render_matrix_text(outcomes: Iterable) -> str:
     """For each spec explored under several configurations: one row per configuration, one column per
     property (guards left out), `holds`, `VIOLATED 7` (the shortest trace's steps) or `bounded`; a `!`
     marks a verdict the spec did not expect."""
-    from modelcheck.report.matrix import build_matrices, config_value
+    from modelcheck.report.matrix import COST_HEADER, build_matrices, config_value, cost_cell, has_cost
     blocks = []
     for matrix in build_matrices(outcomes):
         if len(matrix.rows) < 2:
@@ -252,10 +256,13 @@ def render_matrix_text(outcomes: Iterable) -> str:
         names = [name for name in matrix.properties
                  if any(name in row.outcome.result.properties
                         and row.outcome.result.properties[name].kind != "sometimes" for row in matrix.rows)]
-        header = list(matrix.config_keys) + names
+        costed = has_cost(row.outcome for row in matrix.rows)
+        header = list(matrix.config_keys) + ([COST_HEADER] if costed else []) + names
         rows = []
         for row in matrix.rows:
             cells = [config_value(row.config.get(key, "")) for key in matrix.config_keys]
+            if costed:
+                cells.append(cost_cell(row.outcome))
             for name in names:
                 cell = row.cells.get(name)
                 if cell is None:

@@ -31,13 +31,28 @@ class Origin:
         return f"{self.file} line {self.line}" if self.line else self.file
 
 
+POINTS = ""                       # the `key` of an axis listing whole configurations
+
+
 @dataclass(frozen=True)
 class Axis:
-    """One swept key and its values, in the order listed."""
+    """One swept key and its values, in the order listed; or, with `key` POINTS, a list of configurations,
+    each value a tuple of (key, value) pairs (a `sweep:` written as a list of mappings)."""
 
     key: str
     values: tuple
     origin: Origin
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys it sets, in order of first appearance."""
+        if self.key != POINTS:
+            return (self.key,)
+        return tuple(dict.fromkeys(key for point in self.values for key, _value in point))
+
+    def settings(self, value) -> dict:
+        """The keys one of its values sets."""
+        return dict(value) if self.key == POINTS else {self.key: value}
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,7 @@ class Spec:
     def origin_of(self, key: str) -> Origin | None:
         """Where `key` was written: its sweep axis when it is swept, else its setting (None: a default)."""
         for axis in self.sweep:
-            if axis.key == key:
+            if key in axis.keys:
                 return axis.origin
         return self.origins.get(key)
 

@@ -26,6 +26,10 @@ class Outcome:
     # Why the search for suggestions stopped before every neighbour was explored ("time_limit",
     # "interrupted"), or None: the suggestions shown are then only those found so far.
     suggestions_incomplete: str | None = None
+    # What the guarantee costs (`modelcheck.kafka.cost`): requests per event along the shortest fault-free
+    # run of a Kafka configuration; None for a Python spec or when it was not measured.
+    cost: Any = None
+    cost_incomplete: str | None = None   # why its search stopped before finding a run ("time_limit", ...)
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:

@@ -18,7 +18,7 @@ from typing import Iterable
 from yaml.nodes import Node, ScalarNode
 
 from modelcheck.errors import InvalidSpec
-from modelcheck.spec.document import Origin, Spec
+from modelcheck.spec.document import POINTS, Origin, Spec
 from modelcheck.spec.nodes import NULL_TAG, Source, compose
 from modelcheck.spec.sweep import expand, parse_axis
 from modelcheck.spec.values import config_key, value_of
@@ -33,7 +33,7 @@ def apply_overrides(spec: Spec, assignments: Iterable[str]) -> Spec:
         value = value_of(key, _node(value_text, source), source)
         settings[key] = value
         origins[key] = Origin(source.name)
-        sweep = [axis for axis in sweep if axis.key != key]
+        sweep = _without(sweep, key)
     changed = replace(spec, settings=settings, origins=origins, sweep=tuple(sweep))
     expand(changed)
     return changed
@@ -51,10 +51,27 @@ def apply_sweeps(spec: Spec, axes: Iterable[str]) -> Spec:
         if positions:
             sweep[positions[0]] = axis
         else:
-            sweep.append(axis)
+            sweep = _without(sweep, key) + [axis]
     changed = replace(spec, sweep=tuple(sweep))
     expand(changed)
     return changed
+
+
+def _without(sweep: list, key: str) -> list:
+    """The axes of `sweep` with `key` no longer swept: its own axis dropped, and the key taken out of the
+    configurations of a listed sweep (which is dropped when none is left with a key)."""
+    out = []
+    for axis in sweep:
+        if axis.key == key:
+            continue
+        if axis.key == POINTS and key in axis.keys:
+            points = tuple(dict.fromkeys(tuple((k, v) for k, v in point if k != key) for point in axis.values))
+            points = tuple(point for point in points if point)
+            if not points:
+                continue
+            axis = replace(axis, values=points)
+        out.append(axis)
+    return out
 
 
 def apply_command_line(spec: Spec, assignments: Iterable[str] = (), axes: Iterable[str] = ()) -> Spec:

@@ -19,7 +19,7 @@ from yaml.nodes import Node, SequenceNode
 
 from modelcheck.errors import InvalidSpec
 from modelcheck.spec.configuration import build_config
-from modelcheck.spec.document import Axis, Origin, Point, Spec
+from modelcheck.spec.document import POINTS, Axis, Origin, Point, Spec
 from modelcheck.spec.nodes import Source, describe, mapping_items
 from modelcheck.spec.values import config_key, format_value, value_of
 
@@ -27,7 +27,10 @@ MAX_POINTS = 10_000
 
 
 def parse_sweep(node: Node, source: Source) -> tuple[Axis, ...]:
-    """The axes of a `sweep:` block."""
+    """The axes of a `sweep:` block: a mapping of keys to lists of values (every combination), or a list
+    of mappings (exactly those configurations, one per mapping)."""
+    if isinstance(node, SequenceNode):
+        return (parse_points(node, source),)
     axes = []
     for name, key_node, values_node in mapping_items(node, source, what="sweep", key="sweep"):
         key = config_key(name, source, key_node)
@@ -49,6 +52,25 @@ def parse_axis(key: str, node: Node, source: Source, origin: Origin) -> Axis:
     return Axis(key, tuple(values), origin)
 
 
+def parse_points(node: SequenceNode, source: Source) -> Axis:
+    """A `sweep:` written as a list of configurations: each item a mapping of keys to one value each."""
+    if not node.value:
+        raise source.error("a sweep lists at least one configuration", node=node, key="sweep")
+    points = []
+    for item in node.value:
+        point = []
+        for name, key_node, value_node in mapping_items(item, source, what="a configuration of the sweep",
+                                                        key="sweep"):
+            key = config_key(name, source, key_node)
+            point.append((key, value_of(key, value_node, source)))
+        if not point:
+            raise source.error("a configuration of the sweep sets no key", node=item, key="sweep")
+        if tuple(point) in points:
+            raise source.error("this configuration is listed twice", node=item, key="sweep")
+        points.append(tuple(point))
+    return Axis(POINTS, tuple(points), Origin(source.name, source.line_of(node)))
+
+
 def expand(spec: Spec) -> list[Point]:
     """Every configuration of `spec`, in the sweep's order (one point without a sweep)."""
     if not spec.sweep:
@@ -57,10 +79,13 @@ def expand(spec: Spec) -> list[Point]:
     _check_size(spec.sweep)
     origins = dict(spec.origins)
     for axis in spec.sweep:
-        origins[axis.key] = axis.origin
+        for key in axis.keys:
+            origins[key] = axis.origin
     points = []
     for combination in itertools.product(*(axis.values for axis in spec.sweep)):
-        values = {axis.key: value for axis, value in zip(spec.sweep, combination)}
+        values = {}
+        for axis, value in zip(spec.sweep, combination):
+            values.update(axis.settings(value))
         settings = {**spec.settings, **values}
         label = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
         config = build_config(settings, origins, context=label)
@@ -78,4 +103,4 @@ def _check_size(axes: tuple[Axis, ...]):
             total = math.prod(len(each.values) for each in axes)
             raise InvalidSpec(f"the sweep has {sizes} = {total:,} configurations, more than {MAX_POINTS:,}: "
                               f"each is an exhaustive search of its own; sweep fewer values",
-                              file=axis.origin.file, line=axis.origin.line, key=axis.key)
+                              file=axis.origin.file, line=axis.origin.line, key=axis.key or "sweep")
