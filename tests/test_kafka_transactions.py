@@ -280,3 +280,48 @@ def test_a_downstream_reader_is_judged_by_its_isolation_level():
         config = _config("transform-exactly-once.yaml", consumer__isolation__level=level)
         _model, result = _explore_with(config)
         assert result.properties["no-aborted-read"].verdict == verdict
+
+
+# -- the database boundary ----------------------------------------------------------------------------
+
+def _boundary(label_part: str) -> KafkaConfig:
+    return next(point.config for point in expand(load_spec(SPECS / "database-transaction-boundary.yaml"))
+                if label_part in point.label)
+
+
+def test_two_phase_commit_recovers_a_kept_transaction_as_the_database_decided():
+    config = _boundary("two.phase")
+    model, result = _explore_with(config)
+    assert result.stats.coverage["producer.recovers"] > 0
+    assert result.properties["consistency"].verdict == HOLDS
+
+
+def test_a_recovery_that_ignores_the_database_breaks_the_unit():
+    """The KIP-939 recovery is what keeps the unit: an application that aborts every kept transaction,
+    whatever its database committed, loses the events its database has."""
+    config = _boundary("two.phase")
+    system = KafkaSystem(config)
+    application = system.actors[0]
+    original = application.receive
+
+    def forgetful(state, envelope):
+        message = envelope.message
+        if type(message) is rpc.InitProducerIdResponse and message.ongoing:
+            state = ActorState(state.durable._replace(prepared=()), state.volatile)
+        return original(state, envelope)
+    application.receive = forgetful
+    model = system.build().model()
+    result = explore(model)
+    assert result.properties["consistency"].verdict == VIOLATED
+    assert check_replays(model, result.properties["consistency"].trace)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("producer:\n  transaction.two.phase.commit.enable: true\n  transactional.id: tx\n",
+     "producer.transaction.two.phase.commit.enable"),
+    ("producer:\n  transaction.two.phase.commit.enable: true\n  transactional.id: tx\n  source: dual-write\n"
+     "  database.commit: after-kafka\n", "producer.database.commit"),
+])
+def test_two_phase_commit_needs_a_database_that_decides(tmp_path, capsys, text, key):
+    code, err = _run(tmp_path, "name: t\n" + text, capsys)
+    assert code == 2 and key in err

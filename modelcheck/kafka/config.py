@@ -51,6 +51,8 @@ class ProducerConfig:
     max_in_flight: int = 1                 # max.in.flight.requests.per.connection
     transactional_id: str | None = None
     source: str = "direct"                 # direct | dual-write | outbox
+    database_commit: str = "before-kafka"  # dual-write in a transaction: the database commits before or after Kafka
+    transaction_two_phase_commit_enable: bool = False   # KIP-939: prepare in Kafka, decide in the database
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ KEYS: dict[str, Key] = {
     "producer.max.in.flight.requests.per.connection": Key(int, minimum=1, maximum=MAX_COUNT),
     "producer.transactional.id": Key(str, nullable=True),
     "producer.source": Key(str, choices=("direct", "dual-write", "outbox")),
+    "producer.database.commit": Key(str, choices=("before-kafka", "after-kafka")),
+    "producer.transaction.two.phase.commit.enable": Key(bool),
     "consumer.instances": Key(int, minimum=1, maximum=MAX_NODES),
     "consumer.enable.auto.commit": Key(bool),
     "consumer.isolation.level": Key(str, choices=("read_uncommitted", "read_committed")),
@@ -198,9 +202,8 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     zombie producers are not yet.
     """
     out = []
-    if config.producer.transactional_id is not None and config.producer.source != "direct":
-        out.append(("producer.source", f"a transactional producer with source: {config.producer.source} (the database "
-                                       f"and Kafka as one unit) {LATER}"))
+    if config.producer.transactional_id is not None and config.producer.source == "outbox":
+        out.append(("producer.source", f"a transactional producer with source: outbox {LATER}"))
     if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1:
         out.append(("consumer.instances", f"several instances of a consume-transform-produce application {LATER}"))
     for kind in FAULTS.values():

@@ -224,12 +224,14 @@ class InitProducerIdRequest(NamedTuple):
     transactional_id: int
     producer_id: int = -1
     producer_epoch: int = -1
+    keep_prepared: bool = False   # KIP-939: keep an ongoing (prepared) transaction instead of aborting it
 
 
 class InitProducerIdResponse(NamedTuple):
     error: int
     producer_id: int = -1
     producer_epoch: int = -1
+    ongoing: bool = False         # KIP-939: an ongoing transaction was kept; the caller decides its outcome
 
 
 class AddPartitionsToTxnRequest(NamedTuple):

@@ -28,6 +28,9 @@ Combinations refused, with where the rule comes from:
   topic (`sink.type: topic`): offsets go into a producer's transaction (sendOffsetsToTransaction,
   KIP-98 / KIP-447), which only a transactional producer of a consume-transform-produce app has.
 - `commit: sink` without `sink.type: database`: the offsets are stored in the sink's own database.
+- `transaction.two.phase.commit.enable` (KIP-939) without a transactional.id and a database that decides
+  (`source: dual-write`), or with `database.commit: after-kafka` (the database commits between the
+  prepare and the commit).
 - A transaction fault (`transaction.abort`, `transaction.timeout`, `transaction.coordinator.crash`)
   without a `transactional.id`: there is no transaction for it to hit.
 - A `sink.dedupe` the sink type cannot do: processed-table and in-batch need a database,
@@ -138,6 +141,14 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
                             f"{config.consumer.instances}^{cluster.partitions} = {count:,} from one state; at most "
                             f"{MAX_ASSIGNMENTS:,} can be searched: fewer partitions or consumers"))
 
+    if producer.transaction_two_phase_commit_enable and (not transactional or producer.source != "dual-write"):
+        out.append(Conflict(("producer.transaction.two.phase.commit.enable", "producer.transactional.id",
+                             "producer.source"),
+                            "two-phase commit (KIP-939) lets a database decide a Kafka transaction: it needs a "
+                            "transactional.id and source: dual-write"))
+    if producer.transaction_two_phase_commit_enable and settings.get("producer.database.commit") == "after-kafka":
+        out.append(Conflict(("producer.database.commit", "producer.transaction.two.phase.commit.enable"),
+                            "with two-phase commit the database commits between Kafka's prepare and commit"))
     for kind in FAULTS.values():
         if kind.needs is not None and getattr(config.faults, kind.field) and config.get(kind.needs) is None:
             out.append(Conflict((f"faults.{kind.key}", kind.needs),

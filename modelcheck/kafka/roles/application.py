@@ -58,6 +58,8 @@ class AppDurable(NamedTuple):
     acknowledged: frozenset = frozenset()      # (partition, event) ever acknowledged (observer's record)
     database: frozenset = frozenset()          # events committed to the application's database
     outbox: frozenset = frozenset()            # outbox rows not marked sent yet
+    prepared: tuple = ()                       # KIP-939: (producer id, epoch) of the prepared transaction its
+                                               # database committed with its rows
 
 
 class AppMemory(NamedTuple):

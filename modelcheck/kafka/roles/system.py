@@ -119,8 +119,10 @@ class KafkaSystem:
                 ids = len(consumers) * consumers[0].incarnations if per_instance else 1
             else:
                 ids = 1 + config.faults.producer_crash if application.per_instance else 1
-            extra.append(TransactionCoordinator(self.partitions + ((self.output,) if self.transform else ()), ids,
-                                                cluster.transaction_version, group_coordinator=self.coordinator))
+            extra.append(TransactionCoordinator(
+                self.partitions + ((self.output,) if self.transform else ()), ids, cluster.transaction_version,
+                group_coordinator=self.coordinator,
+                two_phase_commit=config.producer.transaction_two_phase_commit_enable))
         if self.transform:
             extra.append(ReplicatedPartition(cluster.partitions, config, self.brokers, name="out"))
         self.actors = (

@@ -40,12 +40,18 @@ epoch, which fences every late request of the old one, and the EndTxn answer giv
 new epoch; a retried EndTxn of the old epoch for the transaction just ended is recognised and answered
 as before.
 
+KIP-939 (`transaction.two.phase.commit.enable`): an InitProducerId with keepPreparedTxn finds an
+ongoing transaction and keeps it, answering with its producer id and epoch, so that the application
+completes or aborts it as its database decided; the timeout does not abort a transaction then.
+
 Left out: coordinator discovery (FindCoordinator: there is one coordinator), the transaction log's own
 replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660), KIP-890
-part 1's partition verification (AddPartitionsToTxn sent by the broker) and KIP-939's prepared state.
+part 1's partition verification (AddPartitionsToTxn sent by the broker), and KIP-939's own prepared
+state (a kept transaction is an Ongoing one here) and its epoch bump on a kept transaction.
 
 Sources: KIP-98 (transactional messaging), KIP-360 (epoch bump on InitProducerId), KIP-890 (server-side
-defense, transaction.version 2); apache/kafka `TransactionCoordinator.scala` (handleInitProducerId,
+defense, transaction.version 2), KIP-939 (participation in two-phase commit); apache/kafka
+`TransactionCoordinator.scala` (handleInitProducerId,
 handleAddPartitionsToTransaction, endTransaction, abortTimedOutTransactions), `TransactionMetadata`
 (the state machine), `TransactionMarkerChannelManager` (markers retried until answered).
 """
@@ -84,6 +90,7 @@ class AnswersInit(NamedTuple):
     transactional_id: int
     error: int
     producer_epoch: int
+    kept: bool = False            # KIP-939: the ongoing transaction was kept for its caller to decide
 
 
 class Fences(NamedTuple):
@@ -124,12 +131,13 @@ class TransactionCoordinator(Actor):
     faults = ("transaction.timeout",)
 
     def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int,
-                 group_coordinator: int | None = None):
+                 group_coordinator: int | None = None, two_phase_commit: bool = False):
         """`partitions`: the actor id of each partition; `ids`: how many transactional ids there may be;
         `group_coordinator`: the actor that keeps the group's offsets (the marker for `rpc.GROUP`)."""
         super().__init__("txn-coordinator")
         self.partitions = partitions
         self.group_coordinator = group_coordinator
+        self.two_phase_commit = two_phase_commit
         self.ids = ids
         self.bumps_per_transaction = transaction_version >= 2
 
@@ -151,7 +159,7 @@ class TransactionCoordinator(Actor):
                 waiting = tuple(p for p in entry.partitions if (txn, p) not in markers.sent | markers.done)
                 if waiting:
                     out.append(self._markers(state, txn, waiting))
-            elif entry.state == ONGOING:
+            elif entry.state == ONGOING and not self.two_phase_commit:   # KIP-939: no timeout for prepared ones
                 out.append(self._fence(state, txn, "transaction timeout", fault="transaction.timeout"))
         return out
 
@@ -264,6 +272,10 @@ class TransactionCoordinator(Actor):
         if message.producer_id >= 0 and (message.producer_id, message.producer_epoch) != \
                 (entry.producer_id, entry.producer_epoch) and entry.state not in PREPARED:
             return Out(AnswersInit(txn, rpc.PRODUCER_FENCED, -1), state, (reply(rpc.PRODUCER_FENCED, entry),))
+        if entry.state == ONGOING and message.keep_prepared:
+            response = rpc.InitProducerIdResponse(rpc.NONE, entry.producer_id, entry.producer_epoch, ongoing=True)
+            return Out(AnswersInit(txn, rpc.NONE, entry.producer_epoch, kept=True), state,
+                       (Reply(envelope.link, response),))
         if entry.state == ONGOING:
             return self._fence(state, txn, "InitProducerId", reply(rpc.CONCURRENT_TRANSACTIONS, entry))
         if entry.state in PREPARED:
@@ -311,6 +323,9 @@ class TransactionCoordinator(Actor):
 
     def describe(self, what) -> str:
         kind = type(what)
+        if kind is AnswersInit and what.kept:
+            return (f"keeps transactional id {what.transactional_id}'s prepared transaction (KIP-939) and "
+                    f"hands it back, epoch {what.producer_epoch}")
         if kind is AnswersInit:
             if what.error == rpc.NONE:
                 return f"gives transactional id {what.transactional_id} producer epoch {what.producer_epoch}"

@@ -50,9 +50,10 @@ from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
 from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
 
-INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT = range(8)
+INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT, RECORDING = range(9)
 PHASE_NAMES = {INIT: "not initialized", INIT_SENT: "initializing", READY: "ready", IN_TRANSACTION: "in a transaction",
-               COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting"}
+               COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting",
+               RECORDING: "committed in Kafka, database next"}
 INSTANCE = "${instance}"
 
 
@@ -64,6 +65,8 @@ class TxnClient(NamedTuple):
     added: tuple = ()             # partitions the coordinator added to the transaction
     adding: tuple = ()            # AddPartitionsToTxn on their way
     bump: bool = False            # transaction.version 1: ask for an epoch bump after the abort (KIP-360)
+    database_done: bool = False   # dual-write: the database committed this unit's rows already
+    recovering: bool = False      # KIP-939: ending a kept transaction as the database decided
 
 
 class InitsProducer(NamedTuple):
@@ -117,9 +120,22 @@ class IgnoresAnswer(NamedTuple):
     what: str                     # an answer to a request it no longer waits for
 
 
+class CommitsUnit(NamedTuple):
+    """Dual write in a transaction: the application's database commits the unit's rows."""
+
+    first: int
+    last: int
+    prepared: bool                # KIP-939: with the prepared Kafka transaction's producer id and epoch
+
+
+class Recovers(NamedTuple):
+    commit: bool                  # KIP-939: what the database's record says of the kept transaction
+
+
 class TransactionalApplication(ProducingApplication):
     kinds = ProducingApplication.kinds + (InitsProducer, GetsProducerId, Begins, AddsPartition, LearnsAdded, Ends,
-                                          LearnsEnded, StartsAbort, RecreatesProducer, LosesTxnRequest, IgnoresAnswer)
+                                          LearnsEnded, StartsAbort, RecreatesProducer, LosesTxnRequest, IgnoresAnswer,
+                                          CommitsUnit, Recovers)
     faults = ("transaction.abort",)
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int):
@@ -127,6 +143,9 @@ class TransactionalApplication(ProducingApplication):
         self.coordinator = coordinator
         self.per_instance = INSTANCE in config.producer.transactional_id
         self.version = config.cluster.transaction_version
+        self.database = config.producer.source == "dual-write"
+        self.two_phase = config.producer.transaction_two_phase_commit_enable
+        self.database_first = self.two_phase or config.producer.database_commit == "before-kafka"
 
     def transactional_id(self, durable) -> int:
         """Which of the configuration's transactional ids this incarnation uses (0 when it is stable)."""
@@ -156,23 +175,26 @@ class TransactionalApplication(ProducingApplication):
             txn = self.transactional_id(durable)
             producer = memory.producer
             request = rpc.InitProducerIdRequest(txn, producer.session, producer.producer_epoch) if client.bump \
-                else rpc.InitProducerIdRequest(txn)
+                else rpc.InitProducerIdRequest(txn, keep_prepared=self.two_phase)
             return [Out(InitsProducer(txn, client.bump), ActorState(durable, _with(memory, phase=INIT_SENT)),
                         (Request(self.coordinator, request),))]
         if phase == READY:
             if durable.next_event > self.messages:
                 return []
-            begun = _with(memory, phase=IN_TRANSACTION, next_event=durable.next_event, added=(), adding=())
+            begun = _with(memory, phase=IN_TRANSACTION, next_event=durable.next_event, added=(), adding=(),
+                          database_done=False)
             return [Out(Begins(durable.next_event), ActorState(durable, begun))]
         if phase == IN_TRANSACTION:
             return self._in_transaction(durable, memory)
+        if phase == RECORDING:        # after-kafka: the database commits once Kafka has
+            return [self._commits_unit(durable, memory, READY)]
         if phase in (COMMITTING, ABORTING):
             commit = phase == COMMITTING
             if not commit and (memory.producer.in_flight or client.adding):
                 return []             # EndTxn waits for the batches and AddPartitionsToTxn in flight
             if commit and not producers.is_idle(memory.producer):
                 return []
-            if not client.added:      # nothing reached the brokers: nothing to end there
+            if not client.added and not client.recovering:   # nothing reached the brokers: nothing to end there
                 return [Out(Ends(commit, sent=False), ActorState(durable, self._after_abort(memory)))]
             producer = memory.producer
             request = rpc.EndTxnRequest(self.transactional_id(durable), producer.session, producer.producer_epoch, commit)
@@ -195,11 +217,26 @@ class TransactionalApplication(ProducingApplication):
                 out.append(Out(AddsPartition(partition), ActorState(durable, adding),
                                (Request(self.coordinator, request),)))
         if event > self.messages and producers.is_idle(producer) and client.added:
-            out.extend(self._application_steps(durable, _with(memory, phase=COMMITTING)))   # commitTransaction()
+            if self.database and self.database_first and not client.database_done:
+                out.append(self._commits_unit(durable, memory, IN_TRANSACTION))
+            else:
+                out.extend(self._application_steps(durable, _with(memory, phase=COMMITTING)))   # commitTransaction()
         if event > durable.next_event:
             out.append(Out(StartsAbort("the application aborts"), ActorState(durable, self._aborting(memory)),
                            fault="transaction.abort"))
         return out
+
+    def _commits_unit(self, durable, memory: AppMemory, phase: int) -> Out:
+        """The database commits the unit's rows, and with them the application's position (the database is
+        its system of record) and, with two-phase commit, the prepared transaction's id and epoch."""
+        client = memory.transaction
+        first, last = durable.next_event, client.next_event - 1
+        producer = memory.producer
+        prepared = (producer.session, producer.producer_epoch) if self.two_phase else ()
+        durable = durable._replace(database=durable.database | set(range(first, last + 1)),
+                                   next_event=client.next_event, prepared=prepared)
+        return Out(CommitsUnit(first, last, self.two_phase),
+                   ActorState(durable, _with(memory, phase=phase, database_done=True)))
 
     def _aborting(self, memory: AppMemory) -> AppMemory:
         """abortTransaction(): the batches not sent are dropped; a dropped batch that had been sent before
@@ -213,7 +250,8 @@ class TransactionalApplication(ProducingApplication):
     def _after_abort(self, memory: AppMemory) -> AppMemory:
         client = memory.transaction
         phase = INIT if client.bump else READY
-        return memory._replace(transaction=client._replace(phase=phase, added=(), adding=()))
+        return memory._replace(transaction=client._replace(phase=phase, added=(), adding=(), database_done=False,
+                                                           recovering=False))
 
     def _gave_up(self, memory: AppMemory, event: int) -> AppMemory:
         """A batch failed for good: an abortable error; its sequence is a gap (transaction.version 1 bumps
@@ -245,6 +283,11 @@ class TransactionalApplication(ProducingApplication):
                 return [self._recreated(state, message.error)]
             producer = producers.new_producer(self.config, message.producer_id)._replace(
                 producer_epoch=message.producer_epoch, transactional=True)
+            if message.ongoing:       # KIP-939: the database's record decides the kept transaction
+                commit = durable.prepared == (message.producer_id, message.producer_epoch)
+                client = TxnClient(COMMITTING if commit else ABORTING, recovering=True)
+                return [Out(Recovers(commit), ActorState(durable, memory._replace(producer=producer,
+                                                                                  transaction=client)))]
             return [Out(what, ActorState(durable, memory._replace(producer=producer, transaction=TxnClient(READY))))]
         if kind is rpc.AddPartitionsToTxnResponse:
             p = message.partition
@@ -268,9 +311,12 @@ class TransactionalApplication(ProducingApplication):
                 producer = memory.producer._replace(producer_epoch=message.producer_epoch,
                                                     next_sequence=(0,) * self.config.cluster.partitions)
                 memory = memory._replace(producer=producer)
+            if commit and self.database and not self.database_first and not client.recovering:
+                return [Out(what, ActorState(durable, _with(memory, phase=RECORDING, added=(), adding=())))]
             if commit:
-                return [Out(what, ActorState(durable._replace(next_event=client.next_event),
-                                             _with(memory, phase=READY, added=(), adding=())))]
+                position = durable.next_event if self.database or client.recovering else client.next_event
+                done = _with(memory, phase=READY, added=(), adding=(), database_done=False, recovering=False)
+                return [Out(what, ActorState(durable._replace(next_event=position, prepared=()), done))]
             return [Out(what, ActorState(durable, self._after_abort(memory)))]
         if kind is rpc.ProduceResponse and response_fences(message) and client.phase in (IN_TRANSACTION, COMMITTING):
             return [self._aborted_by_error(state, message)]
@@ -360,6 +406,13 @@ class TransactionalApplication(ProducingApplication):
             return f"gets {rpc.ERROR_NAMES[what.error]} for its {verb}; will send it again"
         if kind is RecreatesProducer:
             return f"gets {rpc.ERROR_NAMES[what.error]} (fatal): closes the producer and creates a new one"
+        if kind is CommitsUnit:
+            events = f"e{what.first}" if what.first == what.last else f"e{what.first}..e{what.last}"
+            prepared = " with the prepared transaction's producer id and epoch (KIP-939)" if what.prepared else ""
+            return f"commits {events} to its database{prepared}"
+        if kind is Recovers:
+            decided = "committed the rows, so it commits" if what.commit else "has no record of it, so it aborts"
+            return f"finds its prepared transaction kept: the database {decided} the transaction"
         if kind is IgnoresAnswer:
             return f"ignores a {what.what} it no longer waits for"
         if kind is LosesTxnRequest:
