@@ -325,3 +325,16 @@ def test_a_recovery_that_ignores_the_database_breaks_the_unit():
 def test_two_phase_commit_needs_a_database_that_decides(tmp_path, capsys, text, key):
     code, err = _run(tmp_path, "name: t\n" + text, capsys)
     assert code == 2 and key in err
+
+
+def test_transaction_atomicity_catches_a_record_of_an_aborted_transaction_committed_with_the_next():
+    config = _config("transaction-version-hanging.yaml", cluster__transaction__version=1)
+    model, result = _explore_with(config)
+    found = result.properties["transaction-atomicity"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+    sentences = [step.sentence for step in explain_trace(found.trace, model)]
+    aborted = next(i for i, s in enumerate(sentences) if "learns the abort succeeded" in s)
+    assert "appends the COMMIT marker" in sentences[-1] and aborted < len(sentences) - 1
+    system = KafkaSystem(config)
+    ((writer, transaction, fates, told),) = system.atomicity_breaks(found.trace.last)
+    assert (writer, transaction, fates, told) == ("producer", 1, ("committed",), "aborted")

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-LATER = "is not modelled yet: it comes with consume-transform-produce and zombie producers (transactions)"
+LATER = ("is not modelled yet: it comes with the rest of transactions (zombie producers of a producer-only "
+         "application, several producing applications)")
 
 
 def _transactional(config) -> bool:

@@ -7,7 +7,10 @@ idempotence header the producer stamps on its batch: producer id, producer epoch
 inside a transaction, and `control` a transaction marker (COMMIT or ABORT) that the transaction
 coordinator has a partition write when a transaction ends (KIP-98's control records; they take an
 offset like any record, carry no event, and no consumer hands them to its application:
-`modelcheck.kafka.transactions`). The write/read-side model sets neither.
+`modelcheck.kafka.transactions`). `written_in` is an observer's record, not Kafka's: which of its
+writer's transactions (as the writer counts them) a record was sent in, so that a record that ends up
+in another transaction than its own is seen (`transaction-atomicity`). The write/read-side model sets
+none of the three.
 
 A record's offset is its position in the partition log tuple. Each batch carries exactly one record in
 this model (one event per send, `linger.ms` too short to group two), so a batch's base sequence is the
@@ -28,6 +31,8 @@ class Record(NamedTuple):
     sequence: int = -1               # per partition, from 0, per producer id
     transactional: bool = False
     control: int = 0                 # DATA, or a transaction marker: COMMIT or ABORT
+    written_in: tuple = ()           # observer's record: (writer's actor id, its transaction number), for
+                                     # `transaction-atomicity`; () outside a transaction
 
     def __str__(self) -> str:
         if self.control:

@@ -60,6 +60,8 @@ class AppDurable(NamedTuple):
     outbox: frozenset = frozenset()            # outbox rows not marked sent yet
     prepared: tuple = ()                       # KIP-939: (producer id, epoch) of the prepared transaction its
                                                # database committed with its rows
+    transactions: int = 0                      # observer's record: the transactions it began
+    outcomes: frozenset = frozenset()          # observer's record: (transaction, committed) it was told
 
 
 class AppMemory(NamedTuple):
@@ -169,7 +171,7 @@ class ProducingApplication(Actor):
         choices = producers.partitions_for(self.config, key)
         return [Out(Emits(event, partition, len(choices), relay),
                     ActorState(durable, memory._replace(producer=producers.enqueue(memory.producer, partition,
-                                                                                     Record(event, key)))))
+                                                                                     self._record(durable, event)))))
                 for partition in choices]
 
     def _application_steps(self, durable: AppDurable, memory: AppMemory) -> list[Out]:
@@ -225,6 +227,10 @@ class ProducingApplication(Actor):
                 flying = taken._replace(in_flight=taken.in_flight + (InFlight(broker, batch),))
                 out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(target, request),)))
         return out
+
+    def _record(self, durable: AppDurable, event: int) -> Record:
+        """The record the application sends for `event`."""
+        return Record(event, key_of(self.config, event))
 
     def _may_send(self, memory: AppMemory, partition: int) -> bool:
         """Whether the sender may send to `partition` now (a transactional producer first adds it to its

@@ -69,6 +69,8 @@ class Membership(NamedTuple):
     generation: int               # 0: not in the group (a spare instance not started yet)
     partitions: tuple             # the partitions it owns
     incarnation: int = 0          # restarts so far, where the instance's name depends on it (`transform`)
+    transactions: int = 0         # observer's record (`transform`): the transactions it began
+    outcomes: frozenset = frozenset()   # observer's record (`transform`): (transaction, committed) it was told
 
 
 class Batch(NamedTuple):

@@ -498,7 +498,7 @@ class ReplicatedPartition(Actor):
 
     def describe_state(self, state) -> str:
         partition = state.durable.partition
-        logs = " ".join(f"b{b}:[{', '.join(f'e{r.event}' for r in partition.replica_on(b).log)}]"
+        logs = " ".join(f"b{b}:[{', '.join(str(r) for r in partition.replica_on(b).log)}]"
                         for b in partition.brokers)
         leader = "offline" if partition.leader is None else f"leader broker[{partition.leader}]"
         return f"{leader} epoch {partition.leader_epoch} ISR {sorted(partition.isr)} hw {high_watermark(partition)} {logs}"
@@ -509,8 +509,8 @@ class ReplicatedPartition(Actor):
         for b in new.brokers:
             was, now = old.replica_on(b).log, new.replica_on(b).log
             if was != now:
-                lines.append(f"log of {self.name} on broker[{b}]: [{', '.join(f'e{r.event}' for r in was)}] -> "
-                             f"[{', '.join(f'e{r.event}' for r in now)}]")
+                lines.append(f"log of {self.name} on broker[{b}]: [{', '.join(str(r) for r in was)}] -> "
+                             f"[{', '.join(str(r) for r in now)}]")
         if old.leader != new.leader:
             lines.append(f"leader of {self.name}: {old.leader} -> {new.leader} (leader epoch {new.leader_epoch})")
         if old.isr != new.isr:

@@ -215,6 +215,31 @@ class KafkaSystem:
                 out.append((event, p, offset, transactions.FATE_NAMES[fate]))
         return out
 
+    def atomicity_breaks(self, state) -> list:
+        """(writer, transaction, fates, told) for each transaction whose records did not all end alike
+        (some committed, some aborted) or ended otherwise than their writer was told."""
+        fates: dict = {}
+        topic = self.partitions + ((self.output,) if self.transform else ())
+        for actor in topic:
+            log = leader_log(state.actors[actor].durable.partition) or ()
+            for offset, record in enumerate(log):
+                if record.written_in and not record.control:
+                    fate = transactions.fate(log, offset)
+                    if fate in (transactions.COMMIT, transactions.ABORT):
+                        fates.setdefault(record.written_in, set()).add(fate)
+        told = {}
+        for index in (PRODUCER,) + self.consumers:
+            durable = state.actors[index].durable
+            for transaction, committed in getattr(durable, "outcomes", ()):
+                told[(self.actors[index].name, transaction)] = transactions.COMMIT if committed else transactions.ABORT
+        breaks = []
+        for key, found in sorted(fates.items()):
+            outcome = told.get(key)
+            if len(found) > 1 or (outcome is not None and found != {outcome}):
+                breaks.append((key[0], key[1], tuple(sorted(transactions.FATE_NAMES[f] for f in found)),
+                               None if outcome is None else transactions.FATE_NAMES[outcome]))
+        return breaks
+
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
         out = []
@@ -303,6 +328,10 @@ class KafkaSystem:
             at_end("progress", lambda s: self.pending(s) is None, "nothing is left pending"),
             *([always("no-aborted-read", lambda s: not self.uncommitted_reads(s),
                       "no record of an aborted or still open transaction takes effect in the sink")]
+              if self.transactional else []),
+            *([always("transaction-atomicity", lambda s: not self.atomicity_breaks(s),
+                      "a transaction's records all end as the transaction did: committed together or aborted "
+                      "together")]
               if self.transactional else []),
             *([always("zombie-fenced", lambda s: not s.actors[self.coordinator].durable.zombie_commits,
                       "no transaction of an instance that lost its partitions (a zombie) commits")]

@@ -48,6 +48,8 @@ from typing import NamedTuple
 from modelcheck.actors import ActorState, Out, Request
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
+from modelcheck.kafka.application import key_of
+from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
 
 INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT, RECORDING = range(9)
@@ -183,7 +185,8 @@ class TransactionalApplication(ProducingApplication):
                 return []
             begun = _with(memory, phase=IN_TRANSACTION, next_event=durable.next_event, added=(), adding=(),
                           database_done=False)
-            return [Out(Begins(durable.next_event), ActorState(durable, begun))]
+            return [Out(Begins(durable.next_event), ActorState(durable._replace(transactions=durable.transactions + 1),
+                                                               begun))]
         if phase == IN_TRANSACTION:
             return self._in_transaction(durable, memory)
         if phase == RECORDING:        # after-kafka: the database commits once Kafka has
@@ -225,6 +228,9 @@ class TransactionalApplication(ProducingApplication):
             out.append(Out(StartsAbort("the application aborts"), ActorState(durable, self._aborting(memory)),
                            fault="transaction.abort"))
         return out
+
+    def _record(self, durable, event: int) -> Record:
+        return Record(event, key_of(self.config, event), written_in=(self.name, durable.transactions))
 
     def _commits_unit(self, durable, memory: AppMemory, phase: int) -> Out:
         """The database commits the unit's rows, and with them the application's position (the database is
@@ -285,6 +291,7 @@ class TransactionalApplication(ProducingApplication):
                 producer_epoch=message.producer_epoch, transactional=True)
             if message.ongoing:       # KIP-939: the database's record decides the kept transaction
                 commit = durable.prepared == (message.producer_id, message.producer_epoch)
+                durable = _told(durable, commit)
                 client = TxnClient(COMMITTING if commit else ABORTING, recovering=True)
                 return [Out(Recovers(commit), ActorState(durable, memory._replace(producer=producer,
                                                                                   transaction=client)))]
@@ -307,6 +314,7 @@ class TransactionalApplication(ProducingApplication):
                 return [Out(what, ActorState(durable, _with(memory, phase=COMMITTING if commit else ABORTING)))]
             if message.error != rpc.NONE:
                 return [self._recreated(state, message.error)]
+            durable = _told(durable, commit)
             if self.version >= 2:     # KIP-890: the coordinator bumped the epoch; sequences start again
                 producer = memory.producer._replace(producer_epoch=message.producer_epoch,
                                                     next_sequence=(0,) * self.config.cluster.partitions)
@@ -428,6 +436,11 @@ class TransactionalApplication(ProducingApplication):
         producer = memory.producer
         return (f"{text}, {PHASE_NAMES[client.phase]}, producer epoch {producer.producer_epoch}"
                 + (f", transaction partitions {list(client.added)}" if client.added else ""))
+
+
+def _told(durable, committed: bool):
+    """The application learns how its current transaction ended (an observer's record)."""
+    return durable._replace(outcomes=durable.outcomes | {(durable.transactions, committed)})
 
 
 def response_fences(response) -> bool:

@@ -206,11 +206,13 @@ class TransformingConsumer(Consumer):
         producer = transform.producer
         phase = client.phase
         if phase == READY:
+            membership = membership._replace(transactions=membership.transactions + 1)
             queued = producer
             for event in batch.events:
-                queued = producers.enqueue(queued, self.out, Record(event, key_of(self.config, event)))
-            return [Out(Begins(batch.events), _with(state, client=client._replace(phase=IN_TRANSACTION),
-                                                    producer=queued))]
+                record = Record(event, key_of(self.config, event), written_in=(self.name, membership.transactions))
+                queued = producers.enqueue(queued, self.out, record)
+            begun = _with(ActorState(membership, memory), client=client._replace(phase=IN_TRANSACTION), producer=queued)
+            return [Out(Begins(batch.events), begun)]
         txn = self.transactional_id(membership)
         if phase == IN_TRANSACTION:
             out = []
@@ -357,6 +359,8 @@ class TransformingConsumer(Consumer):
                             _with(state, client=client._replace(phase=COMMITTING if commit else ABORTING)))]
             if message.error != rpc.NONE:
                 return [self._stopped(state, message.error)]
+            membership = membership._replace(outcomes=membership.outcomes | {(membership.transactions, commit)})
+            state = ActorState(membership, state.volatile)
             if self.version >= 2:
                 producer = transform.producer._replace(producer_epoch=message.producer_epoch,
                                                        next_sequence=(0,) * (self.out + 1))
