@@ -31,14 +31,33 @@ client's `TransactionManager` and `Sender`:
 crash) an id of its own: a new producer id, so nothing fences the old incarnation's transaction; a
 stable id is shared by all incarnations.
 
+With `source: dual-write` the application also writes its events to its own database, the system of
+record of its position (the unit of work is done once the database has committed it):
+- `database.commit: before-kafka`: `CommitsUnit` (the database commits the rows and the position),
+  then EndTxn(commit); a crash between the two leaves the rows in the database and the restarted
+  producer's initTransactions() aborts the Kafka side;
+- `after-kafka`: EndTxn(commit), then the database; a crash between them makes the application do the
+  unit again, in Kafka too;
+- `transaction.two.phase.commit.enable` (KIP-939): once every record is acknowledged the transaction is
+  prepared (KIP-939's prepareTransaction: nothing more may be sent), the database commits the rows with
+  the prepared transaction's producer id and epoch, then EndTxn(commit). A restarted producer calls
+  initTransactions(keepPreparedTxn=true): the coordinator hands back the transaction still open, and
+  the application commits it if its database holds that producer id and epoch, and aborts it otherwise
+  (`Recovers`).
+
+For `transaction-atomicity` each record carries an observer's note of the transaction it was sent in
+(`Record.written_in`), and the application notes how each of its transactions ended as it was told.
+
 Left out: several transactions per run (all events are one transaction), `transaction.timeout.ms` as the
-client sees it (the coordinator's timeout is a budgeted fault there), `max.block.ms`, and the
-consume-transform-produce loop (`sendOffsetsToTransaction`).
+client sees it (the coordinator's timeout is a budgeted fault there), `max.block.ms`, an outbox relay
+with a transactional producer, and a zombie instance (`producer.pause`); the consume-transform-produce
+loop is `transform`.
 
 Sources: the Java client's `KafkaProducer` (initTransactions, beginTransaction, commitTransaction,
 abortTransaction), `TransactionManager` (its states, `isSendToPartitionAllowed`, the abortable and
 fatal errors, `epochBumpRequired`), `Sender` (no EndTxn while batches are incomplete); KIP-98, KIP-360,
-KIP-588 (recovering from an aborted transaction), KIP-890.
+KIP-588 (recovering from an aborted transaction), KIP-890, KIP-939 (participation in two-phase commit);
+the source article 000 for "the database commit and the Kafka write as one unit".
 """
 
 from __future__ import annotations
