@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.actors import ActorState
-from modelcheck.actors.actor import REQUEST, Envelope, Link
+from modelcheck.actors.actor import REPLY, REQUEST, Envelope, Link
 from modelcheck.cli import main
 from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore
 from modelcheck.kafka import idempotence, rpc, transactions
@@ -210,7 +210,8 @@ def test_several_instances_of_a_transform_application_are_still_refused(tmp_path
 
 def test_the_committed_offset_waits_for_the_transaction_and_moves_with_its_commit_marker():
     """Offsets sent in a transaction are pending at the group coordinator until the marker: a fetch of
-    the offset meanwhile is answered UNSTABLE_OFFSET_COMMIT, an ABORT drops them, a COMMIT commits them."""
+    the offset that requires stable offsets is answered UNSTABLE_OFFSET_COMMIT meanwhile, an ABORT drops
+    them, a COMMIT commits them."""
     config = _config("transform-exactly-once.yaml")
     system = KafkaSystem(config)
     coordinator = system.actors[system.coordinator]
@@ -222,8 +223,10 @@ def test_the_committed_offset_waits_for_the_transaction_and_moves_with_its_commi
         (out,) = coordinator.receive(state, envelope)
         return out
 
-    fetched = answer(rpc.OffsetFetchRequest(0, 0))
+    fetched = answer(rpc.OffsetFetchRequest(0, 0, require_stable=True))       # a read_committed consumer
     assert fetched.sends[0].message.error == rpc.UNSTABLE_OFFSET_COMMIT
+    unstable_ok = answer(rpc.OffsetFetchRequest(0, 0))                         # read_uncommitted: no waiting
+    assert unstable_ok.sends[0].message.error == rpc.NONE
     aborted = answer(rpc.WriteTxnMarkersRequest(rpc.GROUP, 0, 1, commit=False))
     assert aborted.state.durable.pending == () and aborted.state.durable.committed == (rpc.NO_OFFSET,)
     committed = answer(rpc.WriteTxnMarkersRequest(rpc.GROUP, 0, 1, commit=True))
@@ -338,3 +341,20 @@ def test_transaction_atomicity_catches_a_record_of_an_aborted_transaction_commit
     system = KafkaSystem(config)
     ((writer, transaction, fates, told),) = system.atomicity_breaks(found.trace.last)
     assert (writer, transaction, fates, told) == ("producer", 1, ("committed",), "aborted")
+
+
+def test_a_fenced_producer_is_closed_with_its_connections():
+    """close() on a fenced producer closes its connections, so answers meant for it are dropped and never
+    block the new producer's answers behind them on the same connection."""
+    from modelcheck.actors.actor import Disconnect
+    from modelcheck.kafka.roles.transactional import COMMIT_SENT, _with
+    config = _config("transaction-read-committed.yaml")
+    system = KafkaSystem(config)
+    application = system.actors[0]
+    state = application.initial()
+    state = ActorState(state.durable, _with(state.volatile, phase=COMMIT_SENT))
+    link = Link(0, system.transaction_coordinator, 0)
+    answer = Envelope(system.transaction_coordinator, 0, link, REPLY, rpc.EndTxnResponse(rpc.PRODUCER_FENCED, True))
+    (out,) = application.receive(state, answer)
+    closed = {send.dst for send in out.sends if type(send) is Disconnect}
+    assert closed == set(system.partitions) | {system.transaction_coordinator}

@@ -4,5 +4,5 @@
 # Kafka"): shown by `modelcheck --version`.
 MODELLED_KAFKA = ("Apache Kafka 3.6 brokers (the high watermark still advances below min.insync.replicas: "
                   "before KAFKA-15583), Java client 3.x defaults (idempotence on, KIP-679); transactions: "
-                  "transaction.version 1 as before KIP-890, 2 as Kafka 4.0 (epoch bump per transaction), "
-                  "KIP-447 offsets")
+                  "transaction.version 1 as before KIP-890 (without the partition verification of 3.6+ brokers), "
+                  "2 as Kafka 4.0 (epoch bump per transaction), KIP-447 offsets")

@@ -142,6 +142,7 @@ class ListOffsetsResponse(NamedTuple):
 class OffsetFetchRequest(NamedTuple):
     partition: int
     member: int = -1              # who asks (the group coordinator notes who took a partition over)
+    require_stable: bool = False  # KIP-447: wait for pending transactional offsets (read_committed consumers)
 
 
 class OffsetFetchResponse(NamedTuple):
@@ -232,6 +233,7 @@ class InitProducerIdResponse(NamedTuple):
     producer_id: int = -1
     producer_epoch: int = -1
     ongoing: bool = False         # KIP-939: an ongoing transaction was kept; the caller decides its outcome
+    ongoing_epoch: int = -1       # KIP-939: the epoch the kept transaction was prepared in
 
 
 class AddPartitionsToTxnRequest(NamedTuple):

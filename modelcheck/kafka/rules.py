@@ -146,6 +146,9 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
                              "producer.source"),
                             "two-phase commit (KIP-939) lets a database decide a Kafka transaction: it needs a "
                             "transactional.id and source: dual-write"))
+    if producer.transaction_two_phase_commit_enable and cluster.transaction_version < 2:
+        out.append(Conflict(("producer.transaction.two.phase.commit.enable", "cluster.transaction.version"),
+                            "two-phase commit (KIP-939) needs transaction.version 2"))
     if producer.transaction_two_phase_commit_enable and settings.get("producer.database.commit") == "after-kafka":
         out.append(Conflict(("producer.database.commit", "producer.transaction.two.phase.commit.enable"),
                             "with two-phase commit the database commits between Kafka's prepare and commit"))

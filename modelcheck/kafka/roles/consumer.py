@@ -258,7 +258,7 @@ class Consumer(Actor):
                 if self.mode.offsets_in_sink:
                     request, where = Request(self.sink, rpc.StoredOffsetRequest(p)), "database"
                 else:
-                    request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p, self.index)), "group coordinator"
+                    request, where = Request(self.coordinator, rpc.OffsetFetchRequest(p, self.index, self.read_committed)), "group coordinator"
                 out.append(Out(AsksPosition(p, where), _with_position(state, p, LOOKING_UP), (request,)))
         for leader in sorted({self.leaders[p] for p in membership.partitions}):
             if leader in memory.fetching:

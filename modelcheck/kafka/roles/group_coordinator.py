@@ -25,7 +25,8 @@
   (UNKNOWN_MEMBER_ID) or of an older generation is refused (both are CommitFailedException to the
   client); the legacy form
   (the group id only) is not, so only the producer epoch fences it. While a partition has offsets
-  pending, an OffsetFetch is answered UNSTABLE_OFFSET_COMMIT (the consumer asks again), so a new owner
+  pending, an OffsetFetch that requires stable offsets (a read_committed consumer's, KIP-447) is answered
+  UNSTABLE_OFFSET_COMMIT (the consumer asks again), so a new owner
   never starts from an offset a transaction may still change.
 
 Its state is durable (the `__consumer_offsets` topic and the group metadata) and it is not among the
@@ -179,7 +180,7 @@ class GroupCoordinator(Actor):
             return self._down(state, group, envelope.message)
         if kind is rpc.OffsetFetchRequest:
             p = message.partition
-            if any(entry[1] == p for entry in group.pending):
+            if message.require_stable and any(entry[1] == p for entry in group.pending):
                 response = rpc.OffsetFetchResponse(p, rpc.NO_OFFSET, rpc.UNSTABLE_OFFSET_COMMIT)
                 return [Out(AnswersOffsetFetch(p, rpc.NO_OFFSET, rpc.UNSTABLE_OFFSET_COMMIT), state,
                             (Reply(envelope.link, response),))]

@@ -41,13 +41,19 @@ new epoch; a retried EndTxn of the old epoch for the transaction just ended is r
 as before.
 
 KIP-939 (`transaction.two.phase.commit.enable`): an InitProducerId with keepPreparedTxn finds an
-ongoing transaction and keeps it, answering with its producer id and epoch, so that the application
-completes or aborts it as its database decided; the timeout does not abort a transaction then.
+ongoing transaction and keeps it, bumping the epoch (which fences the old incarnation's requests) and
+answering with the epoch the transaction was prepared in too, so that the application completes or
+aborts it as its database decided; the timeout does not abort a transaction then. KIP-939 is modelled
+as the KIP specifies it, with transaction.version 2; it is not in a released Kafka as of 4.0.
 
 Left out: coordinator discovery (FindCoordinator: there is one coordinator), the transaction log's own
 replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660), KIP-890
-part 1's partition verification (AddPartitionsToTxn sent by the broker), and KIP-939's own prepared
-state (a kept transaction is an Ongoing one here) and its epoch bump on a kept transaction.
+part 1's partition verification (the broker asks the coordinator before a transaction's first append;
+on by default since Kafka 3.6, `transaction.partition.verification.enable`: transaction.version 1 here
+is the protocol without it), transaction.version 2's implicit AddPartitionsToTxn and AddOffsetsToTxn
+(the Kafka 4.0 client sends neither; here they are sent as in version 1), the retry of an epoch bump
+whose answer was lost (`lastProducerEpoch`), and KIP-939's own prepared state (a kept transaction is an
+Ongoing one here).
 
 Sources: KIP-98 (transactional messaging), KIP-360 (epoch bump on InitProducerId), KIP-890 (server-side
 defense, transaction.version 2), KIP-939 (participation in two-phase commit); apache/kafka
@@ -77,6 +83,7 @@ class TxnEntry(NamedTuple):
     state: int
     partitions: tuple = ()        # the partitions of the current transaction
     previous_epoch: int = -1      # transaction.version 2: the epoch of the transaction last ended
+    kept_epoch: int = -1          # KIP-939: the epoch its ongoing transaction was written in, once kept
 
 
 class Markers(NamedTuple):
@@ -212,7 +219,9 @@ class TransactionCoordinator(Actor):
                 partitions = tuple(sorted(set(entry.partitions) | {partition})) \
                     if entry.state == ONGOING else (partition,)
                 after = ActorState(_with(entries, txn, entry._replace(state=ONGOING, partitions=partitions,
-                                                                      previous_epoch=-1)), markers)
+                                                                      previous_epoch=-1,
+                                                                      kept_epoch=entry.kept_epoch
+                                                                      if entry.state == ONGOING else -1)), markers)
             response = rpc.AddPartitionsToTxnResponse(partition, error) if kind is rpc.AddPartitionsToTxnRequest \
                 else rpc.AddOffsetsToTxnResponse(error)
             return [Out(AddsPartition(txn, partition, error), after, (Reply(envelope.link, response),))]
@@ -273,9 +282,14 @@ class TransactionCoordinator(Actor):
                 (entry.producer_id, entry.producer_epoch) and entry.state not in PREPARED:
             return Out(AnswersInit(txn, rpc.PRODUCER_FENCED, -1), state, (reply(rpc.PRODUCER_FENCED, entry),))
         if entry.state == ONGOING and message.keep_prepared:
-            response = rpc.InitProducerIdResponse(rpc.NONE, entry.producer_id, entry.producer_epoch, ongoing=True)
-            return Out(AnswersInit(txn, rpc.NONE, entry.producer_epoch, kept=True), state,
-                       (Reply(envelope.link, response),))
+            # KIP-939: the epoch is bumped (fencing the old incarnation's requests) and the transaction kept;
+            # the answer names the epoch the transaction was written in, however often it was kept
+            written_in = entry.kept_epoch if entry.kept_epoch >= 0 else entry.producer_epoch
+            kept = entry._replace(producer_epoch=entry.producer_epoch + 1, kept_epoch=written_in)
+            response = rpc.InitProducerIdResponse(rpc.NONE, entry.producer_id, kept.producer_epoch, ongoing=True,
+                                                  ongoing_epoch=written_in)
+            return Out(AnswersInit(txn, rpc.NONE, kept.producer_epoch, kept=True),
+                       ActorState(_with(entries, txn, kept), markers), (Reply(envelope.link, response),))
         if entry.state == ONGOING:
             return self._fence(state, txn, "InitProducerId", reply(rpc.CONCURRENT_TRANSACTIONS, entry))
         if entry.state in PREPARED:
@@ -385,4 +399,4 @@ def _with(entries: tuple, txn: int, entry: TxnEntry) -> tuple:
 
 def _completed(entry: TxnEntry) -> TxnEntry:
     state = COMPLETE_COMMIT if entry.state == PREPARE_COMMIT else COMPLETE_ABORT
-    return entry._replace(state=state, partitions=())
+    return entry._replace(state=state, partitions=(), kept_epoch=-1)

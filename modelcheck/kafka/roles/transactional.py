@@ -64,7 +64,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import ActorState, Out, Request
+from modelcheck.actors import ActorState, Disconnect, Out, Request
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
 from modelcheck.kafka.application import key_of
@@ -287,8 +287,11 @@ class TransactionalApplication(ProducingApplication):
         return memory
 
     def _recreated(self, state, error: int) -> Out:
+        """close() on the fenced producer closes its connections (the answers still on their way are
+        dropped); the new producer opens its own."""
         durable = state.durable
-        return Out(RecreatesProducer(error), ActorState(durable, self._fresh(durable.session)))
+        closes = tuple(Disconnect(actor) for actor in self.partitions + (self.coordinator,))
+        return Out(RecreatesProducer(error), ActorState(durable, self._fresh(durable.session)), closes)
 
     # -- answers -------------------------------------------------------------------------------------
 
@@ -309,7 +312,7 @@ class TransactionalApplication(ProducingApplication):
             producer = producers.new_producer(self.config, message.producer_id)._replace(
                 producer_epoch=message.producer_epoch, transactional=True)
             if message.ongoing:       # KIP-939: the database's record decides the kept transaction
-                commit = durable.prepared == (message.producer_id, message.producer_epoch)
+                commit = durable.prepared == (message.producer_id, message.ongoing_epoch)
                 durable = _told(durable, commit)
                 client = TxnClient(COMMITTING if commit else ABORTING, recovering=True)
                 return [Out(Recovers(commit), ActorState(durable, memory._replace(producer=producer,

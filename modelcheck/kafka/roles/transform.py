@@ -22,8 +22,9 @@ instance is such an application, after the Java client and KIP-98 / KIP-447:
 - `commit: transactional` sends the consumer's group metadata (KIP-447), so the group coordinator refuses
   the offsets of a member of an older generation (ILLEGAL_GENERATION: the Java client's
   CommitFailedException, abortable): a zombie cannot commit. `transactional-legacy` passes only the
-  group id (`sendOffsetsToTransaction(offsets, groupId)`): only the producer epoch fences it, which
-  needs the zombie and its replacement to share a transactional.id.
+  group id (`sendOffsetsToTransaction(offsets, groupId)`, removed in Kafka 4.0 by KAFKA-12690; a
+  `ConsumerGroupMetadata` built from the group id alone still sends only that): only the producer epoch
+  fences it, which needs the zombie and its replacement to share a transactional.id.
 - An abort (the `transaction.abort` fault, an abortable error): the results not sent are dropped, the
   abort waits for requests in flight, EndTxn(abort). Then `on-abort: rewind` seeks every owned
   partition back to its committed offset (re-fetched: the committed offset is where the aborted batch
@@ -193,8 +194,11 @@ class TransformingConsumer(Consumer):
         if phase == INIT:             # initTransactions() before its first poll
             txn = self.transactional_id(membership)
             client = transform.client._replace(phase=INIT_SENT)
+            producer = transform.producer
+            request = rpc.InitProducerIdRequest(txn, producer.session, producer.producer_epoch) \
+                if transform.client.bump else rpc.InitProducerIdRequest(txn)   # KIP-360: it names itself
             return [Out(InitsProducer(txn), _with(state, client=client),
-                        (Request(self.transaction_coordinator, rpc.InitProducerIdRequest(txn)),))]
+                        (Request(self.transaction_coordinator, request),))]
         if phase == INIT_SENT:
             return []
         return super().steps(state)
