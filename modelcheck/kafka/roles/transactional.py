@@ -70,24 +70,11 @@ from modelcheck.kafka import rpc
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
+from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
+                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, INSTANCE, PHASE_NAMES,
+                                               READY, RECORDING, RETRY, TxnClient, answered)
+from modelcheck.kafka.roles.txn_client import lost as lost_request
 
-INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT, RECORDING = range(9)
-PHASE_NAMES = {INIT: "not initialized", INIT_SENT: "initializing", READY: "ready", IN_TRANSACTION: "in a transaction",
-               COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting",
-               RECORDING: "committed in Kafka, database next"}
-INSTANCE = "${instance}"
-
-
-class TxnClient(NamedTuple):
-    """The transactional producer's own state beside its accumulator (`producers.Producer`)."""
-
-    phase: int = INIT
-    next_event: int = 0           # in a transaction: the next event to send
-    added: tuple = ()             # partitions the coordinator added to the transaction
-    adding: tuple = ()            # AddPartitionsToTxn on their way
-    bump: bool = False            # transaction.version 1: ask for an epoch bump after the abort (KIP-360)
-    database_done: bool = False   # dual-write: the database committed this unit's rows already
-    recovering: bool = False      # KIP-939: ending a kept transaction as the database decided
 
 
 class InitsProducer(NamedTuple):
@@ -300,47 +287,28 @@ class TransactionalApplication(ProducingApplication):
         kind = type(message)
         durable, memory = state
         client = memory.transaction
-        ignored = Out(IgnoresAnswer(kind.__name__), state)
-        if kind is rpc.InitProducerIdResponse:
-            if client.phase != INIT_SENT:
-                return [ignored]
-            what = GetsProducerId(message.error, message.producer_id, message.producer_epoch)
-            if message.error == rpc.CONCURRENT_TRANSACTIONS:
-                return [Out(what, ActorState(durable, _with(memory, phase=INIT)))]
-            if message.error != rpc.NONE:
+        if kind in COORDINATOR_ANSWERS:
+            verdict, client, producer = answered(client, memory.producer, message, self.version)
+            if verdict == IGNORED:
+                return [Out(IgnoresAnswer(kind.__name__), state)]
+            if verdict == FATAL:
                 return [self._recreated(state, message.error)]
-            producer = producers.new_producer(self.config, message.producer_id)._replace(
-                producer_epoch=message.producer_epoch, transactional=True)
-            if message.ongoing:       # KIP-939: the database's record decides the kept transaction
-                commit = durable.prepared == (message.producer_id, message.ongoing_epoch)
-                durable = _told(durable, commit)
-                client = TxnClient(COMMITTING if commit else ABORTING, recovering=True)
-                return [Out(Recovers(commit), ActorState(durable, memory._replace(producer=producer,
-                                                                                  transaction=client)))]
-            return [Out(what, ActorState(durable, memory._replace(producer=producer, transaction=TxnClient(READY))))]
-        if kind is rpc.AddPartitionsToTxnResponse:
-            p = message.partition
-            if p not in client.adding:
-                return [ignored]
-            adding = tuple(q for q in client.adding if q != p)
-            if message.error == rpc.PRODUCER_FENCED:
-                return [self._recreated(state, message.error)]
-            added = tuple(sorted(client.added + (p,))) if message.error == rpc.NONE else client.added
-            return [Out(LearnsAdded(p, message.error), ActorState(durable, _with(memory, adding=adding, added=added)))]
-        if kind is rpc.EndTxnResponse:
+            memory = memory._replace(transaction=client, producer=producer)
+            if kind is rpc.InitProducerIdResponse:
+                if verdict == DONE and message.ongoing:   # KIP-939: the database's record decides
+                    commit = durable.prepared == (message.producer_id, message.ongoing_epoch)
+                    client = TxnClient(COMMITTING if commit else ABORTING, recovering=True)
+                    return [Out(Recovers(commit), ActorState(_told(durable, commit),
+                                                             memory._replace(transaction=client)))]
+                what = GetsProducerId(message.error, message.producer_id, message.producer_epoch)
+                return [Out(what, ActorState(durable, memory))]
+            if kind is rpc.AddPartitionsToTxnResponse:
+                return [Out(LearnsAdded(message.partition, message.error), ActorState(durable, memory))]
             commit = message.commit
-            if client.phase != (COMMIT_SENT if commit else ABORT_SENT):
-                return [ignored]
             what = LearnsEnded(commit, message.error, message.producer_epoch)
-            if message.error == rpc.CONCURRENT_TRANSACTIONS:
-                return [Out(what, ActorState(durable, _with(memory, phase=COMMITTING if commit else ABORTING)))]
-            if message.error != rpc.NONE:
-                return [self._recreated(state, message.error)]
+            if verdict == RETRY:
+                return [Out(what, ActorState(durable, memory))]
             durable = _told(durable, commit)
-            if self.version >= 2:     # KIP-890: the coordinator bumped the epoch; sequences start again
-                producer = memory.producer._replace(producer_epoch=message.producer_epoch,
-                                                    next_sequence=(0,) * self.config.cluster.partitions)
-                memory = memory._replace(producer=producer)
             if commit and self.database and not self.database_first and not client.recovering:
                 return [Out(what, ActorState(durable, _with(memory, phase=RECORDING, added=(), adding=())))]
             if commit:
@@ -387,15 +355,10 @@ class TransactionalApplication(ProducingApplication):
         client = memory.transaction
         lost = []
         for request in requests:
-            kind = type(request)
-            if kind is rpc.InitProducerIdRequest and client.phase == INIT_SENT:
-                client = client._replace(phase=INIT)
-            elif kind is rpc.AddPartitionsToTxnRequest and request.partition in client.adding:
-                client = client._replace(adding=tuple(q for q in client.adding if q != request.partition))
-            elif kind is rpc.EndTxnRequest and client.phase in (COMMIT_SENT, ABORT_SENT):
-                client = client._replace(phase=COMMITTING if client.phase == COMMIT_SENT else ABORTING)
-            else:
+            after = lost_request(client, request)
+            if after is None:
                 continue
+            client = after
             lost.append(type(request).__name__.removesuffix("Request"))
         if not lost:
             return []

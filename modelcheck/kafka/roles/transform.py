@@ -63,8 +63,10 @@ from modelcheck.kafka.producer import InFlight
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles import leaders as routing
 from modelcheck.kafka.roles.consumer import UNKNOWN, Consumer, ConsumerMemory
-from modelcheck.kafka.roles.transactional import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, IN_TRANSACTION, INIT,
-                                                  INIT_SENT, INSTANCE, PHASE_NAMES, READY, TxnClient)
+from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
+                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, INSTANCE, PHASE_NAMES,
+                                               READY, RETRY, TxnClient, answered)
+from modelcheck.kafka.roles.txn_client import lost as lost_request
 
 # Where sendOffsetsToTransaction stands in the current transaction.
 NOT_SENT, ADDING, ADDED, COMMITTING_OFFSETS, OFFSETS_SENT = range(5)
@@ -314,27 +316,8 @@ class TransformingConsumer(Consumer):
         kind = type(message)
         membership, memory = state
         transform = memory.transform
-        client = transform.client
-        if kind is rpc.InitProducerIdResponse:
-            if client.phase != INIT_SENT:
-                return [Out(Hears("ignores an old InitProducerId answer", message.error), state)]
-            what = GetsProducerId(message.error, message.producer_id, message.producer_epoch)
-            if message.error == rpc.CONCURRENT_TRANSACTIONS:
-                return [Out(what, _with(state, client=client._replace(phase=INIT)))]
-            if message.error != rpc.NONE:
-                return [self._stopped(state, message.error)]
-            producer = transform.producer._replace(session=message.producer_id, producer_epoch=message.producer_epoch,
-                                                   next_sequence=(0,) * (self.out + 1))
-            return [Out(what, _with(state, client=TxnClient(READY), producer=producer))]
-        if kind is rpc.AddPartitionsToTxnResponse:
-            if self.out not in client.adding:
-                return [Out(Hears("ignores an old AddPartitionsToTxn answer", message.error), state)]
-            if message.error == rpc.PRODUCER_FENCED:
-                return [self._stopped(state, message.error)]
-            added = (self.out,) if message.error == rpc.NONE else client.added
-            return [Out(Hears("learns the output partition is in the transaction" if message.error == rpc.NONE
-                              else "will add the output partition again", message.error),
-                        _with(state, client=client._replace(adding=(), added=added)))]
+        if kind in COORDINATOR_ANSWERS:
+            return [self._coordinator_answer(state, message)]
         if kind is rpc.AddOffsetsToTxnResponse:
             if transform.offsets != ADDING:
                 return [Out(Hears("ignores an old AddOffsetsToTxn answer", message.error), state)]
@@ -354,25 +337,6 @@ class TransformingConsumer(Consumer):
             aborting = self._aborting(_with(state, offsets=ADDED))      # CommitFailedException: abort, rejoin
             return [Out(StartsAbort(f"its offsets were refused: {rpc.ERROR_NAMES[message.error]}"),
                         ActorState(membership, aborting.volatile._replace(rejoin=True)))]
-        if kind is rpc.EndTxnResponse:
-            commit = message.commit
-            if client.phase != (COMMIT_SENT if commit else ABORT_SENT):
-                return [Out(Hears("ignores an old EndTxn answer", message.error), state)]
-            if message.error == rpc.CONCURRENT_TRANSACTIONS:
-                return [Out(LearnsEnded(commit, message.error),
-                            _with(state, client=client._replace(phase=COMMITTING if commit else ABORTING)))]
-            if message.error != rpc.NONE:
-                return [self._stopped(state, message.error)]
-            membership = membership._replace(outcomes=membership.outcomes | {(membership.transactions, commit)})
-            state = ActorState(membership, state.volatile)
-            if self.version >= 2:
-                producer = transform.producer._replace(producer_epoch=message.producer_epoch,
-                                                       next_sequence=(0,) * (self.out + 1))
-                state = _with(state, producer=producer)
-            if commit:
-                done = _with(state, client=client._replace(phase=READY, added=(), adding=()), offsets=NOT_SENT)
-                return [Out(LearnsEnded(True, rpc.NONE), ActorState(membership, done.volatile._replace(batch=None)))]
-            return [Out(LearnsEnded(False, rpc.NONE, self.rewind), self._after_abort(state))]
         if kind is rpc.MetadataResponse and envelope.src == self.output:
             if transform.route.refresh != routing.ASKING:
                 return [Out(Hears("ignores an old metadata answer", rpc.NONE), state)]
@@ -382,6 +346,34 @@ class TransformingConsumer(Consumer):
         if kind is rpc.ProduceResponse and envelope.src == self.output:
             return [self._produce_answer(state, message)]
         return super().receive(state, envelope)
+
+    def _coordinator_answer(self, state, message) -> Out:
+        """InitProducerId, AddPartitionsToTxn and EndTxn answers (`txn_client.answered`), then what this
+        application does next: poll after initTransactions(), send after the partition is added, drop
+        the batch after the commit, rewind (or not) after the abort."""
+        kind = type(message)
+        membership, memory = state
+        transform = memory.transform
+        verdict, client, producer = answered(transform.client, transform.producer, message, self.version)
+        if verdict == IGNORED:
+            return Out(Hears(f"ignores an old {kind.__name__.removesuffix('Response')} answer", message.error), state)
+        if verdict == FATAL:
+            return self._stopped(state, message.error)
+        state = _with(state, client=client, producer=producer)
+        if kind is rpc.InitProducerIdResponse:
+            return Out(GetsProducerId(message.error, message.producer_id, message.producer_epoch), state)
+        if kind is rpc.AddPartitionsToTxnResponse:
+            return Out(Hears("learns the output partition is in the transaction" if verdict == DONE
+                             else "will add the output partition again", message.error), state)
+        commit = message.commit
+        if verdict == RETRY:
+            return Out(LearnsEnded(commit, message.error), state)
+        membership = membership._replace(outcomes=membership.outcomes | {(membership.transactions, commit)})
+        state = ActorState(membership, state.volatile)
+        if commit:
+            done = _with(state, client=client._replace(phase=READY, added=(), adding=()), offsets=NOT_SENT)
+            return Out(LearnsEnded(True, rpc.NONE), ActorState(membership, done.volatile._replace(batch=None)))
+        return Out(LearnsEnded(False, rpc.NONE, self.rewind), self._after_abort(state))
 
     def _produce_answer(self, state, response) -> Out:
         transform = state.volatile.transform
@@ -417,16 +409,13 @@ class TransformingConsumer(Consumer):
         what, rest, abort = [], [], False
         for request in requests:
             kind = type(request)
-            if kind is rpc.InitProducerIdRequest and client.phase == INIT_SENT:
-                client = client._replace(phase=INIT)
-            elif kind is rpc.AddPartitionsToTxnRequest and client.adding:
-                client = client._replace(adding=())
+            after = lost_request(client, request)
+            if after is not None:
+                client = after
             elif kind is rpc.AddOffsetsToTxnRequest and offsets == ADDING:
                 offsets = NOT_SENT
             elif kind is rpc.TxnOffsetCommitRequest and offsets == COMMITTING_OFFSETS:
                 offsets = ADDED
-            elif kind is rpc.EndTxnRequest and client.phase in (COMMIT_SENT, ABORT_SENT):
-                client = client._replace(phase=COMMITTING if client.phase == COMMIT_SENT else ABORTING)
             elif kind is rpc.MetadataRequest and link.acceptor == self.output:
                 route = route._replace(refresh=routing.STALE)
             elif kind is rpc.ProduceRequest and link.acceptor == self.output:
