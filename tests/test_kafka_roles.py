@@ -142,3 +142,25 @@ def test_a_violation_ends_with_its_evidence_in_kafkas_words(spec, label, prop, e
     found = explore(model).properties[prop]
     assert found.verdict == VIOLATED
     assert evidence in model.explain_violation(prop, found.trace)
+
+
+def test_a_member_removed_from_the_group_cannot_commit_while_its_rebalance_runs():
+    """Kafka answers UNKNOWN_MEMBER_ID to a commit of a member it removed (evicted after a stall), also
+    before the rebalance that removal started has completed and the partitions have moved."""
+    from modelcheck.actors import ActorState
+    from modelcheck.actors.actor import REQUEST, Envelope, Link
+    from modelcheck.kafka import rpc
+    from modelcheck.kafka.roles.system import KafkaSystem
+    point = next(iter(expand(load_spec(SPECS / "consumer-pause-zombie.yaml"))))
+    system = KafkaSystem(point.config)
+    coordinator = system.actors[system.coordinator]
+    group = coordinator.initial().durable
+    evicted = ActorState(group._replace(members=(1,)), None)          # owners unchanged: the rebalance runs
+    request = rpc.OffsetCommitRequest(0, group.generation, ((0, 1),))
+    src = system.consumers[0]
+    (out,) = coordinator.receive(evicted, Envelope(src, system.coordinator, Link(src, system.coordinator, 0),
+                                                   REQUEST, request))
+    assert out.sends[0].message.error == rpc.ILLEGAL_GENERATION and "UNKNOWN_MEMBER_ID" in out.what.why
+    (kept,) = coordinator.receive(ActorState(group, None), Envelope(src, system.coordinator,
+                                                                    Link(src, system.coordinator, 0), REQUEST, request))
+    assert kept.sends[0].message.error == rpc.NONE

@@ -4,7 +4,9 @@
   none) and stores an `OffsetCommitRequest`, unless it comes from another generation than the group's
   or from a member that does not own the partition (ILLEGAL_GENERATION, which the Java client raises
   as CommitFailedException: "the group has already rebalanced and assigned the partitions to another
-  member"). That refusal is what fences a zombie's commit.
+  member"), or from a member removed from the group, also while the rebalance its removal started is
+  still running (UNKNOWN_MEMBER_ID, the same exception to the client). That refusal is what fences a
+  zombie's commit.
 - Rebalances: a rebalance starts when a member is evicted or, within the `rebalance` budget (a fault
   of its own: a member leaves and joins again, a deployment restarts one), at any time with any other
   assignment of the partitions to the members. The coordinator tells every member (RebalanceNotice, as
@@ -203,7 +205,8 @@ class GroupCoordinator(Actor):
 
     def _commit(self, state, group: Group, envelope, request) -> Out:
         for partition, _offset in request.offsets:
-            why = groups.commit_error(group, request.generation, partition, request.member)
+            why = _unknown_member(group, request.member) or \
+                groups.commit_error(group, request.generation, partition, request.member)
             if why is not None:
                 response = rpc.OffsetCommitResponse(request.offsets, rpc.ILLEGAL_GENERATION)
                 return Out(RejectsCommit(request.member, request.offsets, why), state, (Reply(envelope.link, response),))
@@ -219,8 +222,8 @@ class GroupCoordinator(Actor):
         error, why = rpc.NONE, ""
         if request.producer_epoch < epoch:
             error, why = rpc.PRODUCER_FENCED, f"producer epoch {request.producer_epoch} is older than {epoch}"
-        elif request.generation >= 0 and request.member not in group.members:
-            error, why = rpc.ILLEGAL_GENERATION, f"UNKNOWN_MEMBER_ID: consumer[{request.member}] left the group"
+        elif request.generation >= 0 and _unknown_member(group, request.member):
+            error, why = rpc.ILLEGAL_GENERATION, _unknown_member(group, request.member)
         elif request.generation >= 0:
             for partition, _offset in request.offsets:
                 why = groups.commit_error(group, request.generation, partition, request.member) or ""
@@ -354,6 +357,14 @@ class GroupCoordinator(Actor):
         if old.owners != new.owners:
             lines.append("owners: " + ", ".join(f"p{p} -> consumer[{o}]" for p, o in enumerate(new.owners)))
         return lines
+
+
+def _unknown_member(group: Group, member: int) -> str | None:
+    """Why a member's commit is refused before anything else: it was removed from the group (evicted
+    after a stall), which Kafka answers UNKNOWN_MEMBER_ID, also while the rebalance it started runs."""
+    if member in group.members:
+        return None
+    return f"UNKNOWN_MEMBER_ID: consumer[{member}] was removed from the group"
 
 
 def _offsets(offsets) -> str:
