@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from modelcheck.engine import explore  # noqa: E402
 from modelcheck.kafka.models import on_actors  # noqa: E402
 from modelcheck.kafka.roles.system import build_system, unsupported  # noqa: E402
+from modelcheck.report.matrix import config_text  # noqa: E402
 from modelcheck.runner import load_models, run_spec  # noqa: E402
 from modelcheck.spec import discover  # noqa: E402
 
@@ -42,7 +43,7 @@ def main(argv=None) -> int:
             seconds = min(run[index].result.stats.seconds for run in runs)
             slowest = max(slowest, seconds)
             stats = outcome.result.stats
-            config = ", ".join(f"{k}={v}" for k, v in outcome.config.items())
+            config = config_text(outcome.config)
             rows.append(f"| {Path(path).name} | {config} | {stats.distinct:,} | {stats.depth} | {seconds:.2f} | "
                         f"{_on_actors(configs[index])} |")
     print(f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

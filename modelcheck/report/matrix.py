@@ -111,16 +111,23 @@ def cost_sentence(outcome) -> str | None:
             f"({cost.requests} for {cost.events} events: {kinds})")
 
 
+def config_text(config: dict) -> str:
+    """"producer.acks=1, workload.keyed=false": a configuration's swept values as a spec spells them."""
+    return ", ".join(f"{key}={config_value(value)}" for key, value in config.items())
+
+
 def has_cost(outcomes) -> bool:
     return any(getattr(outcome, "cost", None) is not None for outcome in outcomes)
 
 
 def config_value(value) -> str:
-    """A configuration value as a spec would spell it (YAML's true/false/null)."""
+    """A configuration value as a spec would spell it (YAML's true/false/null, lists in brackets)."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(config_value(item) for item in value) + "]"
     return str(value)

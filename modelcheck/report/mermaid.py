@@ -19,6 +19,7 @@ from __future__ import annotations
 from modelcheck.engine.result import VIOLATED, PropertyResult, Trace
 from modelcheck.report.explain import (INEVITABLE_NOTE, SYSTEM_ACTOR, actors_of, closing_note, explain_trace,
                                        inevitable_step)
+from modelcheck.report.matrix import config_text
 
 FAULT_MARK = "⚡"
 VIOLATION_MARK = "❌"
@@ -93,7 +94,7 @@ def render_outcomes(outcomes) -> str:
     """
     parts = []
     for outcome in outcomes:
-        config = ", ".join(f"{key}={value}" for key, value in outcome.config.items())
+        config = config_text(outcome.config)
         where = f"{outcome.name} [{config}]" if config else outcome.name
         for prop in outcome.result.properties.values():
             if prop.verdict == VIOLATED and prop.trace is not None:

@@ -221,7 +221,8 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     if outcome.description:
         lines.append(first_paragraph(outcome.description))
     if outcome.config:
-        lines.append("config: " + ", ".join(f"{key}={value}" for key, value in outcome.config.items()))
+        from modelcheck.report.matrix import config_text
+        lines.append("config: " + config_text(outcome.config))
     verdict = "PASSED" if outcome.passed else "FAILED"
     if outcome.bounded:
         verdict += " (bounded)"
@@ -320,7 +321,8 @@ def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = Tru
     lines: list[str] = []
     for outcome in outcomes:
         result = outcome.result
-        config = ", ".join(f"{key}={value}" for key, value in outcome.config.items())
+        from modelcheck.report.matrix import config_text
+        config = config_text(outcome.config)
         where = f"{outcome.name} [{config}]" if config else outcome.name
         figures = stats_sentence(result, timings=timings)
         if not outcome.passed:
