@@ -121,10 +121,10 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry,
-             suggest=False) -> RunOptions:
+             suggest=False, max_memory=None) -> RunOptions:
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
-                      suggest=suggest)
+                      suggest=suggest, max_memory=max_memory)
 
 
 def _search_options(function):
@@ -142,6 +142,8 @@ def _search_options(function):
                      help="Do not explore paths longer than this many states."),
         click.option("--time-limit", type=Seconds(), default=None,
                      metavar="SECONDS", help="Stop after this many seconds."),
+        click.option("--max-memory", type=click.IntRange(min=1), default=None, metavar="MB",
+                     help="Stop when the search holds this many megabytes (shared among --workers)."),
         click.option("--workers", type=click.IntRange(min=0, max=MAX_WORKERS), default=1, show_default=True,
                      help=f"Processes to search with (at most {MAX_WORKERS}); 0 means one per core."),
         click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
@@ -313,10 +315,11 @@ def main():
               help="How to print the result.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for --format html (index.html is written there).")
-def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, suggest,
-            fmt, out):
+def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, max_memory, workers, symmetry, quiet,
+            suggest, fmt, out):
     """Explore one spec and print every property's verdict, with counterexample traces."""
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest)
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest,
+                       max_memory)
     try:
         outcomes = _run([spec], options, quiet)
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
@@ -337,11 +340,12 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, worke
               help="Write JUnit XML here: one test case per spec and property.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
               callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
-def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, quiet, suggest,
-          fmt, out, junit, markdown_file):
+def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, max_memory, workers, symmetry, quiet,
+          suggest, fmt, out, junit, markdown_file):
     """The CI gate: check every spec (files or directories) against its expect: block."""
     from modelcheck.spec import discover
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest)
+    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest,
+                       max_memory)
     try:
         files = discover(paths)
         if not files:

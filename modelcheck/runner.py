@@ -31,6 +31,7 @@ class RunOptions:
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    max_memory: int | None = None  # megabytes
     workers: int = 1
     symmetry: bool = True
     suggest: bool = False          # explore one-setting changes for every violated property
@@ -57,6 +58,7 @@ def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
         max_states=options.max_states if options.max_states is not None else spec_limits.max_states,
         max_depth=options.max_depth if options.max_depth is not None else spec_limits.max_depth,
         time_limit=options.time_limit if options.time_limit is not None else spec_limits.time_limit,
+        max_memory=options.max_memory if options.max_memory is not None else spec_limits.max_memory,
     )
 
 
@@ -106,7 +108,8 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
         if job.config is not None and result.stopped_by != "interrupted":
             from modelcheck.kafka.cost import cost_of
             remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)
-            outcome.cost, outcome.cost_incomplete = cost_of(job.config, time_limit=remaining)
+            outcome.cost, outcome.cost_incomplete = cost_of(job.config, time_limit=remaining,
+                                                            max_memory=limits.max_memory)
         if options.suggest and job.settings is not None and result.violated and result.complete:
             from modelcheck.advice import suggest
             from modelcheck.kafka.models import build_model
@@ -125,7 +128,8 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     return outcomes
 
 
-OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-states (or limits: max-states:), or check a "
+OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-memory or --max-states (or limits: max-memory: / "
+                 "max-states:), or check a "
                  "smaller configuration")
 
 
@@ -134,7 +138,7 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
     with model_errors_of(path):
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
-                       progress=progress)
+                       progress=progress, max_memory=limits.max_memory)
 
 
 @contextmanager

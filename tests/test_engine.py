@@ -281,3 +281,14 @@ def test_only_expected_actions_that_never_fire_are_warned_about(workers):
     result = explore(model, workers=workers)
     assert result.stats.coverage["idle-by-design"] == 0
     assert result.warnings == ["never fired: idle"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_memory_limit_stops_with_bounded_verdicts(load_python_spec, workers):
+    """A megabyte is less than any Python process holds: the search stops at its first look, says why,
+    and decides nothing it had not decided by then."""
+    result = explore(two_phase(load_python_spec, 7), max_memory=1, workers=workers)
+    assert result.stopped_by == "max_memory" and not result.complete
+    assert result.stats.distinct < 296_448
+    assert result.properties["TCConsistent"].verdict == "bounded"
+    assert result.properties["some-commit"].verdict in ("bounded", "holds")

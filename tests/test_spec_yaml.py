@@ -69,6 +69,7 @@ FULL = """
       max-states: 2_000_000
       time-limit: 1.5
       max-depth: 40
+      max-memory: 4096
 """
 
 
@@ -91,6 +92,7 @@ def test_a_full_spec_loads_every_key_into_the_kafka_config(tmp_path):
     assert (config.faults.consumer_crash, config.faults.request_delayed, config.faults.broker_crash) == (1, 2, 0)
     assert spec.expect == {"no-loss": "holds", "no-duplicate": "violated"}
     assert (spec.limits.max_states, spec.limits.time_limit, spec.limits.max_depth) == (2_000_000, 1.5, 40)
+    assert spec.limits.max_memory == 4096
     assert spec.origins["producer.acks"].line == 16
 
 
@@ -173,6 +175,8 @@ def test_the_optional_properties_list_is_kept(tmp_path):
     ("limits:\n  time-limit: .inf\n", 2, "limits.time-limit", "must be a finite number above 0, not inf"),
     ("limits:\n  time-limit: .nan\n", 2, "limits.time-limit", "must be a finite number above 0, not nan"),
     ("limits:\n  max-states: many\n", 2, "limits.max-states", "expected a whole number"),
+    ("limits:\n  max-memory: 1.5\n", 2, "limits.max-memory", "expected a whole number"),
+    ("limits:\n  max-memory: 0\n", 2, "limits.max-memory", "must be above 0"),
     ("name: [a]\n", 1, "name", "expected text"),
     ("cluster:\n  brokers: !!int abc\n", 2, "cluster.brokers", "'abc' cannot be read as !!int"),
     ("cluster:\n  unclean.leader.election.enable: !!bool maybe\n", 2, "cluster.unclean.leader.election.enable",

@@ -17,13 +17,14 @@ from modelcheck.engine.trace import check_replays
 
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
-            progress=None) -> Result:
+            progress=None, max_memory: int | None = None) -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
-    counts and verdicts; 0 means one per core.
+    counts and verdicts; 0 means one per core. `max_memory` (megabytes) stops the search when its
+    process holds that much (with workers, each worker its share).
     """
-    limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit)
+    limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit, max_memory=max_memory)
     if workers == 0:
         import os
         workers = os.cpu_count() or 1

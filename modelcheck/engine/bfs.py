@@ -10,7 +10,8 @@ Properties are checked as states are found (`always`, `sometimes`), as states tu
 A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
 not decide is `bounded`. The clock is looked at about every 50 ms whatever the model's speed (the
 number of expansions between two looks follows it, `limits.next_check`), so a search overruns
-`time_limit` by at most about one expansion.
+`time_limit` by at most about one expansion; `max_memory` is looked at at the same time
+(`memory.resident_megabytes`).
 
 Which counterexample: per property the first state found (in this breadth-first order) and the path by
 which it was first reached. The parallel search computes the same order and gives the same traces.
@@ -32,6 +33,7 @@ from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_ch
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import path_to
+from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 from modelcheck.engine.diagnose import model_error
@@ -174,10 +176,13 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     if deadline is not None and now >= deadline:
                         stopped_by = "time_limit"
                         break
+                    if limits.max_memory is not None and resident_megabytes() >= limits.max_memory:
+                        stopped_by = "max_memory"
+                        break
                     if progress is not None and now >= next_report:
                         next_report = now + progress_interval
                         progress(Progress(len(parents), generated, len(next_level), depth, now - started))
-            if stopped_by == "time_limit":
+            if stopped_by in ("time_limit", "max_memory"):
                 break
             if closed:
                 break

@@ -13,9 +13,10 @@ class Limits:
     max_states: int | None = None     # distinct states
     max_depth: int | None = None      # states on a path, counted as TLC counts depth
     time_limit: float | None = None   # seconds
+    max_memory: int | None = None     # megabytes the search's process may hold (shared among the workers)
 
     def __post_init__(self):
-        for name in ("max_states", "max_depth", "time_limit"):
+        for name in ("max_states", "max_depth", "time_limit", "max_memory"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive, not {value}")

@@ -69,7 +69,8 @@ part way through a level are the exception (each worker has then expanded a diff
 The cost, measured on TwoPhase (rms = 7, 2 workers): about 5% more CPU time than a search that takes
 any state of the first violating level.
 
-Limits: `time_limit` and `max_states` are looked at by the workers about every 50 ms, the number of
+Limits: `time_limit`, `max_states` and `max_memory` (each worker its share) are looked at by the workers
+about every 50 ms, the number of
 expansions between two looks following the model's speed (`limits.next_check`; the state count there
 is a lower bound: the states owned so far, without those in transit), `max_depth` at the level
 boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`.
@@ -109,14 +110,15 @@ from multiprocessing.connection import wait as wait_for
 
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
+from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 
 _NO_PARENT = -1                 # the parent number of an initial state
-_STOP_REASONS = {1: "time_limit", 2: "max_states", 3: "interrupted"}
-_TIME_LIMIT, _MAX_STATES, _INTERRUPTED = 1, 2, 3
+_STOP_REASONS = {1: "time_limit", 2: "max_states", 3: "interrupted", 4: "max_memory"}
+_TIME_LIMIT, _MAX_STATES, _INTERRUPTED, _MAX_MEMORY = 1, 2, 3, 4
 _COUNTERS = 3                   # per worker in shared memory: states owned, generated, queue
 _HEADER = 8                     # bytes of the length that precedes a batch in a pipe
 _PIPE_BYTES = 1 << 20           # pipe buffer asked of the kernel (F_SETPIPE_SZ), if it allows
@@ -329,7 +331,8 @@ class _Search:
             others = [fd for pair in pipes.values() for fd in pair if fd not in keep]
             worker = _Worker(number, count, self.model, self.properties, self.actions, self.canonical,
                              self.partition, self.limits.max_states, deadline, self.stop, self.counters,
-                             reads, writes)
+                             reads, writes,
+                             None if self.limits.max_memory is None else self.limits.max_memory / count)
             process = self.context.Process(target=worker.main, args=(child_end, others),
                                            name=f"modelcheck-worker-{number}", daemon=True)
             process.start()
@@ -519,7 +522,7 @@ class _Worker:
     """One process's share of the search: the states that fall to it."""
 
     def __init__(self, number, count, model, properties, actions, canonical, partition, max_states, deadline,
-                 stop, counters, reads, writes):
+                 stop, counters, reads, writes, max_memory=None):
         self.number = number
         self.count = count
         self.model = model
@@ -539,6 +542,7 @@ class _Worker:
         self.adopted: tuple[list, list, list] = ([], [], [])  # next-level states of other workers to
         #                                     expand here: the states, their numbers, their keys
         self.max_states = max_states
+        self.max_memory = max_memory        # megabytes: its share of the search's memory limit
         self.deadline = deadline
         self.stop = stop
         self.counters = counters
@@ -920,6 +924,9 @@ class _Worker:
             return True
         if self.max_states is not None and sum(self.counters[0::_COUNTERS]) >= self.max_states:
             self.stop.value = _MAX_STATES
+            return True
+        if self.max_memory is not None and resident_megabytes() >= self.max_memory:
+            self.stop.value = _MAX_MEMORY
             return True
         return False
 

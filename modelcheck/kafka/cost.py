@@ -43,9 +43,10 @@ def _without_faults(config):
     return replace(config, faults=replace(faults, **{kind.field: 0 for kind in FAULTS.values()}))
 
 
-def cost_of(config, time_limit: float | None = None) -> tuple[Cost | None, str | None]:
+def cost_of(config, time_limit: float | None = None, max_memory: int | None = None) -> tuple[Cost | None, str | None]:
     """The cost of `config`'s shortest fault-free successful run (None when the search finds none within
-    `MAX_STATES` states or `time_limit` seconds), and why the search stopped early, if it did."""
+    `MAX_STATES` states, `time_limit` seconds or `max_memory` megabytes), and why the search stopped
+    early, if it did."""
     from modelcheck.kafka.roles.system import KafkaSystem
     clean = _without_faults(config)
     system = KafkaSystem(clean)
@@ -57,7 +58,7 @@ def cost_of(config, time_limit: float | None = None) -> tuple[Cost | None, str |
         return system.pending(state) is None and len(set(effects)) == messages
 
     built.properties[:] = [sometimes("run-succeeds", succeeded, "a run delivers every event")]
-    result = explore(built.model(), max_states=MAX_STATES, time_limit=time_limit)
+    result = explore(built.model(), max_states=MAX_STATES, time_limit=time_limit, max_memory=max_memory)
     witness = result.properties["run-succeeds"].trace
     if witness is None:
         return None, result.stopped_by

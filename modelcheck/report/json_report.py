@@ -33,7 +33,7 @@ Choices the format leaves open, made here:
 - `stats.seconds` is null with `timings=False`, so a stored report can be compared with a new run;
 - how the search ended, beyond SPEC-FORMAT's keys (added, so a reader of the documented ones is
   unaffected): `stats.complete` (true: every reachable state was explored), `stats.stopped_by` (null
-  when complete, else the limit that stopped it: "max_states", "max_depth", "time_limit" or
+  when complete, else the limit that stopped it: "max_states", "max_depth", "time_limit", "max_memory" or
   "interrupted", as `Result.stopped_by`), `stats.queue` (states found but not explored when it
   ended; 0 when complete) and `stats.depth` (the depth reached).
 Values of a configuration that JSON cannot hold are given as strings.

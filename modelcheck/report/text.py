@@ -29,6 +29,7 @@ STOP_REASONS = {
     "max_states": "the state limit (max_states)",
     "max_depth": "the depth limit (max_depth)",
     "time_limit": "the time limit",
+    "max_memory": "the memory limit (max_memory)",
     "interrupted": "an interrupt (Ctrl-C)",
 }
 

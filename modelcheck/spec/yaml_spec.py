@@ -2,7 +2,7 @@
 
 Top-level keys: `name`, `description`, the configuration sections (`cluster`, `workload`, `producer`,
 `consumer`, `sink`, `faults`, whose keys are Kafka's property names as Kafka spells them), `expect`,
-`limits` (`max-states`, `time-limit`, `max-depth`), `sweep` and `properties`. Every key is optional:
+`limits` (`max-states`, `time-limit`, `max-depth`, `max-memory` in megabytes), `sweep` and `properties`. Every key is optional:
 a spec names only what matters to its claim.
 
 Everything is checked when the file is read, including every point of a sweep and every expectation
@@ -27,7 +27,8 @@ from modelcheck.spec.sweep import expand, parse_sweep
 from modelcheck.spec.values import SECTIONS, config_key, format_value, value_of
 
 TOP_LEVEL = ("name", "description", *SECTIONS, "expect", "limits", "sweep", "properties")
-LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "max_depth"}
+LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "max_depth",
+          "max-memory": "max_memory"}
 
 
 def load_spec(path: str | Path) -> Spec:
