@@ -74,7 +74,8 @@ def suggest(settings: dict, config: KafkaConfig, verdicts: dict[str, str], limit
             continue                       # no change, or a setting the model cannot honour yet
         try:
             result = explore(build_model(neighbour), max_states=limits.max_states,
-                             max_depth=limits.max_depth, time_limit=time_limit, workers=workers)
+                             max_depth=limits.max_depth, time_limit=time_limit, workers=workers,
+                             max_memory=limits.max_memory)
         except ModelcheckError:
             continue                       # not modelled (yet) for this combination
         if result.stopped_by == "interrupted":
