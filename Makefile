@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: check test install install-test browser reports benchmark
+.PHONY: check test install install-test browser reports benchmark fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ check: install
 # The test suite.
 test: install-test browser
 	$(BIN)/python -m pytest
+
+# The fuzzer's long run: ten thousand generated specs and command lines (the test suite runs 500).
+fuzz: install-test
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-show-statistics -p no:cacheprovider
 
 # Regenerate reports/ for the bundled specs (CI fails when the committed ones differ).
 reports: install
