@@ -89,8 +89,9 @@ def valid_specs(draw) -> str:
     settings = draw(_settings(lambda key: _valid_value(key).map(_yaml)))
     expect = draw(st.dictionaries(st.sampled_from(PROPERTY_NAMES), st.sampled_from(["holds", "violated"]),
                                   max_size=3))
-    extra = "".join(f"expect:\n" + "".join(f"  {name}: {verdict}\n" for name, verdict in expect.items())
-                    for _ in [0] if expect)
+    extra = ""
+    if expect:
+        extra = "expect:\n" + "".join(f"  {name}: {verdict}\n" for name, verdict in expect.items())
     if draw(st.booleans()):
         key = draw(st.sampled_from(KEY_NAMES))
         values = draw(st.lists(_valid_value(key), min_size=1, max_size=3, unique_by=repr))
