@@ -397,3 +397,20 @@ def test_plain_labels_and_the_last_step():
     # rm1 may still receive Commit after the hasty commit (TwoPhase's receive has no guard), so only
     # rm0's receipt of Commit seals it: the violating step itself
     assert explain.inevitable_step(prop, model) == len(prop.trace.steps)
+
+
+def test_the_memory_limit_ends_the_analysis_as_a_limit():
+    """A run's --max-memory bounds the analysis too: a megabyte is less than the process holds, so the
+    search stops at its first expansion and says the run's limit stopped it."""
+    from modelcheck.engine.inevitable import LIMIT
+
+    def step(n):
+        if n < 40:
+            return [("next", n + 1)]
+        return [("bad", -1)] if n == 40 else []
+
+    model = Model(name="chain", initial_states=[0], actions=[Action("step", step)],
+                  properties=[always("never-bad", lambda n: n != -1)])
+    trace = explore(model).properties["never-bad"].trace
+    assert inevitability(model, trace, "never-bad", max_memory=1) == (None, LIMIT, 0)
+    assert inevitability(model, trace, "never-bad", max_memory=100_000).status == FOUND

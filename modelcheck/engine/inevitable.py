@@ -47,7 +47,8 @@ The search is bounded by `max_states` states expanded: beyond it the answer is N
 "bounded" (the question was not decided, which says nothing either way). That bound alone gives the
 same answer on every run. A run with limits of its own (`--max-states`, `--time-limit`) also passes what
 its search left of them, `run_states` and `deadline` (a `time.monotonic()` value, looked at after every
-expansion); when one of those ends the search, the answer is None with the status "limit".
+expansion), and `max_memory` (megabytes, looked at every 256 expansions); when one of those ends the
+search, the answer is None with the status "limit".
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, NamedTuple
 
+from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.model import ALWAYS, AT_END
 
 DEFAULT_MAX_STATES = 100_000
@@ -75,9 +77,12 @@ class Inevitability(NamedTuple):
 
 
 class _Budget:
-    def __init__(self, limit: int, deadline: float | None = None):
+    MEMORY_EVERY = 256                # expansions between two looks at the memory held
+
+    def __init__(self, limit: int, deadline: float | None = None, max_memory: float | None = None):
         self.limit = limit
         self.deadline = deadline
+        self.max_memory = max_memory
         self.used = 0
         self.late = False
 
@@ -86,6 +91,10 @@ class _Budget:
         if self.used >= self.limit:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.late = True
+            return False
+        if self.max_memory is not None and self.used % self.MEMORY_EVERY == 0 \
+                and resident_megabytes() >= self.max_memory:
             self.late = True
             return False
         self.used += 1
@@ -104,7 +113,7 @@ def first_inevitable_step(model, trace, prop, *, max_states: int = DEFAULT_MAX_S
 
 
 def inevitability(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES, run_states: int | None = None,
-                  deadline: float | None = None) -> Inevitability:
+                  deadline: float | None = None, max_memory: float | None = None) -> Inevitability:
     """`first_inevitable_step` with its status (found, bounded, limit, not_applicable) and its cost.
 
     `run_states` (expansions) and `deadline` (`time.monotonic()`) are what the run's own limits left;
@@ -146,7 +155,7 @@ def inevitability(model, trace, prop, *, max_states: int = DEFAULT_MAX_STATES, r
             return False, following
 
     run_bound = run_states is not None and run_states < max_states
-    budget = _Budget(max(0, run_states) if run_bound else max_states, deadline)
+    budget = _Budget(max(0, run_states) if run_bound else max_states, deadline, max_memory)
     doomed: set = set()
     for index in range(end - 1, -1, -1):
         escapes = _escapes(states[index], expand, doomed, budget)

@@ -252,7 +252,8 @@ def inevitable_from(prop: PropertyResult, model) -> Inevitability | None:
 def analyse(outcomes) -> bool:
     """Ask every violated `always` and `at_end` property of `outcomes` for its inevitable step now, each
     within what its search left of the run's limits (`Result.limits`: `max_states` less the states
-    found, shared by the properties of one search in turn; `time_limit` less the search's seconds), and
+    found, shared by the properties of one search in turn; `time_limit` less the search's seconds;
+    `max_memory` as it is), and
     keep the answers on the properties. Ctrl-C ends the analysis: the properties not answered yet are
     marked "interrupted" and True is returned. Verdicts are not touched."""
     pending = []
@@ -269,12 +270,13 @@ def analyse(outcomes) -> bool:
             limits, stats = getattr(result, "limits", None), result.stats
             time_limit = getattr(limits, "time_limit", None)
             max_states = getattr(limits, "max_states", None)
+            max_memory = getattr(limits, "max_memory", None)
             deadline = time.monotonic() + max(0.0, time_limit - stats.seconds) if time_limit else None
             left = max(0, max_states - stats.distinct) if max_states else None
             for prop in asked:
                 try:
                     answer = inevitability(model, prop.trace, prop.name, max_states=INEVITABLE_MAX_STATES,
-                                           run_states=left, deadline=deadline)
+                                           run_states=left, deadline=deadline, max_memory=max_memory)
                 except ValueError:      # the model has no such property, or the trace does not break it
                     answer = Inevitability(None, NOT_APPLICABLE, 0)
                 prop.inevitable = answer
