@@ -62,7 +62,7 @@ from modelcheck.kafka.application import key_of
 from modelcheck.kafka.producer import InFlight
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles import leaders as routing
-from modelcheck.kafka.roles.consumer import UNKNOWN, Consumer, ConsumerMemory
+from modelcheck.kafka.roles.consumer import UNKNOWN, Consumer, ConsumerMemory, Retries
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
                                                FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, INSTANCE, PHASE_NAMES,
                                                READY, RETRY, TxnClient, answered)
@@ -113,9 +113,30 @@ class Sends(NamedTuple):
     sequence: int
 
 
-class Hears(NamedTuple):
-    what: str                             # the answer in a few words
-    error: int
+class IgnoresAnswer(NamedTuple):
+    answer: str                           # the kind of answer (its class name) it no longer waits for
+    event: int = 0                        # for a produce answer, its event
+
+
+class AsksOutputLeader(NamedTuple):
+    pass
+
+
+class LearnsOutputLeader(NamedTuple):
+    leader: int
+
+
+PARTITION, OFFSETS, OFFSETS_SENT_IN_TXN = range(3)
+
+
+class LearnsInTransaction(NamedTuple):
+    what: int                             # PARTITION, OFFSETS (AddOffsetsToTxn) or OFFSETS_SENT_IN_TXN
+    error: int                            # NONE, or the error that makes it ask again
+
+
+class HearsProduce(NamedTuple):
+    event: int
+    error: int                            # NONE: acknowledged; otherwise it will retry
 
 
 class Ends(NamedTuple):
@@ -139,7 +160,8 @@ class Stops(NamedTuple):
 
 class TransformingConsumer(Consumer):
     kinds = Consumer.kinds + (InitsProducer, GetsProducerId, Begins, AddsPartition, AddsOffsets, SendsOffsets, Sends,
-                              Hears, Ends, LearnsEnded, StartsAbort, Stops)
+                              IgnoresAnswer, AsksOutputLeader, LearnsOutputLeader, LearnsInTransaction, HearsProduce,
+                              Ends, LearnsEnded, StartsAbort, Stops)
     faults = ("transaction.abort",)
 
     def __init__(self, index: int, config, owned, leaders, coordinator, sink, first_leaders, member: bool = True, *,
@@ -258,7 +280,7 @@ class TransformingConsumer(Consumer):
         out = []
         if routing.needs_asking(route) and producer.queues[self.out]:
             asked = route._replace(refresh=routing.ASKING)
-            out.append(Out(Hears("asks where the output partition leads", rpc.NONE), _with(state, route=asked),
+            out.append(Out(AsksOutputLeader(), _with(state, route=asked),
                            (Request(self.output, rpc.MetadataRequest()),)))
         if self.out not in transform.client.added or not routing.usable(route) \
                 or not producers.can_send_head(self.config, producer, self.out) \
@@ -320,18 +342,16 @@ class TransformingConsumer(Consumer):
             return [self._coordinator_answer(state, message)]
         if kind is rpc.AddOffsetsToTxnResponse:
             if transform.offsets != ADDING:
-                return [Out(Hears("ignores an old AddOffsetsToTxn answer", message.error), state)]
+                return [Out(IgnoresAnswer("AddOffsetsToTxn"), state)]
             if message.error == rpc.PRODUCER_FENCED:
                 return [self._stopped(state, message.error)]
             offsets = ADDED if message.error == rpc.NONE else NOT_SENT
-            return [Out(Hears("learns the group's offsets are in the transaction" if message.error == rpc.NONE
-                              else "will add the offsets again", message.error), _with(state, offsets=offsets))]
+            return [Out(LearnsInTransaction(OFFSETS, message.error), _with(state, offsets=offsets))]
         if kind is rpc.TxnOffsetCommitResponse:
             if transform.offsets != COMMITTING_OFFSETS:
-                return [Out(Hears("ignores an old TxnOffsetCommit answer", message.error), state)]
+                return [Out(IgnoresAnswer("TxnOffsetCommit"), state)]
             if message.error == rpc.NONE:
-                return [Out(Hears("learns its offsets are in the transaction", rpc.NONE),
-                            _with(state, offsets=OFFSETS_SENT))]
+                return [Out(LearnsInTransaction(OFFSETS_SENT_IN_TXN, rpc.NONE), _with(state, offsets=OFFSETS_SENT))]
             if message.error == rpc.PRODUCER_FENCED:
                 return [self._stopped(state, message.error)]
             aborting = self._aborting(_with(state, offsets=ADDED))      # CommitFailedException: abort, rejoin
@@ -339,9 +359,9 @@ class TransformingConsumer(Consumer):
                         ActorState(membership, aborting.volatile._replace(rejoin=True)))]
         if kind is rpc.MetadataResponse and envelope.src == self.output:
             if transform.route.refresh != routing.ASKING:
-                return [Out(Hears("ignores an old metadata answer", rpc.NONE), state)]
+                return [Out(IgnoresAnswer("Metadata"), state)]
             route = routing.Leader(message.leader, message.leader_epoch)
-            return [Out(Hears(f"learns the output partition's leader (broker[{message.leader}])", rpc.NONE),
+            return [Out(LearnsOutputLeader(message.leader),
                         _with(state, route=route))]
         if kind is rpc.ProduceResponse and envelope.src == self.output:
             return [self._produce_answer(state, message)]
@@ -356,15 +376,14 @@ class TransformingConsumer(Consumer):
         transform = memory.transform
         verdict, client, producer = answered(transform.client, transform.producer, message, self.version)
         if verdict == IGNORED:
-            return Out(Hears(f"ignores an old {kind.__name__.removesuffix('Response')} answer", message.error), state)
+            return Out(IgnoresAnswer(kind.__name__.removesuffix("Response")), state)
         if verdict == FATAL:
             return self._stopped(state, message.error)
         state = _with(state, client=client, producer=producer)
         if kind is rpc.InitProducerIdResponse:
             return Out(GetsProducerId(message.error, message.producer_id, message.producer_epoch), state)
         if kind is rpc.AddPartitionsToTxnResponse:
-            return Out(Hears("learns the output partition is in the transaction" if verdict == DONE
-                             else "will add the output partition again", message.error), state)
+            return Out(LearnsInTransaction(PARTITION, message.error if verdict != DONE else rpc.NONE), state)
         commit = message.commit
         if verdict == RETRY:
             return Out(LearnsEnded(commit, message.error), state)
@@ -381,11 +400,11 @@ class TransformingConsumer(Consumer):
         index = next((i for i, entry in enumerate(producer.in_flight) if entry.batch.record.event == response.event),
                      None)
         if index is None:
-            return Out(Hears(f"ignores an old answer for e{response.event}", response.error), state)
+            return Out(IgnoresAnswer("Produce", response.event), state)
         batch = producer.in_flight[index].batch
         producer = producers.without(producer, index)
         if response.error == rpc.NONE:
-            return Out(Hears(f"gets the ack for e{response.event} in the output topic", rpc.NONE),
+            return Out(HearsProduce(response.event, rpc.NONE),
                        _with(state, producer=producer))
         if response.error == rpc.INVALID_PRODUCER_EPOCH:
             return Out(StartsAbort(rpc.ERROR_NAMES[response.error]), self._aborting(_with(state, producer=producer)))
@@ -399,7 +418,7 @@ class TransformingConsumer(Consumer):
         if gave_up or transform.client.phase in (ABORTING, ABORT_SENT):
             return Out(StartsAbort(f"e{response.event} failed: {rpc.ERROR_NAMES[response.error]}"),
                        self._aborting(after, bump=True))
-        return Out(Hears(f"gets {rpc.ERROR_NAMES[response.error]} for e{response.event}; will retry", response.error),
+        return Out(HearsProduce(response.event, response.error),
                    after)
 
     def failed(self, state, link, requests):
@@ -441,7 +460,7 @@ class TransformingConsumer(Consumer):
             what.extend(outs[0].what.what)
         if not what:
             return []
-        return [Out(Hears("will make " + ", ".join(what) + " again", rpc.NETWORK_EXCEPTION), state)]
+        return [Out(Retries(tuple(what)), state)]
 
     # -- words ---------------------------------------------------------------------------------------
 
@@ -466,8 +485,26 @@ class TransformingConsumer(Consumer):
         if kind is Sends:
             again = f", attempt {what.attempt}" if what.attempt > 1 else ""
             return f"sends e{what.event} to the output topic (sequence {what.sequence}{again})"
-        if kind is Hears:
-            return what.what
+        if kind is IgnoresAnswer:
+            if what.answer == "Produce":
+                return f"ignores an old answer for e{what.event}"
+            return f"ignores an old {what.answer} answer"
+        if kind is AsksOutputLeader:
+            return "asks where the output partition leads"
+        if kind is LearnsOutputLeader:
+            return f"learns the output partition's leader (broker[{what.leader}])"
+        if kind is LearnsInTransaction:
+            if what.what == OFFSETS_SENT_IN_TXN:
+                return "learns its offsets are in the transaction"
+            subject = "the output partition" if what.what == PARTITION else "the group's offsets"
+            if what.error == rpc.NONE:
+                return f"learns {subject} {'is' if what.what == PARTITION else 'are'} in the transaction"
+            return f"will add {'the output partition' if what.what == PARTITION else 'the offsets'} again"
+        if kind is HearsProduce:
+            if what.error == rpc.NONE:
+                return f"gets the ack for e{what.event} in the output topic"
+            return f"gets {rpc.ERROR_NAMES[what.error]} for e{what.event}; will retry"
+
         if kind is Ends:
             if not what.sent:
                 return "ends the aborted transaction locally (nothing was added)"
