@@ -55,3 +55,16 @@ def test_the_reports_carry_the_cost():
     assert costs[0] == costs[1] < costs[2]
     text = runner.invoke(main, ["explore", str(SPECS / "delivery-semantics.yaml")]).stdout
     assert "requests/event" in text and "cost: 5.5 requests per event" in text
+
+
+def test_a_search_that_spent_the_whole_time_limit_leaves_no_time_for_the_cost():
+    """Regression: the cost's search got a time limit of 0 when the run's own search had used it all,
+    which the engine refuses; the run now ends bounded, without a cost, and says why in the JSON."""
+    result = CliRunner().invoke(main, ["explore", str(SPECS / "transaction-version-hanging.yaml"),
+                                       "--time-limit", "0.05", "--format", "json"])
+    assert result.exit_code == 3, result.stderr
+    stopped = [config for config in json.loads(result.stdout)["configs"]
+               if config["stats"]["stopped_by"] == "time_limit"]
+    assert stopped
+    for config in stopped:
+        assert "cost" not in config and config["cost_incomplete"] == "time_limit"

@@ -48,6 +48,8 @@ def cost_of(config, time_limit: float | None = None, max_memory: int | None = No
     `MAX_STATES` states, `time_limit` seconds or `max_memory` megabytes), and why the search stopped
     early, if it did."""
     from modelcheck.kafka.roles.system import KafkaSystem
+    if time_limit is not None and time_limit <= 0:
+        return None, "time_limit"             # the run's search took all its time
     clean = _without_faults(config)
     system = KafkaSystem(clean)
     built = system.build()
