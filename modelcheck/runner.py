@@ -128,9 +128,8 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     return outcomes
 
 
-OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-memory or --max-states (or limits: max-memory: / "
-                 "max-states:), or check a "
-                 "smaller configuration")
+OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-memory or --max-states (or limits: "
+                 "max-memory: / max-states:), or check a smaller configuration")
 
 
 def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):

@@ -70,10 +70,10 @@ The cost, measured on TwoPhase (rms = 7, 2 workers): about 5% more CPU time than
 any state of the first violating level.
 
 Limits: `time_limit`, `max_states` and `max_memory` (each worker its share) are looked at by the workers
-about every 50 ms, the number of
-expansions between two looks following the model's speed (`limits.next_check`; the state count there
-is a lower bound: the states owned so far, without those in transit), `max_depth` at the level
-boundary; a limit ends the search with `stopped_by` set and undecided verdicts `bounded`.
+about every 50 ms, the number of expansions between two looks following the model's speed
+(`limits.next_check`; the state count there is a lower bound: the states owned so far, without those
+in transit), `max_depth` at the level boundary; a limit ends the search with `stopped_by` set and
+undecided verdicts `bounded`.
 Ctrl-C in the parent (on the main thread) asks the workers to stop; the search returns what it found
 with `stopped_by="interrupted"`; a second Ctrl-C raises `KeyboardInterrupt`. Workers ignore Ctrl-C, are
 daemons, and ask the kernel to kill them if the parent dies (Linux), so none is left behind.

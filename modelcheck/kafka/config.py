@@ -197,9 +197,9 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     """(spec key, why) for each setting of `config` the Kafka model cannot honour yet.
 
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
-    layer refuses it with the file and line instead. A transactional producer is modelled (on the
-    actors layer, `kafka.models`); offsets committed in its transaction (consume-transform-produce) and
-    zombie producers are not yet.
+    layer refuses it with the file and line instead. Transactions are modelled on the actors layer
+    (`kafka.models`); an outbox relay with a transactional producer, several instances of a
+    consume-transform-produce application and zombie producers (`producer.pause`) are not yet.
     """
     out = []
     if config.producer.transactional_id is not None and config.producer.source == "outbox":

@@ -47,7 +47,7 @@ def cost_of(config, time_limit: float | None = None, max_memory: int | None = No
     """The cost of `config`'s shortest fault-free successful run (None when the search finds none within
     `MAX_STATES` states, `time_limit` seconds or `max_memory` megabytes), and why the search stopped
     early, if it did."""
-    from modelcheck.kafka.roles.system import KafkaSystem
+    from modelcheck.kafka.roles.system import PRODUCER, KafkaSystem
     if time_limit is not None and time_limit <= 0:
         return None, "time_limit"             # the run's search took all its time
     clean = _without_faults(config)
@@ -66,7 +66,7 @@ def cost_of(config, time_limit: float | None = None, max_memory: int | None = No
         return None, result.stopped_by
     # With an output topic the cost is the transforming application's: the input's producer is left out
     # (in consume-transform-produce with transactions the input is written before the run).
-    upstream = (0,) if clean.sink.type == "topic" else ()
+    upstream = (PRODUCER,) if clean.sink.type == "topic" else ()
     counts: dict[str, int] = {}
     for step in witness.steps:
         label = step.label

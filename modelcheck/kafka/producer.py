@@ -191,6 +191,14 @@ def has_lower_unresolved(producer: Producer, batch: Batch) -> bool:
         or any(earlier(queued.record) for queued in producer.queues[batch.partition])
 
 
+def in_flight_index(producer: Producer, partition: int, event: int) -> int | None:
+    """Where the batch of `event` to `partition` is in the in-flight list, or None (answered already)."""
+    for index, entry in enumerate(producer.in_flight):
+        if entry.batch.partition == partition and entry.batch.record.event == event:
+            return index
+    return None
+
+
 def without(producer: Producer, index: int) -> Producer:
     return producer._replace(in_flight=producer.in_flight[:index] + producer.in_flight[index + 1:])
 

@@ -31,37 +31,41 @@ transactions), the Java consumer's `CompletedFetch` (filtering aborted batches a
 
 from __future__ import annotations
 
+import functools
+
 from modelcheck.kafka.records import ABORT, COMMIT, Record
 
 OPEN = 3                          # a transactional record whose transaction has not ended (yet)
 FATE_NAMES = {COMMIT: "committed", ABORT: "aborted", OPEN: "open"}
 
-READ_COMMITTED = "read_committed"
+READ_COMMITTED, READ_UNCOMMITTED = "read_committed", "read_uncommitted"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def fates(log: tuple[Record, ...]) -> tuple:
+    """Per offset of `log`: COMMIT, ABORT or OPEN for a transactional data record, None for a record
+    written outside a transaction or a marker. One pass from the end; the properties of every state ask
+    it of the same few logs, hence the cache."""
+    ended: dict = {}              # producer id -> the first marker after the offset looked at
+    out = [None] * len(log)
+    for offset in range(len(log) - 1, -1, -1):
+        record = log[offset]
+        if record.control:
+            ended[record.producer_id] = record.control
+        elif record.transactional:
+            out[offset] = ended.get(record.producer_id, OPEN)
+    return tuple(out)
 
 
 def fate(log: tuple[Record, ...], offset: int) -> int | None:
-    """COMMIT, ABORT or OPEN for the transactional data record at `offset`; None for a record written
-    outside a transaction, or a marker."""
-    record = log[offset]
-    if not record.transactional or record.control:
-        return None
-    for later in log[offset + 1:]:
-        if later.control and later.producer_id == record.producer_id:
-            return later.control
-    return OPEN
+    """The fate of the record at `offset` (see `fates`)."""
+    return fates(log)[offset]
 
 
 def first_open(log: tuple[Record, ...]) -> int | None:
     """The offset of the first record whose transaction is still open, or None."""
-    ended: set = set()            # producer ids with a marker after the offset looked at
-    first = None
-    for offset in range(len(log) - 1, -1, -1):
-        record = log[offset]
-        if record.control:
-            ended.add(record.producer_id)
-        elif record.transactional and record.producer_id not in ended:
-            first = offset
-    return first
+    found = fates(log)
+    return found.index(OPEN) if OPEN in found else None
 
 
 def last_stable_offset(log: tuple[Record, ...], high_watermark: int) -> int:
@@ -81,7 +85,8 @@ def fetch_bound(log: tuple[Record, ...], high_watermark: int, isolation_level: s
 def aborted_offsets(log: tuple[Record, ...], start: int, end: int) -> tuple[int, ...]:
     """The offsets in [start, end) of records whose transaction was aborted (what the aborted-
     transactions list of a fetch response lets the consumer filter)."""
-    return tuple(offset for offset in range(start, end) if fate(log, offset) == ABORT)
+    found = fates(log)
+    return tuple(offset for offset in range(start, end) if found[offset] == ABORT)
 
 
 def handed_over(records: tuple[Record, ...], start: int, aborted: tuple[int, ...]) -> tuple[tuple, tuple]:
@@ -100,5 +105,5 @@ def handed_over(records: tuple[Record, ...], start: int, aborted: tuple[int, ...
 def written(log: tuple[Record, ...]) -> list[int]:
     """The events of the data records of `log` written for good: outside a transaction or in a committed
     one (the `no-log-duplicate` view: a record of an open transaction counts once it commits)."""
-    return [record.event for offset, record in enumerate(log)
-            if not record.control and fate(log, offset) in (None, COMMIT)]
+    return [record.event for record, ended in zip(log, fates(log))
+            if not record.control and ended in (None, COMMIT)]

@@ -43,9 +43,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Request, Send
+from modelcheck.actors import ActorState, Out, Request, Send
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.producer import InFlight
 from modelcheck.kafka.records import Record
@@ -124,7 +125,7 @@ class LosesConnection(NamedTuple):
     outcomes: tuple                            # per event: "retry" or "gives up"
 
 
-class ProducingApplication(Actor):
+class ProducingApplication(KafkaRole):
     role = "producer"
     kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, AsksLeader, LearnsLeader,
              LosesConnection)
@@ -267,7 +268,7 @@ class ProducingApplication(Actor):
         if type(response) is not rpc.ProduceResponse:
             return []
         producer = memory.producer
-        index = _in_flight_index(producer, response.partition, response.event)
+        index = producers.in_flight_index(producer, response.partition, response.event)
         if index is None:
             return []
         batch = producer.in_flight[index].batch
@@ -299,13 +300,12 @@ class ProducingApplication(Actor):
         for request in requests:
             if type(request) is rpc.MetadataRequest:
                 p = self.partitions.index(link.acceptor)
-                memory = memory._replace(leaders=memory.leaders[:p] + (memory.leaders[p]._replace(
-                    refresh=leaders.STALE),) + memory.leaders[p + 1:])
+                memory = memory._replace(leaders=leaders.unanswered(memory.leaders, p))
                 continue
             if type(request) is not rpc.ProduceRequest:
                 continue
             memory = memory._replace(leaders=leaders.stale(memory.leaders, request.partition))
-            index = _in_flight_index(producer, request.partition, request.record.event)
+            index = producers.in_flight_index(producer, request.partition, request.record.event)
             if index is None:
                 continue
             batch = producer.in_flight[index].batch._replace(ambiguous=True)
@@ -354,9 +354,6 @@ class ProducingApplication(Actor):
             return "; ".join(_outcome_text(outcome, event) for event, outcome in zip(what.events, what.outcomes))
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-        return rpc.describe(message)
-
     def describe_state(self, state) -> str:
         durable, memory = state
         producer = memory.producer if memory is not None else None
@@ -394,13 +391,6 @@ class ProducingApplication(Actor):
             if old.queues != new.queues:
                 lines.append(f"producer buffer: {_buffer(new)}")
         return lines
-
-
-def _in_flight_index(producer, partition: int, event: int) -> int | None:
-    for index, entry in enumerate(producer.in_flight):
-        if entry.batch.partition == partition and entry.batch.record.event == event:
-            return index
-    return None
 
 
 def _outcome_text(outcome: str, event: int) -> str:

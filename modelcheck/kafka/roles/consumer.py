@@ -52,8 +52,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Disconnect, Out, Request
+from modelcheck.actors import ActorState, Disconnect, Out, Request
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 from modelcheck.kafka.commit_modes import AFTER, BEFORE, COMMIT_MODES
 from modelcheck.kafka import transactions
 from modelcheck.kafka.consumer import events_text
@@ -170,7 +171,7 @@ class Retries(NamedTuple):
     what: tuple                   # the requests it will make again, in words
 
 
-class Consumer(Actor):
+class Consumer(KafkaRole):
     role = "consumer"
     kinds = (Joins, Joined, LearnsOfRebalance, AsksPosition, LearnsPosition, Polls, GetsRecords, Writes, Written,
              Commits, Committed, Retries, ValidatesPosition, Validated)
@@ -463,8 +464,7 @@ class Consumer(Actor):
                 what.append(f"its check of p{request.partition}")
             elif kind is rpc.MetadataRequest:
                 p = self.leaders.index(link.acceptor)
-                memory = memory._replace(routes=memory.routes[:p] + (memory.routes[p]._replace(
-                    refresh=routing.STALE),) + memory.routes[p + 1:])
+                memory = memory._replace(routes=routing.unanswered(memory.routes, p))
                 what.append(f"its question where p{p} leads")
         if not what:
             return []
@@ -565,8 +565,6 @@ class Consumer(Actor):
             return f"will make {', '.join(what.what)} again"
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         membership, memory = state

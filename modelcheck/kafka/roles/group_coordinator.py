@@ -46,10 +46,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Reply, Send
+from modelcheck.actors import ActorState, Out, Reply, Send
 from modelcheck.actors.actor import NOTICE
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 
 
 class Rebalance(NamedTuple):
@@ -130,7 +131,7 @@ class NotesDown(NamedTuple):
     reason: str
 
 
-class GroupCoordinator(Actor):
+class GroupCoordinator(KafkaRole):
     role = "group-coordinator"
     kinds = (AnswersOffsetFetch, StoresCommit, RejectsCommit, Evicts, StartsRebalance, HoldsJoin,
              CompletesRebalance, AnswersJoin, NotesDown, HoldsTxnOffsets, AppliesMarker)
@@ -339,8 +340,6 @@ class GroupCoordinator(Actor):
             return f"answers consumer[{what.member}]'s JoinGroup: {owned}"
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         group = state.durable

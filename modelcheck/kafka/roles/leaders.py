@@ -42,6 +42,11 @@ def stale(leaders: tuple, p: int) -> tuple:
     return leaders[:p] + (known._replace(refresh=STALE),) + leaders[p + 1:]
 
 
+def unanswered(leaders: tuple, p: int) -> tuple:
+    """The metadata request about `p` failed with its connection: it will be asked again."""
+    return leaders[:p] + (leaders[p]._replace(refresh=STALE),) + leaders[p + 1:]
+
+
 def asking(leaders: tuple, p: int, partition_actor: int) -> tuple[tuple, tuple]:
     return (leaders[:p] + (leaders[p]._replace(refresh=ASKING),) + leaders[p + 1:],
             (Request(partition_actor, rpc.MetadataRequest()),))

@@ -50,6 +50,7 @@ from modelcheck.actors.actor import NOTICE, ONE_WAY
 from modelcheck.kafka import cluster as clusters
 from modelcheck.kafka import idempotence
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 from modelcheck.kafka import transactions
 from modelcheck.kafka.partition import Replica, high_watermark, new_partition
 from modelcheck.kafka.records import marker
@@ -184,7 +185,7 @@ class LearnsRestart(NamedTuple):
     text: str
 
 
-class ReplicatedPartition(Actor):
+class ReplicatedPartition(KafkaRole):
     role = "partition"
     kinds = (Appends, FindsDuplicate, Refuses, Acknowledges, AnswersFetch, HoldsFetch, AnswersListOffsets,
              AnswersMetadata, AnswersEpochEnd, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart, WritesMarker,
@@ -292,9 +293,10 @@ class ReplicatedPartition(Actor):
         offset."""
         partition = durable.partition
         hw = high_watermark(partition)
-        if not request.read_committed or partition.leader is None:
+        if partition.leader is None:
             return hw
-        return transactions.last_stable_offset(partition.replica_on(partition.leader).log, hw)
+        level = transactions.READ_COMMITTED if request.read_committed else transactions.READ_UNCOMMITTED
+        return transactions.fetch_bound(partition.replica_on(partition.leader).log, hw, level)
 
     @staticmethod
     def _leader_log(durable: PartitionState):
@@ -493,8 +495,6 @@ class ReplicatedPartition(Actor):
             return f"learns broker[{what.broker}] is back" + (f": it {what.text}" if what.text else "")
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-                return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         partition = state.durable.partition

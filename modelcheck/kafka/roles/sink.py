@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Reply
+from modelcheck.actors import ActorState, Out, Reply
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 from modelcheck.kafka.commit_modes import COMMIT_MODES
 from modelcheck.kafka import sink as sinks
 
@@ -31,7 +32,7 @@ class AnswersStoredOffset(NamedTuple):
     offset: int
 
 
-class Sink(Actor):
+class Sink(KafkaRole):
     role = "sink"
     kinds = (Applies, AnswersStoredOffset)
 
@@ -78,8 +79,6 @@ class Sink(Actor):
             return f"answers that the stored offset of p{what.partition} is {offset}"
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         return "effects [" + ", ".join(f"e{e}" for e in state.durable.effects) + "]"

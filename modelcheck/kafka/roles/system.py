@@ -88,12 +88,12 @@ class KafkaSystem:
         self.transaction_coordinator = self.sink + 1 if self.transactional else None
         self.output = self.sink + 2 if self.transform else None
         owners = groups.initial_group(cluster.partitions, instances).owners
-        placed = [(p + i) % count for p in range(cluster.partitions + 1) for i in range(cluster.replication_factor)]
-        hosted = [tuple(self.partitions[p] for p in range(cluster.partitions)
-                        if b in placed[p * cluster.replication_factor:(p + 1) * cluster.replication_factor])
-                  + ((self.output,) if self.transform and b in placed[cluster.partitions * cluster.replication_factor:]
-                     else ()) for b in range(count)]
         input_logs = self._input(config) if self.transform else [() for _ in range(cluster.partitions)]
+        partitions = [ReplicatedPartition(p, config, self.brokers, records=input_logs[p])
+                      for p in range(cluster.partitions)]
+        output = [ReplicatedPartition(cluster.partitions, config, self.brokers, name="out")] if self.transform else []
+        placed = list(zip(self.partitions + ((self.output,) if self.transform else ()), partitions + output))
+        hosted = [tuple(actor for actor, partition in placed if b in partition.assignment) for b in range(count)]
         extra = []
         if self.transform:
             written = frozenset((p, record.event) for p, log in enumerate(input_logs) for record in log)
@@ -123,15 +123,13 @@ class KafkaSystem:
                 self.partitions + ((self.output,) if self.transform else ()), ids, cluster.transaction_version,
                 group_coordinator=self.coordinator,
                 two_phase_commit=config.producer.transaction_two_phase_commit_enable))
-        if self.transform:
-            extra.append(ReplicatedPartition(cluster.partitions, config, self.brokers, name="out"))
         self.actors = (
             [application]
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
-            + [ReplicatedPartition(p, config, self.brokers, records=input_logs[p]) for p in range(cluster.partitions)]
+            + partitions
             + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform)]
             + consumers
-            + [Sink(config)] + extra)
+            + [Sink(config)] + extra + output)
 
     @staticmethod
     def _input(config) -> list[tuple]:
@@ -179,15 +177,9 @@ class KafkaSystem:
             return []
         read_committed = self.config.consumer.isolation_level == transactions.READ_COMMITTED
         end = transactions.last_stable_offset(log, len(log)) if read_committed else len(log)
-        out = []
-        for offset, record in enumerate(log[:end]):
-            if record.control:
-                continue
-            fate = transactions.fate(log, offset)
-            if read_committed and fate == transactions.ABORT:
-                continue
-            out.append((record.event, offset, fate))
-        return out
+        ended = transactions.fates(log)
+        return [(record.event, offset, ended[offset]) for offset, record in enumerate(log[:end])
+                if not record.control and not (read_committed and ended[offset] == transactions.ABORT)]
 
     def topic_events(self, state) -> list:
         """The events of the readable part of every partition (below the high watermark), leaving out
@@ -222,11 +214,9 @@ class KafkaSystem:
         topic = self.partitions + ((self.output,) if self.transform else ())
         for actor in topic:
             log = leader_log(state.actors[actor].durable.partition) or ()
-            for offset, record in enumerate(log):
-                if record.written_in and not record.control:
-                    fate = transactions.fate(log, offset)
-                    if fate in (transactions.COMMIT, transactions.ABORT):
-                        fates.setdefault(record.written_in, set()).add(fate)
+            for record, fate in zip(log, transactions.fates(log)):
+                if record.written_in and fate in (transactions.COMMIT, transactions.ABORT):
+                    fates.setdefault(record.written_in, set()).add(fate)
         told = {}
         for index in (PRODUCER,) + self.consumers:
             durable = state.actors[index].durable

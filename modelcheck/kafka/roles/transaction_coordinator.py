@@ -66,8 +66,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Reply, Request
+from modelcheck.actors import ActorState, Out, Reply, Request
 from modelcheck.kafka import rpc
+from modelcheck.kafka.roles.role import KafkaRole
 
 EMPTY, ONGOING, PREPARE_COMMIT, PREPARE_ABORT, COMPLETE_COMMIT, COMPLETE_ABORT = range(6)
 STATE_NAMES = {EMPTY: "Empty", ONGOING: "Ongoing", PREPARE_COMMIT: "PrepareCommit", PREPARE_ABORT: "PrepareAbort",
@@ -132,7 +133,7 @@ class LearnsMarker(NamedTuple):
     completes: bool               # the last marker: the transaction is complete
 
 
-class TransactionCoordinator(Actor):
+class TransactionCoordinator(KafkaRole):
     role = "transaction-coordinator"
     kinds = (AnswersInit, Fences, AddsPartition, Decides, WritesMarkers, LearnsMarker)
     faults = ("transaction.timeout",)
@@ -368,8 +369,6 @@ class TransactionCoordinator(Actor):
                     + ("; the transaction is complete" if what.completes else ""))
         return super().describe(what)
 
-    def describe_message(self, message) -> str:
-        return rpc.describe(message)
 
     def describe_state(self, state) -> str:
         parts = []

@@ -324,8 +324,7 @@ class TransactionalApplication(ProducingApplication):
         """INVALID_PRODUCER_EPOCH on a produce: the transaction cannot go on (abortable, KIP-588)."""
         durable, memory = state
         producer = memory.producer
-        index = next((i for i, entry in enumerate(producer.in_flight)
-                      if entry.batch.partition == response.partition and entry.batch.record.event == response.event), None)
+        index = producers.in_flight_index(producer, response.partition, response.event)
         if index is not None:
             producer = producers.without(producer, index)
         return Out(StartsAbort(rpc.ERROR_NAMES[response.error]),

@@ -397,8 +397,7 @@ class TransformingConsumer(Consumer):
     def _produce_answer(self, state, response) -> Out:
         transform = state.volatile.transform
         producer = transform.producer
-        index = next((i for i, entry in enumerate(producer.in_flight) if entry.batch.record.event == response.event),
-                     None)
+        index = producers.in_flight_index(producer, self.out, response.event)
         if index is None:
             return Out(IgnoresAnswer("Produce", response.event), state)
         batch = producer.in_flight[index].batch
@@ -438,8 +437,7 @@ class TransformingConsumer(Consumer):
             elif kind is rpc.MetadataRequest and link.acceptor == self.output:
                 route = route._replace(refresh=routing.STALE)
             elif kind is rpc.ProduceRequest and link.acceptor == self.output:
-                index = next((i for i, e in enumerate(producer.in_flight)
-                              if e.batch.record.event == request.record.event), None)
+                index = producers.in_flight_index(producer, self.out, request.record.event)
                 route = route._replace(refresh=routing.STALE) if route.refresh == routing.FRESH else route
                 if index is None:
                     continue
