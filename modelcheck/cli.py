@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.runner import RunOptions, exit_code, run_specs
@@ -120,11 +121,21 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry,
-             suggest=False, max_memory=None) -> RunOptions:
+def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
+             max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False) -> RunOptions:
+    """The run's options from the search options of the command line (`_search_options`)."""
+    if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
+        raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
+                               "or give both the same directory")
+    directory = resume if resume is not None else checkpoint
+    if directory is not None and workers != 1:
+        raise click.UsageError("--checkpoint and --resume search on one process: leave out --workers")
+    if checkpoint_interval is not None and directory is None:
+        raise click.UsageError("--checkpoint-interval applies with --checkpoint DIR or --resume DIR")
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
-                      suggest=suggest, max_memory=max_memory)
+                      suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
+                      checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval)
 
 
 def _search_options(function):
@@ -148,6 +159,14 @@ def _search_options(function):
                      help=f"Processes to search with (at most {MAX_WORKERS}); 0 means one per core."),
         click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
                      help="Turn symmetry reduction off (the model's canonical form is ignored)."),
+        click.option("--checkpoint", type=click.Path(file_okay=False), default=None, metavar="DIR",
+                     help="Write each search's state to DIR at intervals and when it stops, to go on later "
+                          "with --resume DIR (one process only)."),
+        click.option("--resume", type=click.Path(file_okay=False), default=None, metavar="DIR",
+                     help="Go on from the checkpoints in DIR (same spec and options), writing new ones there; a "
+                          "configuration without one starts afresh."),
+        click.option("--checkpoint-interval", type=Seconds(), default=None, metavar="SECONDS",
+                     help=f"Seconds between two checkpoints of a running search (default {DEFAULT_INTERVAL:g})."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "
@@ -315,11 +334,9 @@ def main():
               help="How to print the result.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for --format html (index.html is written there).")
-def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, max_memory, workers, symmetry, quiet,
-            suggest, fmt, out):
+def explore(spec, fmt, out, **search):
     """Explore one spec and print every property's verdict, with counterexample traces."""
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest,
-                       max_memory)
+    options, quiet = _options(**search), search["quiet"]
     try:
         outcomes = _run([spec], options, quiet)
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
@@ -340,12 +357,10 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, max_m
               help="Write JUnit XML here: one test case per spec and property.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
               callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
-def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, max_memory, workers, symmetry, quiet,
-          suggest, fmt, out, junit, markdown_file):
+def check(paths, fmt, out, junit, markdown_file, **search):
     """The CI gate: check every spec (files or directories) against its expect: block."""
     from modelcheck.spec import discover
-    options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest,
-                       max_memory)
+    options, quiet = _options(**search), search["quiet"]
     try:
         files = discover(paths)
         if not files:

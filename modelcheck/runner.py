@@ -7,13 +7,16 @@ the callback it is given.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from modelcheck.engine import explore
+from modelcheck.engine import Checkpoint, explore
+from modelcheck.engine.checkpoint import DEFAULT_INTERVAL, identity_of
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
@@ -35,6 +38,9 @@ class RunOptions:
     workers: int = 1
     symmetry: bool = True
     suggest: bool = False          # explore one-setting changes for every violated property
+    checkpoint: str | None = None  # a directory for the searches' checkpoints (engine.checkpoint)
+    resume: bool = False           # start each search from its checkpoint there, when it has one
+    checkpoint_interval: float = DEFAULT_INTERVAL
 
 
 @dataclass
@@ -137,7 +143,21 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
     with model_errors_of(path):
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
-                       progress=progress, max_memory=limits.max_memory)
+                       progress=progress, max_memory=limits.max_memory,
+                       checkpoint=checkpoint_of(job, path, options))
+
+
+def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:
+    """Where the search of `job` writes its checkpoint: one file per spec file and configuration in the
+    run's checkpoint directory, named so a person can tell them apart; what it was written for
+    includes the spec's settings (a `--set` changes the model without changing its name)."""
+    if options.checkpoint is None:
+        return None
+    name = re.sub(r"[^A-Za-z0-9._=-]+", "-", f"{Path(path).stem}--{job.model.name}").strip("-")[:150]
+    settings = json.dumps(job.settings or {}, sort_keys=True, default=str)
+    identity = identity_of(job.model, symmetry=options.symmetry, extra=f"settings: {settings}")
+    return Checkpoint(Path(options.checkpoint) / f"{name}.checkpoint", identity=identity,
+                      interval=options.checkpoint_interval, resume=options.resume)
 
 
 @contextmanager

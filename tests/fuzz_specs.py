@@ -11,7 +11,7 @@
 
 `command_lines()` draws the options after `explore SPEC` (or `check SPEC`): `--set`, `--sweep`,
 `--param`, limits (always with small `--max-states` and `--time-limit`, so a search stays short),
-`--format`, `--workers`.
+`--format`, `--workers`, `--checkpoint`/`--resume` (into a fresh directory).
 
 The rule the fuzzer checks (tests/test_fuzz.py): the exit code is 0, 1, 2 or 3 (4 is an internal error:
 a bug), no Python traceback is printed, a JSON document parses, and the command ends within its time
@@ -174,5 +174,9 @@ def command_lines(draw) -> list[str]:
         args += ["--max-depth", draw(st.sampled_from(["5", "0", "-1", "x"]))]
     if draw(st.booleans()):
         args += ["--workers", draw(st.sampled_from(["1", "2", "0", "300"]))]
+    if draw(st.integers(0, 3)) == 0:               # CHECKPOINT: a fresh directory (test_fuzz._check)
+        args += [draw(st.sampled_from(["--checkpoint", "--resume"])), "CHECKPOINT"]
+        if draw(st.booleans()):
+            args += ["--checkpoint-interval", draw(st.sampled_from(["0.01", "5", "0", "nan", "x"]))]
     args += ["--format", draw(st.sampled_from(["text", "json", "markdown", "mermaid"]))]
     return args

@@ -28,6 +28,13 @@ def _check(tmp_path_factory, text: str, args: list[str]):
     directory = tmp_path_factory.mktemp("fuzz")
     spec = directory / "spec.yaml"
     spec.write_text(text, encoding="utf-8", errors="surrogateescape")
+    args = [str(directory / "checkpoints") if arg == "CHECKPOINT" else arg for arg in args]
+    _check_run(text, spec, args)
+    if "--checkpoint" in args:          # and go on from what the first run wrote
+        _check_run(text, spec, ["--resume" if arg == "--checkpoint" else arg for arg in args])
+
+
+def _check_run(text: str, spec, args: list[str]):
     runner = CliRunner()
     started = time.monotonic()
     result = runner.invoke(main, ["explore", str(spec), *args], catch_exceptions=True)

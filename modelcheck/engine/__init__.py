@@ -6,6 +6,7 @@ with a verdict per property and a shortest counterexample trace for every violat
 
 from __future__ import annotations
 
+from modelcheck.engine.checkpoint import Checkpoint, CheckpointError
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.limits import Limits, Progress
 from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMETIMES, Action, Model,
@@ -13,30 +14,35 @@ from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMET
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
 from modelcheck.engine.trace import check_replays
+from modelcheck.errors import ModelcheckError
 
 
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
-            progress=None, max_memory: int | None = None) -> Result:
+            progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None) -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
     counts and verdicts; 0 means one per core. `max_memory` (megabytes) stops the search when its
-    process holds that much (with workers, each worker its share).
+    process holds that much (with workers, each worker its share). `checkpoint` writes the search to a
+    file at intervals and when it ends, and resumes from it (`modelcheck.engine.checkpoint`); only the
+    one-process search does.
     """
     limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit, max_memory=max_memory)
     if workers == 0:
         import os
         workers = os.cpu_count() or 1
     if workers > 1:
+        if checkpoint is not None:
+            raise ModelcheckError("checkpoints are written by the one-process search: leave out workers")
         from modelcheck.engine.parallel import parallel_bfs
         return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress)
     from modelcheck.engine.bfs import bfs
-    return bfs(model, limits, symmetry=symmetry, progress=progress)
+    return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint)
 
 
 __all__ = [
     "StepLabel", "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
-    "Action", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
+    "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "at_end", "check_replays", "eventually", "explore", "sometimes",
 ]

@@ -16,6 +16,12 @@ number of expansions between two looks follows it, `limits.next_check`), so a se
 Which counterexample: per property the first state found (in this breadth-first order) and the path by
 which it was first reached. The parallel search computes the same order and gives the same traces.
 
+Checkpoints (`checkpoint`): given a `Checkpoint`, the search writes a snapshot of itself at its
+intervals and when it ends, and starts from the last one when asked to resume; a resumed search reaches
+the counts, verdicts and traces of one never stopped. With a checkpoint, Ctrl-C (on the main thread)
+asks the search to stop at its next look at the clock, where it is consistent and can be written; a
+second Ctrl-C stops it at once, and the last snapshot written stays the one to resume from.
+
 Speed: the cyclic garbage collector is switched off during the search (states are acyclic tuples, and
 with millions of them alive every full collection would walk them all), and the loop over successors
 has a plain path for the common case (no symmetry, no recorded graph, depth bound not reached).
@@ -26,9 +32,12 @@ from __future__ import annotations
 
 import gc
 import resource
+import signal
+import threading
 import time
 
 from modelcheck.engine import liveness
+from modelcheck.engine.checkpoint import Checkpoint, Snapshot
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
 from modelcheck.engine.result import Result, Stats
@@ -43,7 +52,8 @@ class _LimitReached(Exception):
 
 
 def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
-        progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
+        progress: ProgressCallback | None = None, progress_interval: float = 1.0,
+        checkpoint: Checkpoint | None = None) -> Result:
     """Explore every state of `model` reachable within `limits`; see the module docstring."""
     started = time.perf_counter()
     actions = model.get_actions()
@@ -92,42 +102,93 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 open_sometimes = [s for s in open_sometimes if s[0] != name]
         checking = bool(invariants or open_sometimes)
 
-    level = []
-    for state in model.get_initial_states():
-        generated += 1
-        if canonical is not None:
-            state = canonical(state)
-        try:
-            if state in parents:
-                continue
-        except TypeError as error:
-            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
-                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
-        parents[state] = None
-        level.append(state)
-        try:
-            found(state)
-        except ModelcheckError:
-            raise
-        except Exception as error:
-            raise model_error(model, actions, properties, state, error, initial=True) from error
+    level: list = []                        # the level being expanded
+    next_level: list = []                   # the part of the next level found so far
+    start = 0                               # the states of `level` already expanded
+    earlier_seconds = 0.0
+    snapshot = checkpoint.load() if checkpoint is not None else None
+    if snapshot is not None:
+        parents, level, start, next_level = snapshot.parents, snapshot.level, snapshot.position, snapshot.next_level
+        depth, generated, terminal, fired = snapshot.depth, snapshot.generated, snapshot.terminal, snapshot.fired
+        violations.update(snapshot.violations)
+        witnesses.update(snapshot.witnesses)
+        if needs_graph:
+            edges, terminal_states = snapshot.edges, snapshot.terminal_states
+        invariants = [inv for inv in invariants if inv[0] not in violations]
+        open_sometimes = [s for s in open_sometimes if s[0] not in witnesses]
+        checking = bool(invariants or open_sometimes)
+        earlier_seconds = snapshot.seconds
+        warnings.append(f"resumed from the checkpoint {checkpoint.path} ({len(parents):,} states, depth {depth}, "
+                        f"{snapshot.seconds:.1f} s of search before)")
+    else:
+        for state in model.get_initial_states():
+            generated += 1
+            if canonical is not None:
+                state = canonical(state)
+            try:
+                if state in parents:
+                    continue
+            except TypeError as error:
+                raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
+                                   f"must be tuples, frozensets or NamedTuples of hashable values") from None
+            parents[state] = None
+            level.append(state)
+            try:
+                found(state)
+            except ModelcheckError:
+                raise
+            except Exception as error:
+                raise model_error(model, actions, properties, state, error, initial=True) from error
+        depth = 1 if level else 0
 
-    depth = 1 if level else 0
+    def snapshot_at(position: int) -> Snapshot:
+        """The search as it stands, with the states of `level` before `position` expanded."""
+        return Snapshot(identity=checkpoint.identity, parents=parents, level=level, position=position,
+                        next_level=next_level, depth=depth, generated=generated, terminal=terminal,
+                        fired=list(fired), violations=dict(violations), witnesses=dict(witnesses),
+                        edges=None if edges is None else list(edges),
+                        terminal_states=None if terminal_states is None else list(terminal_states),
+                        seconds=earlier_seconds + time.perf_counter() - started)
+
     interval = countdown = 1                # expansions between looks at the clock (limits.next_check)
     last_check = time.perf_counter()
     indexed_steps = list(enumerate(steps))
     collecting = gc.isenabled()
+    stop_requested: list[bool] = []         # Ctrl-C, seen at the next look at the clock (checkpoints only)
+    final: Snapshot | None = None           # the snapshot to write when the search ends
+    level_start: Snapshot | None = None     # a level closed by max_depth, as it was before its expansion
+    position = index = 0
+    state = None
+    resume_at = None                        # where a search stopped part way through a level would go on
+
+    def request_stop(_signum, _frame):
+        if stop_requested:
+            raise KeyboardInterrupt
+        stop_requested.append(True)
+
+    previous_handler = None
+    if checkpoint is not None and threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGINT, request_stop)
+    if snapshot is not None and start == 0 and level and all_decided(properties, violations, witnesses):
+        level_done = True                   # the snapshot was written after an early stop
+    else:
+        level_done = False
     gc.disable()
     try:
-        while level:
-            if max_states is not None and len(parents) >= max_states:
-                stopped_by = "max_states"
-                break
+        while level and not level_done:
+            if not start:
+                next_level = []
+                if max_states is not None and len(parents) >= max_states:
+                    stopped_by = "max_states"
+                    break
             closed = max_depth is not None and depth >= max_depth
+            if closed and checkpoint is not None:
+                level_start = snapshot_at(start)
             plain = canonical is None and edges is None and not closed and max_states is None
-            next_level = []
             append = next_level.append
-            for state in level:
+            resume_at = None
+            for position in range(start, len(level)):
+                state = level[position]
                 enabled = 0
                 for index, step in indexed_steps:
                     successors = step(state)
@@ -173,18 +234,28 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     now = time.perf_counter()
                     interval = next_check(interval, now - last_check)
                     countdown, last_check = interval, now
-                    if deadline is not None and now >= deadline:
+                    if stop_requested:
+                        stopped_by = "interrupted"
+                    elif deadline is not None and now >= deadline:
                         stopped_by = "time_limit"
-                        break
-                    if limits.max_memory is not None and resident_megabytes() >= limits.max_memory:
+                    elif limits.max_memory is not None and resident_megabytes() >= limits.max_memory:
                         stopped_by = "max_memory"
+                    if stopped_by in ("interrupted", "time_limit", "max_memory"):
+                        resume_at = position + 1
                         break
+                    if checkpoint is not None and checkpoint.due(now):
+                        checkpoint.write(level_start if closed else snapshot_at(position + 1))
                     if progress is not None and now >= next_report:
                         next_report = now + progress_interval
                         progress(Progress(len(parents), generated, len(next_level), depth, now - started))
-            if stopped_by in ("time_limit", "max_memory"):
+            start = 0
+            if resume_at is not None:
+                if checkpoint is not None:
+                    final = level_start if closed else snapshot_at(resume_at)
                 break
             if closed:
+                if checkpoint is not None:
+                    final = level_start
                 break
             level = next_level
             if level:
@@ -193,8 +264,20 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
+        if checkpoint is not None:
+            warnings.append(f"stopped during an expansion: the checkpoint to resume from is the last one written "
+                            f"({checkpoint.path}, if any)")
     except _LimitReached:
         stopped_by = "max_states"
+        resume_at = position
+        if checkpoint is not None:
+            # The state at `position` was partly expanded: the snapshot takes its counts back, so a resumed search
+            # expands it again from the start (its successors found so far are recognised as found).
+            final = snapshot_at(position)
+            for earlier, step in indexed_steps[:index + 1]:
+                final.fired[earlier] -= len(step(state) or ())
+            while final.edges and final.edges[-1][0] is state:
+                final.edges.pop()
     except ModelcheckError:
         raise
     except Exception as error:
@@ -202,9 +285,24 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     finally:
         if collecting:
             gc.enable()
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    if checkpoint is not None and (stopped_by != "interrupted" or final is not None):
+        try:
+            checkpoint.write(final or snapshot_at(0))   # at a level boundary: the level to expand next
+            if stopped_by is not None:
+                warnings.append(f"checkpoint written, to go on from: {checkpoint.path}")
+        except KeyboardInterrupt:
+            stopped_by = "interrupted"
+            warnings.append(f"Ctrl-C while the checkpoint was written: {checkpoint.path} is the one written "
+                            f"before, if any")
 
     seconds = time.perf_counter() - started
     early = stopped_by is None and bool(level) and all_decided(properties, violations, witnesses)
+    if resume_at is not None:               # stopped part way through a level
+        queued = len(level) - resume_at + len(next_level)
+    else:
+        queued = len(level) if stopped_by or early else 0
     coverage = coverage_of(actions, fired)
     if stopped_by is None and not early:
         never = never_fired_warning(coverage, actions)
@@ -218,7 +316,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
                      stopped_by=stopped_by, early=early, liveness=lasso)
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
-                  terminal=terminal, queue=len(level) if stopped_by or early else 0,
+                  terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   workers=1, coverage=coverage)
     return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,

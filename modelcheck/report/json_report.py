@@ -35,7 +35,9 @@ Choices the format leaves open, made here:
   unaffected): `stats.complete` (true: every reachable state was explored), `stats.stopped_by` (null
   when complete, else the limit that stopped it: "max_states", "max_depth", "time_limit", "max_memory" or
   "interrupted", as `Result.stopped_by`), `stats.queue` (states found but not explored when it
-  ended; 0 when complete) and `stats.depth` (the depth reached).
+  ended; 0 when complete) and `stats.depth` (the depth reached);
+- `warnings`, when the search has any (the text report prints them under the statistics): actions
+  that never fired, symmetry turned off, a search resumed from a checkpoint.
 Values of a configuration that JSON cannot hold are given as strings.
 """
 
@@ -107,6 +109,7 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
                   "coverage": dict(stats.coverage), "complete": result.complete,
                   "stopped_by": result.stopped_by, "queue": stats.queue},
         "properties": properties,
+        **({"warnings": list(result.warnings)} if result.warnings else {}),
         **({"suggestions_incomplete": outcome.suggestions_incomplete}
            if getattr(outcome, "suggestions_incomplete", None) else {}),
         **({"cost": _cost(outcome.cost)} if getattr(outcome, "cost", None) is not None else {}),
