@@ -15,7 +15,7 @@ import pytest
 from modelcheck.actors import ActorState
 from modelcheck.actors.actor import REPLY, REQUEST, Envelope, Link
 from modelcheck.cli import main
-from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore
+from modelcheck.engine import HOLDS, VIOLATED, always, check_replays, explore, sometimes
 from modelcheck.kafka import idempotence, rpc, transactions
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.partition import high_watermark
@@ -358,3 +358,61 @@ def test_a_fenced_producer_is_closed_with_its_connections():
     (out,) = application.receive(state, answer)
     closed = {send.dst for send in out.sends if type(send) is Disconnect}
     assert closed == set(system.partitions) | {system.transaction_coordinator}
+
+
+# -- several producing applications -------------------------------------------------------------------
+
+def test_concurrent_applications_have_their_own_events_ids_and_producer_ids():
+    config = _config("transaction-concurrent-producers.yaml", faults__producer__crash=1)
+    system = KafkaSystem(config)
+    first, second = (system.actors[index] for index in system.producers)
+    assert (first.name, second.name) == ("producer[0]", "producer[1]")
+    assert (first.first_event, first.last_event, second.first_event, second.last_event) == (1, 1, 2, 2)
+    durable = first.initial().durable
+    assert [first.transactional_id(durable._replace(session=s)) for s in (0, 1)] == [0, 1]
+    assert [second.transactional_id(durable._replace(session=s)) for s in (0, 1)] == [2, 3]
+    # Both transactions commit in some run, each under its own producer id, interleaved in one log.
+    def both_committed(state):
+        log = state.actors[system.partitions[0]].durable.partition.replica_on(0).log
+        return {record.producer_id for record in log if record.control == COMMIT} == {0, 1}
+    model, result = _explore_with(_config("transaction-concurrent-producers.yaml"),
+                                  lambda _system: sometimes("both-committed", both_committed))
+    assert result.complete and result.properties["both-committed"].verdict == HOLDS
+
+
+def _last_writer_only(log, high_watermark, isolation_level):
+    """A broken fetch bound: the last stable offset of the producer that wrote last, as if only one
+    producer wrote the partition (right for a single writer, wrong for concurrent ones)."""
+    if isolation_level != transactions.READ_COMMITTED:
+        return high_watermark
+    data = [record for record in log[:high_watermark] if not record.control]
+    if not data:
+        return high_watermark
+    mine = tuple(record for record in log[:high_watermark] if record.producer_id == data[-1].producer_id)
+    first = transactions.first_open(mine)
+    return high_watermark if first is None else log.index(mine[first])
+
+
+def test_a_fetch_bound_that_forgets_the_other_producers_open_transaction_is_caught(monkeypatch):
+    """Only concurrent writers tell a last stable offset per producer from the partition's: the single-writer
+    spec holds under the broken bound, the concurrent one does not."""
+    monkeypatch.setattr(transactions, "fetch_bound", _last_writer_only)
+    single = _config("transaction-read-committed.yaml", consumer__isolation__level="read_committed",
+                     faults__transaction__abort=0)
+    assert explore(build_system(single).model()).verdict("no-aborted-read") == HOLDS
+    concurrent = _config("transaction-concurrent-producers.yaml")
+    assert concurrent.consumer.isolation_level == "read_committed"
+    model = build_system(concurrent).model()
+    found = explore(model).properties["no-aborted-read"]
+    assert found.verdict == VIOLATED
+    assert check_replays(model, found.trace)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("producer:\n  instances: 2\n", "without transactions"),
+    ("producer:\n  instances: 2\n  transactional.id: tx\n", "fences the other"),
+    ("producer:\n  instances: 2\n  transactional.id: tx-${instance}\n  source: dual-write\n", "dual-write or outbox"),
+])
+def test_several_applications_are_refused_where_they_are_not_modelled(tmp_path, capsys, text, reason):
+    code, err = _run(tmp_path, "name: t\n" + text, capsys)
+    assert code == 2 and "producer.instances" in err and reason in err and "line 3" in err

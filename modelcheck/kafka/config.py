@@ -50,6 +50,7 @@ class ProducerConfig:
     enable_idempotence: bool = True        # Kafka >= 3.0 (KIP-679); off when acks/retries/in-flight conflict
     max_in_flight: int = 1                 # max.in.flight.requests.per.connection
     transactional_id: str | None = None
+    instances: int = 1                     # producing applications running side by side
     source: str = "direct"                 # direct | dual-write | outbox
     database_commit: str = "before-kafka"  # dual-write in a transaction: the database commits before or after Kafka
     transaction_two_phase_commit_enable: bool = False   # KIP-939: prepare in Kafka, decide in the database
@@ -136,7 +137,9 @@ _RENAMED = {
 
 # Upper bounds of the numeric keys (see `Key`): machines of a cluster and a group, events of a workload,
 # and the counts the search enumerates (retries, requests in flight, records per poll, fault budgets).
+INSTANCE = "${instance}"       # in a transactional.id: one id per application instance (and incarnation)
 MAX_NODES = 16
+MAX_PRODUCERS = 4              # producing applications: each brings a producer, a transaction and its ids
 MAX_EVENTS = 100
 MAX_COUNT = 100
 MAX_POLL_RECORDS = 10_000      # above Kafka's default of 500, so a real consumer's setting is accepted
@@ -159,6 +162,7 @@ KEYS: dict[str, Key] = {
     "producer.enable.idempotence": Key(bool),
     "producer.max.in.flight.requests.per.connection": Key(int, minimum=1, maximum=MAX_COUNT),
     "producer.transactional.id": Key(str, nullable=True),
+    "producer.instances": Key(int, minimum=1, maximum=MAX_PRODUCERS),
     "producer.source": Key(str, choices=("direct", "dual-write", "outbox")),
     "producer.database.commit": Key(str, choices=("before-kafka", "after-kafka")),
     "producer.transaction.two.phase.commit.enable": Key(bool),
@@ -199,11 +203,22 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
     layer refuses it with the file and line instead. Transactions are modelled on the actors layer
     (`kafka.models`); an outbox relay with a transactional producer, several instances of a
-    consume-transform-produce application and zombie producers (`producer.pause`) are not yet.
+    consume-transform-produce application, zombie producers (`producer.pause`) and several producing
+    applications other than transactional ones with an id per instance are not yet.
     """
     out = []
     if config.producer.transactional_id is not None and config.producer.source == "outbox":
         out.append(("producer.source", f"a transactional producer with source: outbox {LATER}"))
+    if config.producer.instances > 1:
+        if config.producer.transactional_id is None:
+            out.append(("producer.instances", f"several producing applications without transactions {LATER}"))
+        elif INSTANCE not in config.producer.transactional_id:
+            out.append(("producer.instances", "several applications with one transactional.id: each one's "
+                        "initTransactions() fences the other's producer, which creates a new one and fences "
+                        "back, for ever (give each its own id with ${instance})"))
+        elif config.producer.source != "direct" or config.sink.type == "topic":
+            out.append(("producer.instances", "several producing applications with source: dual-write or "
+                        f"outbox, or in consume-transform-produce, {LATER}"))
     if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1:
         out.append(("consumer.instances", f"several instances of a consume-transform-produce application {LATER}"))
     for kind in FAULTS.values():

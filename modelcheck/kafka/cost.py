@@ -53,7 +53,7 @@ def cost_of(config, time_limit: float | None = None, max_memory: int | None = No
     clean = _without_faults(config)
     system = KafkaSystem(clean)
     built = system.build()
-    messages = clean.workload.messages
+    messages = system.events
 
     def succeeded(state) -> bool:
         effects = system.effects(state)

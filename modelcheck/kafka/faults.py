@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 LATER = ("is not modelled yet: it comes with the rest of transactions (zombie producers of a producer-only "
-         "application, several producing applications)")
+         "application, several producing applications of every kind)")
 
 
 def _transactional(config) -> bool:

@@ -74,15 +74,25 @@ def topic_events(config, write) -> list[int]:
     return [record.event for log in readable_logs(config, write) if log for record in log]
 
 
+def entity_of(config, event: int) -> tuple:
+    """The entity whose order `key-order` keeps: the event's key, within the producing application that
+    emitted it (application i emits events i*N+1..(i+1)*N, N = `workload.messages`)."""
+    return config.workload.key_of(event), (event - 1) // config.workload.messages
+
+
 def order_breaks(config, effects) -> list[tuple[int, int]]:
-    """(earlier event, later event) pairs of one entity whose first effects came in the wrong order."""
+    """(earlier event, later event) pairs of one entity whose first effects came in the wrong order.
+
+    Order is per producing application: with `producer.instances` above 1, application i's events are
+    numbered i*N+1..(i+1)*N (N = `workload.messages`), and two applications' events of one key have no
+    order between them."""
     first, out = [], set()
     for event in effects:
         if event not in first:
             first.append(event)
-    latest: dict[str, int] = {}
+    latest: dict[tuple, int] = {}
     for event in first:
-        entity = config.workload.key_of(event)
+        entity = entity_of(config, event)
         if entity in latest and latest[entity] > event:
             out.add((event, latest[entity]))
         latest[entity] = max(latest.get(entity, 0), event)

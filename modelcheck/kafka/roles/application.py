@@ -1,6 +1,7 @@
 """The producing application with its producer client, as one actor: one process, one crash.
 
-The application emits events e1..eN in order and records each by its `source`; the producer client is
+The application emits events e1..eN in order and records each by its `source` (with
+`producer.instances` above 1, each application its own N events: the second e(N+1)..e(2N)); the producer client is
 the Java client's accumulator and sender (`modelcheck.kafka.producer` holds its state machine: queues,
 in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
 
@@ -131,22 +132,27 @@ class ProducingApplication(KafkaRole):
              LosesConnection)
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...],
-                 written: frozenset = frozenset()):
+                 written: frozenset = frozenset(), index: int = 0):
         """`written`: (partition, event) already written and acknowledged before the run (the input of a
-        consume-transform-produce application): the application starts with every event emitted."""
-        super().__init__("producer")
+        consume-transform-produce application): the application starts with every event emitted.
+        `index`: which of the configuration's `producer.instances` applications this is; application i
+        emits its own `workload.messages` events, numbered on from those of the applications before it."""
+        instances = config.producer.instances
+        super().__init__("producer" if instances == 1 else f"producer[{index}]")
         self.written = written
         self.config = config
+        self.index = index
         self.partitions = partitions           # per partition: the actor id of its replicas
         self.first_leaders = first_leaders     # per partition: the broker index that leads at the start
-        self.messages = config.workload.messages
+        self.first_event = index * config.workload.messages + 1
+        self.last_event = (index + 1) * config.workload.messages      # its last event
         self.acks_zero = config.producer.acks == "0"
         self.source = config.producer.source
 
     def initial(self) -> ActorState:
         if self.written:
-            return ActorState(AppDurable(next_event=self.messages + 1, acknowledged=self.written), self._fresh(0))
-        return ActorState(AppDurable(), self._fresh(0))
+            return ActorState(AppDurable(next_event=self.last_event + 1, acknowledged=self.written), self._fresh(0))
+        return ActorState(AppDurable(next_event=self.first_event), self._fresh(0))
 
     def _fresh(self, session: int) -> AppMemory:
         return AppMemory(producers.new_producer(self.config, session),
@@ -177,7 +183,7 @@ class ProducingApplication(KafkaRole):
 
     def _application_steps(self, durable: AppDurable, memory: AppMemory) -> list[Out]:
         event = durable.next_event
-        more = event <= self.messages
+        more = event <= self.last_event
         if self.source == "direct":
             return self._emits(durable._replace(next_event=event + 1), memory, event) if more else []
         if self.source == "dual-write":

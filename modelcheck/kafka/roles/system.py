@@ -1,6 +1,7 @@
 """A Kafka configuration as an actor system: who the actors are, their budgets, and the properties.
 
-Actors, by id: the producing application (0), the brokers (1..B), the partitions (one actor each,
+Actors, by id: the producing applications (0..N-1, `producer.instances`; one unless transactional
+applications run side by side), the brokers, the partitions (one actor each,
 with their replicas: `replicas`), the group coordinator, the consumers (the members, then one spare
 instance per `consumer.pause` the budget allows), the sink and, with a `transactional.id`, the
 transaction coordinator (and the application is a `TransactionalApplication`). Partition p's replicas live on brokers
@@ -41,7 +42,7 @@ from modelcheck.kafka.cluster import leader_log
 from modelcheck.kafka.config import unmodelled
 from modelcheck.kafka.faults import FAULTS, budgeted
 from modelcheck.kafka.partition import readable
-from modelcheck.kafka.properties import order_breaks, repeated
+from modelcheck.kafka.properties import entity_of, order_breaks, repeated
 from modelcheck.kafka.roles import evidence
 from modelcheck.kafka.roles.application import ProducingApplication
 from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
@@ -57,7 +58,7 @@ from modelcheck.kafka.producer import partitions_for
 from modelcheck.kafka.records import Record
 from modelcheck.kafka import transactions
 
-PRODUCER = 0
+PRODUCER = 0                     # the first producing application (the only one without `producer.instances`)
 
 
 def unsupported(config) -> list[str]:
@@ -73,9 +74,11 @@ class KafkaSystem:
         self.config = config
         cluster = config.cluster
         count = cluster.brokers
-        self.brokers = tuple(range(1, count + 1))
-        self.partitions = tuple(range(count + 1, count + 1 + cluster.partitions))
-        self.coordinator = count + 1 + cluster.partitions
+        applications = config.producer.instances
+        self.producers = tuple(range(applications))
+        self.brokers = tuple(range(applications, applications + count))
+        self.partitions = tuple(range(applications + count, applications + count + cluster.partitions))
+        self.coordinator = applications + count + cluster.partitions
         first = tuple(p % count for p in range(cluster.partitions))
         instances = config.consumer.instances
         spares = config.faults.consumer_pause          # one new instance per member that may be evicted
@@ -97,11 +100,13 @@ class KafkaSystem:
         extra = []
         if self.transform:
             written = frozenset((p, record.event) for p, log in enumerate(input_logs) for record in log)
-            application = ProducingApplication(config, self.partitions, first, written=written)
+            applications = [ProducingApplication(config, self.partitions, first, written=written)]
         elif self.transactional:
-            application = TransactionalApplication(config, self.partitions, first, self.transaction_coordinator)
+            applications = [TransactionalApplication(config, self.partitions, first, self.transaction_coordinator,
+                                                     index=i) for i in self.producers]
         else:
-            application = ProducingApplication(config, self.partitions, first)
+            applications = [ProducingApplication(config, self.partitions, first)]
+        application = applications[0]
         consumers = []
         for i in range(instances + spares):
             owned = tuple(p for p, owner in enumerate(owners) if owner == i)
@@ -118,13 +123,13 @@ class KafkaSystem:
                 per_instance = consumers[0].per_instance
                 ids = len(consumers) * consumers[0].incarnations if per_instance else 1
             else:
-                ids = 1 + config.faults.producer_crash if application.per_instance else 1
+                ids = len(applications) * application.incarnations if application.per_instance else 1
             extra.append(TransactionCoordinator(
                 self.partitions + ((self.output,) if self.transform else ()), ids, cluster.transaction_version,
                 group_coordinator=self.coordinator,
                 two_phase_commit=config.producer.transaction_two_phase_commit_enable))
         self.actors = (
-            [application]
+            applications
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
             + partitions
             + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform)]
@@ -144,16 +149,22 @@ class KafkaSystem:
 
     # -- what the properties look at ----------------------------------------------------------------
 
+    @property
+    def events(self) -> int:
+        """The events of the workload, those of every producing application."""
+        return self.config.workload.messages * len(self.producers)
+
     def acknowledged(self, state) -> frozenset:
-        return state.actors[PRODUCER].durable.acknowledged
+        """(partition, event) acknowledged to any producing application."""
+        return frozenset().union(*(state.actors[index].durable.acknowledged for index in self.producers))
 
     def recorded(self, state) -> frozenset:
-        """The events the application recorded: every one it emitted, or with a database (dual write,
-        outbox) every one it committed there."""
-        durable = state.actors[PRODUCER].durable
+        """The events the applications recorded: every one they emitted, or with a database (dual write,
+        outbox) every one committed there."""
         if self.config.producer.source == "direct":
-            return frozenset(range(1, durable.next_event))
-        return durable.database
+            return frozenset(event for index in self.producers
+                             for event in range(self.actors[index].first_event, state.actors[index].durable.next_event))
+        return state.actors[PRODUCER].durable.database
 
     def inconsistency(self, state) -> tuple[list, list]:
         """(events only in the application's database, events only in the topic)."""
@@ -218,7 +229,7 @@ class KafkaSystem:
                 if record.written_in and fate in (transactions.COMMIT, transactions.ABORT):
                     fates.setdefault(record.written_in, set()).add(fate)
         told = {}
-        for index in (PRODUCER,) + self.consumers:
+        for index in self.producers + self.consumers:
             durable = state.actors[index].durable
             for transaction, committed in getattr(durable, "outcomes", ()):
                 told[(self.actors[index].name, transaction)] = transactions.COMMIT if committed else transactions.ABORT
@@ -233,7 +244,7 @@ class KafkaSystem:
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
         out = []
-        for partition, event in sorted(state.actors[PRODUCER].durable.acknowledged):
+        for partition, event in sorted(self.acknowledged(state)):
             log = leader_log(state.actors[self.partitions[partition]].durable.partition)
             if log is None or any(record.event == event for record in log):
                 continue
@@ -248,21 +259,12 @@ class KafkaSystem:
         """What is left to do, or None: the application's events, the producer's batches, the consumers'
         work, and messages still travelling (a fetch held at the end of a log is no work left)."""
         todo = []
-        durable, memory = state.actors[PRODUCER]
-        if durable.next_event <= self.config.workload.messages:
-            verb = "committed in a transaction" if self.transactional else "emitted"
-            todo.append(f"e{durable.next_event}..e{self.config.workload.messages} not {verb}")
+        for index in self.producers:
+            todo.extend(self._producer_pending(index, *state.actors[index]))
         if self.transactional:
             for txn, entry in enumerate(state.actors[self.transaction_coordinator].durable):
                 if entry is not None and (entry.state == ONGOING or entry.state in PREPARED):
                     todo.append(f"the transaction of transactional id {txn} is {STATE_NAMES[entry.state]}")
-        if durable.outbox:
-            todo.append("outbox rows " + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + " not marked sent")
-        if memory is not None:
-            if memory.producer.in_flight or any(memory.producer.queues):
-                todo.append("the producer still holds batches")
-            if memory.awaiting_send:
-                todo.append(f"e{memory.awaiting_send} committed, not sent")
         logs = [readable(state.actors[actor].durable.partition) for actor in self.partitions]
         group = state.actors[self.coordinator].durable
         if group.rebalance is not None:
@@ -294,6 +296,23 @@ class KafkaSystem:
             if up != 0:
                 todo.append(f"{self.actors[index].name} is not running")
         return "; ".join(todo) if todo else None
+
+    def _producer_pending(self, index: int, durable, memory) -> list[str]:
+        """What producing application `index` has left to do."""
+        todo = []
+        application = self.actors[index]
+        whose = f"{application.name}'s " if len(self.producers) > 1 else ""
+        if durable.next_event <= application.last_event:
+            verb = "committed in a transaction" if self.transactional else "emitted"
+            todo.append(f"e{durable.next_event}..e{application.last_event} not {verb}")
+        if durable.outbox:
+            todo.append("outbox rows " + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + " not marked sent")
+        if memory is not None:
+            if memory.producer.in_flight or any(memory.producer.queues):
+                todo.append(f"{whose or 'the '}producer still holds batches")
+            if memory.awaiting_send:
+                todo.append(f"e{memory.awaiting_send} committed, not sent")
+        return todo
 
     # -- the system --------------------------------------------------------------------------------
 
@@ -330,7 +349,7 @@ class KafkaSystem:
                       "the application's database and the topic agree on which events happened")]
               if config.producer.source != "direct" else []),
             sometimes("event-recorded", lambda s: bool(self.recorded(s)), "the application records an event"),
-            sometimes("record-acknowledged", lambda s: bool(s.actors[PRODUCER].durable.acknowledged),
+            sometimes("record-acknowledged", lambda s: bool(self.acknowledged(s)),
                       "the producer is told a record was written"),
             sometimes("sink-written", lambda s: bool(self.effects(s)), "some record takes effect in the sink"),
         ]
@@ -360,12 +379,13 @@ class KafkaSystem:
                                     f"{kind.what} happens"))
         retry_faults = faults.request_lost + faults.response_lost + faults.request_delayed + faults.broker_crash
         if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
-            guards.append(sometimes("retry-sent", _retry_sent, "the producer sends a batch again"))
+            guards.append(sometimes("retry-sent", lambda s: any(_retry_sent(s.actors[i].volatile) for i in self.producers),
+                                    "the producer sends a batch again"))
         return guards
 
 
-def _retry_sent(state) -> bool:
-    memory = state.actors[PRODUCER].volatile
+def _retry_sent(memory) -> bool:
+    """Whether the producing application's producer (`memory`: its volatile state) sent a batch again."""
     if memory is None:
         return False
     producer = memory.producer
@@ -374,7 +394,7 @@ def _retry_sent(state) -> bool:
 
 
 def _two_of_one_entity(config, effects) -> bool:
-    entities = [config.workload.key_of(event) for event in set(effects)]
+    entities = [entity_of(config, event) for event in set(effects)]
     return len(set(entities)) < len(entities)
 
 

@@ -29,7 +29,10 @@ client's `TransactionManager` and `Sender`:
 
 `transactional.id` with `${instance}` gives every incarnation of the application (each restart after a
 crash) an id of its own: a new producer id, so nothing fences the old incarnation's transaction; a
-stable id is shared by all incarnations.
+stable id is shared by all incarnations. With `producer.instances` above 1 (which needs `${instance}`:
+two running applications with one id would fence each other for ever) the applications run their
+transactions side by side, each with its own events, ids and producer ids, into the same partitions:
+the consumers' isolation from transactions not their own is then checked between concurrent writers.
 
 With `source: dual-write` the application also writes its events to its own database, the system of
 record of its position (the unit of work is done once the database has committed it):
@@ -48,7 +51,7 @@ record of its position (the unit of work is done once the database has committed
 For `transaction-atomicity` each record carries an observer's note of the transaction it was sent in
 (`Record.written_in`), and the application notes how each of its transactions ended as it was told.
 
-Left out: several transactions per run (all events are one transaction), `transaction.timeout.ms` as the
+Left out: several transactions per run of one application (its events are one transaction), `transaction.timeout.ms` as the
 client sees it (the coordinator's timeout is a budgeted fault there), `max.block.ms`, an outbox relay
 with a transactional producer, and a zombie instance (`producer.pause`); the consume-transform-produce
 loop is `transform`.
@@ -67,11 +70,12 @@ from typing import NamedTuple
 from modelcheck.actors import ActorState, Disconnect, Out, Request
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
+from modelcheck.kafka.config import INSTANCE
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
-                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, INSTANCE, PHASE_NAMES,
+                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES,
                                                READY, RECORDING, RETRY, TxnClient, answered)
 from modelcheck.kafka.roles.txn_client import lost as lost_request
 
@@ -146,18 +150,21 @@ class TransactionalApplication(ProducingApplication):
                                           CommitsUnit, Recovers)
     faults = ("transaction.abort",)
 
-    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int):
-        super().__init__(config, partitions, first_leaders)
+    def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int,
+                 index: int = 0):
+        super().__init__(config, partitions, first_leaders, index=index)
         self.coordinator = coordinator
         self.per_instance = INSTANCE in config.producer.transactional_id
+        self.incarnations = 1 + config.faults.producer_crash        # at most, of each application
         self.version = config.cluster.transaction_version
         self.database = config.producer.source == "dual-write"
         self.two_phase = config.producer.transaction_two_phase_commit_enable
         self.database_first = self.two_phase or config.producer.database_commit == "before-kafka"
 
     def transactional_id(self, durable) -> int:
-        """Which of the configuration's transactional ids this incarnation uses (0 when it is stable)."""
-        return durable.session if self.per_instance else 0
+        """Which of the configuration's transactional ids this incarnation uses: with `${instance}` one per
+        application and incarnation, numbered application by application; a stable one is 0."""
+        return self.index * self.incarnations + durable.session if self.per_instance else 0
 
     def _fresh(self, session: int) -> AppMemory:
         return super()._fresh(session)._replace(transaction=TxnClient())
@@ -187,7 +194,7 @@ class TransactionalApplication(ProducingApplication):
             return [Out(InitsProducer(txn, client.bump), ActorState(durable, _with(memory, phase=INIT_SENT)),
                         (Request(self.coordinator, request),))]
         if phase == READY:
-            if durable.next_event > self.messages:
+            if durable.next_event > self.last_event:
                 return []
             begun = _with(memory, phase=IN_TRANSACTION, next_event=durable.next_event, added=(), adding=(),
                           database_done=False)
@@ -215,7 +222,7 @@ class TransactionalApplication(ProducingApplication):
         client = memory.transaction
         out = []
         event = client.next_event
-        if event <= self.messages:
+        if event <= self.last_event:
             out.extend(self._emits(durable, _with(memory, next_event=event + 1), event))
         producer = memory.producer
         for partition, queue in enumerate(producer.queues):
@@ -225,7 +232,7 @@ class TransactionalApplication(ProducingApplication):
                 adding = _with(memory, adding=tuple(sorted(client.adding + (partition,))))
                 out.append(Out(AddsPartition(partition), ActorState(durable, adding),
                                (Request(self.coordinator, request),)))
-        if event > self.messages and producers.is_idle(producer) and client.added:
+        if event > self.last_event and producers.is_idle(producer) and client.added:
             if self.database and self.database_first and not client.database_done:
                 out.append(self._commits_unit(durable, memory, IN_TRANSACTION))
             else:
@@ -375,7 +382,7 @@ class TransactionalApplication(ProducingApplication):
                 return f"gets producer id {what.producer_id}, epoch {what.producer_epoch}"
             return f"gets {rpc.ERROR_NAMES[what.error]}; will ask again"
         if kind is Begins:
-            return f"beginTransaction() for e{what.first}..e{self.messages}"
+            return f"beginTransaction() for e{what.first}..e{self.last_event}"
         if kind is AddsPartition:
             return f"adds p{what.partition} to its transaction (AddPartitionsToTxn)"
         if kind is LearnsAdded:

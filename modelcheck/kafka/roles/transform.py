@@ -58,13 +58,14 @@ from typing import NamedTuple
 from modelcheck.actors import ActorState, Out, Request
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
+from modelcheck.kafka.config import INSTANCE
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.producer import InFlight
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles import leaders as routing
 from modelcheck.kafka.roles.consumer import UNKNOWN, Consumer, ConsumerMemory, Retries
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
-                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, INSTANCE, PHASE_NAMES,
+                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES,
                                                READY, RETRY, TxnClient, answered)
 from modelcheck.kafka.roles.txn_client import lost as lost_request
 

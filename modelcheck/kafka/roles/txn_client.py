@@ -30,7 +30,6 @@ INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT
 PHASE_NAMES = {INIT: "not initialized", INIT_SENT: "initializing", READY: "ready", IN_TRANSACTION: "in a transaction",
                COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting",
                RECORDING: "committed in Kafka, database next"}
-INSTANCE = "${instance}"         # in a transactional.id: one id per instance (and incarnation)
 
 IGNORED, RETRY, FATAL, DONE = range(4)
 
