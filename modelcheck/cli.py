@@ -105,6 +105,16 @@ def _print_document(text: str, nl: bool = True):
         raise ModelcheckError(f"cannot write the document to standard output: {error.strerror or error}") from None
 
 
+def _spec_files(paths) -> list:
+    """The spec files of `paths` (`spec.find_specs`); each file of a directory that is not a spec is
+    named on standard error, so that a spec that is not recognised does not go unnoticed."""
+    from modelcheck.spec import find_specs
+    found = find_specs(paths)
+    for skipped in found.skipped:
+        click.echo(f"note: {skipped}", err=True)
+    return found.specs
+
+
 def _spec_output_to_stderr():
     """While specs load and run, what their code prints goes to standard error (the module docstring)."""
     return contextlib.redirect_stdout(sys.stderr)
@@ -343,11 +353,10 @@ def explore(spec, sets, sweeps, params, max_states, max_depth, time_limit, max_m
 def check(paths, sets, sweeps, params, max_states, max_depth, time_limit, max_memory, workers, symmetry, quiet,
           suggest, fmt, out, junit, markdown_file):
     """The CI gate: check every spec (files or directories) against its expect: block."""
-    from modelcheck.spec import discover
     options = _options(sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest,
                        max_memory)
     try:
-        files = discover(paths)
+        files = _spec_files(paths)
         if not files:
             raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
         outcomes = _run(files, options, quiet)
@@ -406,9 +415,8 @@ def graph(spec, fmt, sets, params, max_states):
 def report(paths, out, workers, quiet):
     """Regenerate the reports of specs (Markdown summary and matrices, traces, HTML), without timings."""
     from modelcheck.report.bundle import render_bundle, write_bundle
-    from modelcheck.spec import discover
     try:
-        outcomes = _run(discover(paths), RunOptions(workers=workers), quiet)
+        outcomes = _run(_spec_files(paths), RunOptions(workers=workers), quiet)
     except ModelcheckError as error:
         _fail(error)
     try:
@@ -422,8 +430,12 @@ def report(paths, out, workers, quiet):
 @click.argument("directory", type=click.Path(exists=True, file_okay=False), default="specs")
 def list_specs(directory):
     """List the specs in a directory (the bundled ones by default) with their descriptions."""
-    from modelcheck.spec import discover, is_python_spec, load_spec
-    for path in discover([directory]):
+    from modelcheck.spec import is_python_spec, load_spec
+    try:
+        files = _spec_files([directory])
+    except ModelcheckError as error:
+        _fail(error)
+    for path in files:
         if is_python_spec(path):
             click.echo(f"{path}  (Python model)")
             continue
