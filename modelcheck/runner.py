@@ -47,6 +47,7 @@ class Job:
     limits: Limits
     values: dict = field(default_factory=dict)       # the sweep point's values ({} without a sweep)
     expected: dict = field(default_factory=dict)
+    expected_lines: dict = field(default_factory=dict)   # property -> line of its expect: entry (YAML specs)
     settings: dict | None = None                      # explicit dotted settings (YAML specs only)
     properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
@@ -88,7 +89,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         else:
             model = replace(model, name=spec.name)
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
-                  expected=point.expected, settings={**spec.settings, **point.values}, config=point.config,
+                  expected=point.expected, expected_lines=point.expected_lines, settings={**spec.settings, **point.values}, config=point.config,
                   properties=spec.properties)
 
 
@@ -104,7 +105,8 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
             result.properties = {name: prop for name, prop in result.properties.items()
                                  if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
-                          description=job.description.strip(), config=job.values, expected=job.expected)
+                          description=job.description.strip(), config=job.values, expected=job.expected,
+                          expected_lines=job.expected_lines)
         if job.config is not None and result.stopped_by != "interrupted":
             from modelcheck.kafka.cost import cost_of
             remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)

@@ -54,13 +54,15 @@ def load_spec(path: str | Path) -> Spec:
                 origins[key] = Origin(source.name, source.line_of(key_node))
 
     reported = parse_properties(parts["properties"][1], source) if "properties" in parts else None
+    expect, expect_lines = parse_expect(parts["expect"][1], source, reported) if "expect" in parts else ({}, {})
     spec = Spec(
         path=str(path),
         name=_text(parts, "name", source) or Path(path).stem,
         description=(_text(parts, "description", source) or "").strip(),
         settings=settings,
         origins=origins,
-        expect=parse_expect(parts["expect"][1], source, reported) if "expect" in parts else {},
+        expect=expect,
+        expect_lines=expect_lines,
         limits=_limits(parts["limits"][1], source) if "limits" in parts else Limits(),
         sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not is_null(parts["sweep"][1])
         else (),
