@@ -1,4 +1,4 @@
-"""The `modelcheck` command line: explore, check, graph, report, specs.
+"""The `modelcheck` command line: explore, check, graph, report, schema, specs.
 
 Standard output carries the requested document (text, JSON, Markdown, Mermaid); progress and messages go
 to standard error, and progress only when standard error is a terminal; while specs load and run, what
@@ -424,6 +424,14 @@ def report(paths, out, workers, quiet):
     except OSError as error:
         _fail(ModelcheckError(f"cannot write the reports to {out!r}: {error.strerror or error}"))
     click.echo(f"wrote {len(written)} files to {out}", err=True)
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of the YAML spec format (for an editor's completion and checks)."""
+    import json
+    from modelcheck.spec.schema import spec_schema
+    _print_document(json.dumps(spec_schema(), indent=2))
 
 
 @main.command("specs")
