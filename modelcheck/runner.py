@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Mapping
 
 from modelcheck.engine import explore
 from modelcheck.engine.limits import Limits
-from modelcheck.spec import apply_command_line, expand, is_python_spec, load_python_spec, load_spec
+from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.spec.expectations import VERDICTS
 from modelcheck.spec.outcome import Outcome
@@ -63,9 +63,10 @@ def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
     )
 
 
-def load_models(path: str | Path, options: RunOptions = RunOptions()):
-    """Yield a `Job` for each configuration of the spec file at `path`."""
-    if is_python_spec(path):
+def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: Spec | None = None):
+    """Yield a `Job` for each configuration of the spec file at `path` (or of `spec`, already read, which
+    `path` then only names)."""
+    if spec is None and is_python_spec(path):
         if options.sets or options.sweeps:
             raise InvalidSpec("--set and --sweep apply to YAML specs; a Python spec takes --param NAME=VALUE",
                               file=str(path))
@@ -76,7 +77,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
     from modelcheck.kafka.config import unmodelled
     from modelcheck.kafka.models import build_model
-    spec = apply_command_line(load_spec(path), options.sets, options.sweeps)
+    spec = apply_command_line(spec if spec is not None else load_spec(path), options.sets, options.sweeps)
     for point in expand(spec):
         for key, why in unmodelled(point.config):
             origin = spec.origin_of(key)
@@ -95,10 +96,10 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
              progress: Callable | None = None,
-             on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Explore every configuration of one spec file; see the module docstring."""
+             on_outcome: Callable[[Outcome], None] | None = None, spec: Spec | None = None) -> list[Outcome]:
+    """Explore every configuration of one spec file (or of `spec`, already read); see the module docstring."""
     outcomes = []
-    for job in load_models(path, options):
+    for job in load_models(path, options, spec=spec):
         limits = limits_for(job.limits, options)
         result = _explore(job, path, limits, options, progress)
         if job.properties is not None:
