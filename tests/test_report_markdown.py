@@ -31,7 +31,7 @@ def test_summary_table_has_a_row_per_configuration_failures_first():
         ["✅", "shop (crash\\_budget=1, loss\\_budget=0)"],
         ["✅", "shop (crash\\_budget=1, loss\\_budget=1)"]]
     assert rows[1][2:4] == ["`tests/shop.py`", "**no-duplicate holds, expected violated**"]
-    assert rows[3][3] == "1 as expected"
+    assert rows[3][3] == "1 as expected (violated: no-duplicate)"    # a pass is not "nothing violated"
     assert rows[3][4] == f"{outcomes[0].result.stats.distinct:,}"
 
 

@@ -74,10 +74,14 @@ def _verdicts_cell(outcome) -> str:
     wrong = failures(outcome)
     said = [f"**{escape(_said(name, expected, found))}**" for name, expected, found in wrong]
     judged = list(outcome.expected) if outcome.expected else list(outcome.result.properties)
-    rest = len([name for name in judged if name not in {name for name, _e, _f in wrong}])
+    rest = [name for name in judged if name not in {name for name, _e, _f in wrong}]
     if rest:
-        said.append(f"{rest} other{'s' if rest != 1 else ''} as expected" if said
-                    else f"{rest} as expected")
+        text = f"{len(rest)} other{'s' if len(rest) != 1 else ''} as expected" if said else f"{len(rest)} as expected"
+        properties = outcome.result.properties
+        violated = [name for name in rest if name in properties and properties[name].verdict == VIOLATED]
+        if violated:                       # a pass is not "safe": say which violations were the claim
+            text += f" (violated: {', '.join(violated)})"
+        said.append(escape(text))
     return "; ".join(said) if said else "nothing to judge"
 
 
@@ -91,7 +95,8 @@ def render_summary_table(outcomes: Iterable) -> str:
 
     The first column is ❌ when a verdict is not what the spec expects (with no expectation at all:
     when one is violated), ⏳ when a limit left a verdict bounded, ✅ otherwise. The verdicts column
-    names each property that went wrong, in bold, and counts the others.
+    names each property that went wrong, in bold, and counts the others, naming those violated as
+    the spec expects (a configuration as expected is not one where nothing is violated).
     """
     rows = []
     for outcome in ordered(outcomes):
