@@ -90,7 +90,8 @@ def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: S
         else:
             model = replace(model, name=spec.name)
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
-                  expected=point.expected, expected_lines=point.expected_lines, settings={**spec.settings, **point.values}, config=point.config,
+                  expected=point.expected, expected_lines=point.expected_lines,
+                  settings={**spec.settings, **point.values}, config=point.config,
                   properties=spec.properties)
 
 

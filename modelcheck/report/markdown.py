@@ -4,7 +4,7 @@ GitHub-flavoured Markdown. The summary table (`render_summary_table`) has one ro
 configuration, those whose verdicts are not what the spec expects first, then those a limit left
 bounded, then those as expected; each row says which properties went wrong and the size of the search.
 Each configuration that went wrong is followed by a collapsed `<details>` block holding the shortest
-counterexample among its failures, explained as the text report explains it (`render_failures`). The
+counterexample among its failures, explained as the text report explains it (`render_failure`). The
 matrix of a sweep (see `matrix`: configuration values as columns, one column per property) is collapsed
 too. Cell text is escaped so that a `|`, a backtick or an HTML tag in a name cannot break the table;
 the text inside `<details>` is HTML-escaped and fenced.

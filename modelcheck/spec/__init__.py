@@ -21,6 +21,6 @@ from modelcheck.spec.yaml_spec import load_spec, spec_from_mapping
 
 __all__ = [
     "Axis", "Discovered", "Origin", "Point", "Rule", "Skipped", "Spec", "apply_command_line", "apply_overrides",
-    "apply_sweeps", "discover", "expand", "find_specs", "is_python_spec", "load_python_spec", "load_spec", "parse_param",
-    "spec_from_mapping",
+    "apply_sweeps", "discover", "expand", "find_specs", "is_python_spec", "load_python_spec", "load_spec",
+    "parse_param", "spec_from_mapping",
 ]
