@@ -1,16 +1,19 @@
 """modelcheck: exhaustive model checking of Kafka delivery guarantees.
 
-The public API is what this module exports; everything else is internal and may change.
+The public API is what this module exports; everything else is internal and may change. `check` and
+`explore` (`modelcheck.api`) run specs from Python: `check("specs/")` as `modelcheck check` does,
+`explore(target)` for one configuration (a `Model`, a spec file, a spec mapping or a `KafkaConfig`).
 """
 
-from modelcheck.engine import (BOUNDED, HOLDS, VIOLATED, Action, Model, Property, Result, Trace,
-                               always, at_end, eventually, explore, sometimes)
+from modelcheck.api import Checked, check, explore
+from modelcheck.engine import (BOUNDED, HOLDS, VIOLATED, Action, Model, Property, Result, Trace, always, at_end,
+                               eventually, sometimes)
 from modelcheck.errors import InvalidModel, InvalidSpec, ModelcheckError, NondeterminismError
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BOUNDED", "HOLDS", "VIOLATED", "Action", "InvalidModel", "InvalidSpec", "Model", "ModelcheckError",
-    "NondeterminismError", "Property", "Result", "Trace", "always", "at_end", "eventually", "explore",
+    "BOUNDED", "HOLDS", "VIOLATED", "Action", "Checked", "InvalidModel", "InvalidSpec", "Model", "ModelcheckError",
+    "NondeterminismError", "Property", "Result", "Trace", "always", "at_end", "check", "eventually", "explore",
     "sometimes",
 ]

@@ -1,4 +1,4 @@
-"""The `modelcheck` command line: explore, check, graph, report, specs.
+"""The `modelcheck` command line: explore, check, graph, report, schema, specs.
 
 Standard output carries the requested document (text, JSON, Markdown, Mermaid); progress and messages go
 to standard error, and progress only when standard error is a terminal; while specs load and run, what
@@ -104,6 +104,16 @@ def _print_document(text: str, nl: bool = True):
         os.dup2(devnull, sys.stdout.fileno())
     except OSError as error:
         raise ModelcheckError(f"cannot write the document to standard output: {error.strerror or error}") from None
+
+
+def _spec_files(paths) -> list:
+    """The spec files of `paths` (`spec.find_specs`); each file of a directory that is not a spec is
+    named on standard error, so that a spec that is not recognised does not go unnoticed."""
+    from modelcheck.spec import find_specs
+    found = find_specs(paths)
+    for skipped in found.skipped:
+        click.echo(f"note: {skipped}", err=True)
+    return found.specs
 
 
 def _spec_output_to_stderr():
@@ -359,10 +369,9 @@ def explore(spec, fmt, out, **search):
               callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
 def check(paths, fmt, out, junit, markdown_file, **search):
     """The CI gate: check every spec (files or directories) against its expect: block."""
-    from modelcheck.spec import discover
     options, quiet = _options(**search), search["quiet"]
     try:
-        files = discover(paths)
+        files = _spec_files(paths)
         if not files:
             raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
         outcomes = _run(files, options, quiet)
@@ -421,9 +430,8 @@ def graph(spec, fmt, sets, params, max_states):
 def report(paths, out, workers, quiet):
     """Regenerate the reports of specs (Markdown summary and matrices, traces, HTML), without timings."""
     from modelcheck.report.bundle import render_bundle, write_bundle
-    from modelcheck.spec import discover
     try:
-        outcomes = _run(discover(paths), RunOptions(workers=workers), quiet)
+        outcomes = _run(_spec_files(paths), RunOptions(workers=workers), quiet)
     except ModelcheckError as error:
         _fail(error)
     try:
@@ -433,12 +441,24 @@ def report(paths, out, workers, quiet):
     click.echo(f"wrote {len(written)} files to {out}", err=True)
 
 
+@main.command()
+def schema():
+    """Print the JSON Schema of the YAML spec format (for an editor's completion and checks)."""
+    import json
+    from modelcheck.spec.schema import spec_schema
+    _print_document(json.dumps(spec_schema(), indent=2))
+
+
 @main.command("specs")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False), default="specs")
 def list_specs(directory):
     """List the specs in a directory (the bundled ones by default) with their descriptions."""
-    from modelcheck.spec import discover, is_python_spec, load_spec
-    for path in discover([directory]):
+    from modelcheck.spec import is_python_spec, load_spec
+    try:
+        files = _spec_files([directory])
+    except ModelcheckError as error:
+        _fail(error)
+    for path in files:
         if is_python_spec(path):
             click.echo(f"{path}  (Python model)")
             continue

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Mapping
 from modelcheck.engine import Checkpoint, explore
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL, identity_of
 from modelcheck.engine.limits import Limits
-from modelcheck.spec import apply_command_line, expand, is_python_spec, load_python_spec, load_spec
+from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.spec.expectations import VERDICTS
 from modelcheck.spec.outcome import Outcome
@@ -53,6 +53,7 @@ class Job:
     limits: Limits
     values: dict = field(default_factory=dict)       # the sweep point's values ({} without a sweep)
     expected: dict = field(default_factory=dict)
+    expected_lines: dict = field(default_factory=dict)   # property -> line of its expect: entry (YAML specs)
     settings: dict | None = None                      # explicit dotted settings (YAML specs only)
     properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
@@ -68,9 +69,10 @@ def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
     )
 
 
-def load_models(path: str | Path, options: RunOptions = RunOptions()):
-    """Yield a `Job` for each configuration of the spec file at `path`."""
-    if is_python_spec(path):
+def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: Spec | None = None):
+    """Yield a `Job` for each configuration of the spec file at `path` (or of `spec`, already read, which
+    `path` then only names)."""
+    if spec is None and is_python_spec(path):
         if options.sets or options.sweeps:
             raise InvalidSpec("--set and --sweep apply to YAML specs; a Python spec takes --param NAME=VALUE",
                               file=str(path))
@@ -81,7 +83,7 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
     from modelcheck.kafka.config import unmodelled
     from modelcheck.kafka.models import build_model
-    spec = apply_command_line(load_spec(path), options.sets, options.sweeps)
+    spec = apply_command_line(spec if spec is not None else load_spec(path), options.sets, options.sweeps)
     for point in expand(spec):
         for key, why in unmodelled(point.config):
             origin = spec.origin_of(key)
@@ -94,23 +96,25 @@ def load_models(path: str | Path, options: RunOptions = RunOptions()):
         else:
             model = replace(model, name=spec.name)
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
-                  expected=point.expected, settings={**spec.settings, **point.values}, config=point.config,
+                  expected=point.expected, expected_lines=point.expected_lines,
+                  settings={**spec.settings, **point.values}, config=point.config,
                   properties=spec.properties)
 
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
              progress: Callable | None = None,
-             on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Explore every configuration of one spec file; see the module docstring."""
+             on_outcome: Callable[[Outcome], None] | None = None, spec: Spec | None = None) -> list[Outcome]:
+    """Explore every configuration of one spec file (or of `spec`, already read); see the module docstring."""
     outcomes = []
-    for job in load_models(path, options):
+    for job in load_models(path, options, spec=spec):
         limits = limits_for(job.limits, options)
         result = _explore(job, path, limits, options, progress)
         if job.properties is not None:
             result.properties = {name: prop for name, prop in result.properties.items()
                                  if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
-                          description=job.description.strip(), config=job.values, expected=job.expected)
+                          description=job.description.strip(), config=job.values, expected=job.expected,
+                          expected_lines=job.expected_lines)
         if job.config is not None and result.stopped_by != "interrupted":
             from modelcheck.kafka.cost import cost_of
             remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)

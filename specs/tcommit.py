@@ -12,6 +12,8 @@ Run it: `modelcheck explore specs/tcommit.py --param rms=5`.
 
 from modelcheck.engine import Action, Model, always, sometimes
 
+MODELCHECK_SPEC = True   # a spec: `modelcheck check DIR` runs it (docs/spec-format.md, "Python specs")
+
 WORKING, PREPARED, COMMITTED, ABORTED = 0, 1, 2, 3
 NAMES = ("working", "prepared", "committed", "aborted")
 

@@ -28,6 +28,8 @@ from typing import NamedTuple
 from modelcheck.actors import Actor, ActorState, ActorSystem, Network, Out, Reply, Request
 from modelcheck.engine import always, at_end, sometimes
 
+MODELCHECK_SPEC = True   # a spec: `modelcheck check DIR` runs it (docs/spec-format.md, "Python specs")
+
 WORKING, PREPARED, COMMITTED, ABORTED = 0, 1, 2, 3
 RM_STATE_NAMES = ("working", "prepared", "committed", "aborted")
 UNDECIDED, COMMIT, ABORT = 0, 1, 2

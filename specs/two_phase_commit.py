@@ -21,6 +21,8 @@ Run it: `modelcheck explore specs/two_phase_commit.py --param rms=5`.
 
 from modelcheck.engine import Action, Model, always, sometimes
 
+MODELCHECK_SPEC = True   # a spec: `modelcheck check DIR` runs it (docs/spec-format.md, "Python specs")
+
 WORKING, PREPARED, COMMITTED, ABORTED = 0, 1, 2, 3
 RM_STATE_NAMES = ("working", "prepared", "committed", "aborted")
 TM_INIT, TM_DONE = 0, 1

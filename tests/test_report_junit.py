@@ -96,3 +96,46 @@ def test_timings_can_be_left_out():
     assert 'time="' in render_junit([outcome])
     assert 'time="' not in render_junit([outcome], timings=False)
     assert "states/s" not in render_junit([outcome], timings=False)
+
+
+def test_each_case_points_at_the_line_of_its_expect_entry(tmp_path):
+    from modelcheck.runner import run_spec
+    spec = tmp_path / "gate.yaml"
+    spec.write_text("name: gate\n"                               # 1
+                    "workload:\n  messages: 1\n"                   # 2-3
+                    "consumer:\n  commit: before-process\n"        # 4-5
+                    "faults:\n  consumer.crash: 1\n"               # 6-7
+                    "expect:\n"                                    # 8
+                    "  no-duplicate: holds\n"                      # 9
+                    "  no-loss: holds\n")                          # 10: before-process loses e1
+    cases = {case.get("name"): case for case in parse(render_junit(run_spec(spec))).iter("testcase")}
+    assert {name: (case.get("file"), case.get("line")) for name, case in cases.items()} == {
+        "no-duplicate": (str(spec), "9"), "no-loss": (str(spec), "10")}
+    assert cases["no-loss"].find("failure") is not None
+
+
+def test_in_a_sweep_a_case_points_at_the_rule_that_applies(tmp_path):
+    from modelcheck.runner import run_spec
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text("workload:\n  messages: 1\n"                   # 1-2
+                    "faults:\n  consumer.crash: 1\n"               # 3-4
+                    "sweep:\n  consumer.commit: [before-process, after-process]\n"   # 5-6
+                    "expect:\n"                                    # 7
+                    "  - no-loss: holds\n"                         # 8
+                    "    no-duplicate: holds\n"                    # 9
+                    "  - when: {consumer.commit: before-process}\n"   # 10
+                    "    no-loss: violated\n")                     # 11
+    suites = parse(render_junit(run_spec(spec))).findall("testsuite")
+    lines = [{case.get("name"): case.get("line") for case in suite.iter("testcase")} for suite in suites]
+    assert lines == [{"no-loss": "11", "no-duplicate": "9"}, {"no-loss": "8", "no-duplicate": "9"}]
+
+
+def test_a_failing_guard_the_spec_does_not_mention_is_a_failed_case():
+    outcome = shop_outcome(expected={"no-duplicate": "holds"}, crash_budget=0)
+    outcome.result.properties["all-written"].verdict = "violated"   # as when the claim cannot be attempted
+    assert outcome.mismatches == [("all-written", "holds", "violated")]
+    root = parse(render_junit([outcome]))
+    cases = {case.get("name"): case for case in root.iter("testcase")}
+    assert list(cases) == ["no-duplicate", "all-written"]
+    assert cases["all-written"].find("failure").get("message") == "found violated"
+    assert cases["no-duplicate"].get("line") is None                # not written in a YAML spec

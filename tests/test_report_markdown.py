@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelcheck.report.markdown import escape, render_markdown, render_matrix, render_summary_table
+from modelcheck.report.markdown import escape, render_failure, render_markdown, render_matrix, render_summary_table
 from modelcheck.report.matrix import build_matrices
 from test_report_models import shop_outcome
 
@@ -20,14 +20,51 @@ def sweep():
             for crash in (0, 1) for loss in (0, 1)]
 
 
-def test_summary_table_has_a_row_per_property_with_the_right_marks():
-    outcome = shop_outcome(expected={"no-duplicate": "violated", "no-loss": "holds"})
-    rows = table_rows(render_summary_table([outcome]))
-    assert rows[0] == ["spec", "property", "expected", "found", "result", "trace"]
-    by_name = {row[1]: row for row in rows[1:]}
-    assert by_name["no-duplicate"][2:] == ["violated", "violated", "✅", "5"]
-    assert by_name["no-loss"][2:] == ["holds", "violated", "❌", "6"]
-    assert by_name["key-order"][2:] == ["-", "holds", "·", ""]     # not expected either way: shown, not judged
+def test_summary_table_has_a_row_per_configuration_failures_first():
+    outcomes = [shop_outcome(expected={"no-duplicate": "violated"}, crash_budget=crash, loss_budget=loss)
+                for crash in (1, 0) for loss in (0, 1)]
+    rows = table_rows(render_summary_table(outcomes))
+    assert rows[0] == ["", "configuration", "file", "verdicts", "states"]
+    assert [row[:2] for row in rows[1:]] == [
+        ["❌", "shop (crash\\_budget=0, loss\\_budget=0)"],     # no crash, no duplicate: not as expected
+        ["❌", "shop (crash\\_budget=0, loss\\_budget=1)"],
+        ["✅", "shop (crash\\_budget=1, loss\\_budget=0)"],
+        ["✅", "shop (crash\\_budget=1, loss\\_budget=1)"]]
+    assert rows[1][2:4] == ["`tests/shop.py`", "**no-duplicate holds, expected violated**"]
+    assert rows[3][3] == "1 as expected (violated: no-duplicate)"    # a pass is not "nothing violated"
+    assert rows[3][4] == f"{outcomes[0].result.stats.distinct:,}"
+
+
+def test_without_expectations_every_violation_is_named():
+    rows = table_rows(render_summary_table([shop_outcome()]))
+    assert rows[1][0] == "❌"
+    assert rows[1][3] == "**no-duplicate violated**; **no-loss violated**; 2 others as expected"
+
+
+def test_a_failure_has_its_shortest_counterexample_collapsed():
+    outcome = shop_outcome(expected={"no-duplicate": "holds", "no-loss": "holds"})
+    lengths = {name: len(outcome.result.properties[name].trace.steps) for name in ("no-duplicate", "no-loss")}
+    shortest = min(lengths, key=lengths.get)
+    block = render_failure(outcome)
+    assert block.startswith(f"<details><summary>❌ shop: {shortest} violated, expected holds: the shortest "
+                            f"counterexample, {lengths[shortest]} steps</summary>")
+    assert block.rstrip().endswith("</details>")
+    assert f"```text\n{shortest} (" in block
+    assert render_failure(shop_outcome(expected={"no-duplicate": "violated", "no-loss": "violated"})) is None
+
+
+def test_an_expected_violation_that_is_not_found_says_so():
+    block = render_failure(shop_outcome(expected={"no-duplicate": "violated"}, crash_budget=0))
+    assert "no-duplicate holds, expected violated" in block
+    assert "no reachable state violates it" in block and "the whole state space" in block
+
+
+def test_a_trace_cannot_close_its_fence_or_the_block():
+    outcome = shop_outcome(expected={"no-duplicate": "holds"})
+    outcome.name = "</summary></details> ```"
+    block = render_failure(outcome)
+    assert block.count("</details>") == 1 and block.count("</summary>") == 1
+    assert "&lt;/summary&gt;" in block
 
 
 def test_matrix_has_config_columns_and_a_cell_per_property():
@@ -54,17 +91,19 @@ def test_bounded_cells_show_the_hourglass():
     matrix = build_matrices([outcome])[0]
     assert matrix.rows[0].cells["TCConsistent"].text == "⏳ ⚠️"
     rows = table_rows(render_summary_table([outcome]))
-    assert rows[1][1:5] == ["TCConsistent", "holds", "bounded", "⏳"]
+    assert rows[1][0] == "⏳" and rows[1][4].endswith("(bounded)")
+    assert render_failure(outcome) is None
     assert "with bounded verdicts (not proofs)" in render_markdown([outcome])
 
 
-def test_document_counts_and_includes_the_sweep_matrix_only_for_sweeps():
+def test_document_counts_and_collapses_failures_and_the_sweep_matrix():
     text = render_markdown(sweep())
-    assert "2 of 4 configurations passed" in text
-    assert "### shop (`tests/shop.py`)" in text
+    assert "2 of 4 configurations as expected, 2 unexpected" in text
+    assert text.count("<details><summary>❌") == 2
+    assert "<details><summary>shop (tests/shop.py): the matrix of its configurations</summary>" in text
     assert "⏳ bounded" in text                                     # the legend
     single = render_markdown([shop_outcome(expected={"no-duplicate": "violated"})])
-    assert "###" not in single
+    assert "<details>" not in single and "1 of 1 configuration as expected, 0 unexpected" in single
 
 
 def test_pipes_and_markup_cannot_break_a_table():
@@ -73,5 +112,5 @@ def test_pipes_and_markup_cannot_break_a_table():
     outcome = shop_outcome()
     outcome.name = "evil | name <b>"
     rows = table_rows(render_summary_table([outcome]))
-    assert all(len(row) == 6 for row in rows)
-    assert rows[1][0] == "evil \\| name \\<b\\>"
+    assert all(len(row) == 5 for row in rows)
+    assert rows[1][1] == "evil \\| name \\<b\\>"

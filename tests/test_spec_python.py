@@ -1,4 +1,4 @@
-"""Python specs (model(**params) -> Model) and the discovery of spec files in directories."""
+"""Python specs (model(**params) -> Model); finding them in directories is tests/test_spec_discover.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from modelcheck.engine import Model, explore
 from modelcheck.errors import InvalidSpec
-from modelcheck.spec import discover, load_python_spec, parse_param
+from modelcheck.spec import load_python_spec, parse_param
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -135,31 +135,3 @@ def test_python_spec_errors(tmp_path, text, words, line):
 def test_a_missing_python_spec(tmp_path):
     with pytest.raises(InvalidSpec, match="no such file"):
         load_python_spec(tmp_path / "absent.py", {})
-
-
-# -- discovery ---------------------------------------------------------------------------------------
-
-def test_a_directory_expands_to_its_sorted_spec_files(tmp_path):
-    for name in ("b.yaml", "a.py", "c.yml", "_helper.py", "__init__.py", "notes.md", "z.yaml"):
-        (tmp_path / name).write_text("")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "deep.yaml").write_text("")
-    found = discover([tmp_path])
-    assert [path.name for path in found] == ["a.py", "b.yaml", "c.yml", "z.yaml"]
-
-
-def test_files_are_kept_in_order_once_each(tmp_path):
-    (tmp_path / "a.yaml").write_text("")
-    (tmp_path / "_private.yaml").write_text("")
-    found = discover([tmp_path / "_private.yaml", tmp_path, tmp_path / "a.yaml"])
-    assert [path.name for path in found] == ["_private.yaml", "a.yaml"]
-
-
-def test_discovery_errors(tmp_path):
-    with pytest.raises(InvalidSpec, match="no such file or directory"):
-        discover([tmp_path / "absent"])
-    with pytest.raises(InvalidSpec, match="no spec files"):
-        discover([tmp_path])
-    (tmp_path / "notes.md").write_text("")
-    with pytest.raises(InvalidSpec, match="not a spec file"):
-        discover([tmp_path / "notes.md"])

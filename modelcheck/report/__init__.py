@@ -32,13 +32,15 @@ HTML (`report.html`):
 JUnit XML (`report.junit`):
     render_junit(outcomes, *, name="modelcheck", timings=True)
         a <testsuite> per outcome, a <testcase> per expected property (per property when the spec
-        expects nothing); a missed expectation is a <failure type="mismatch"> with the text trace;
+        expects nothing), with the file and the line of its expect: entry; a missed expectation is a
+        <failure type="mismatch"> with the text trace;
         a bounded verdict is an <error type="bounded" message="bounded"> (exit code 3 territory).
 
 Markdown (`report.markdown`), for CI job summaries:
-    render_summary_table(outcomes)          spec | property | expected | found | result | trace
+    render_summary_table(outcomes)          | mark | configuration | file | verdicts | states |, failures first
+    render_failure(outcome)                 a failing configuration's shortest counterexample, in <details>
     render_matrix(matrix)                   one spec's sweep matrix (`report.matrix.Matrix`)
-    render_markdown(outcomes, *, title="modelcheck results")   heading, table, matrices of sweeps
+    render_markdown(outcomes, *, title="modelcheck results")   heading, table, failures, sweep matrices
 
 JSON (`report.json_report`), the format of SPEC-FORMAT.md "Results":
     outcome_to_dict(outcome, *, timings=True)            one configuration's object
@@ -52,7 +54,7 @@ Shared pieces: `report.explain` (what each step did: `explain_trace`, `state_dif
 from modelcheck.report.html import render_html
 from modelcheck.report.json_report import outcome_to_dict, render_json, to_json_data
 from modelcheck.report.junit import render_junit
-from modelcheck.report.markdown import render_markdown, render_matrix, render_summary_table
+from modelcheck.report.markdown import render_failure, render_markdown, render_matrix, render_summary_table
 from modelcheck.report.mermaid import render_sequence
 from modelcheck.report.svg import render_svg
 from modelcheck.report.text import (render_check, render_outcome, render_outcomes, render_result,
@@ -61,6 +63,6 @@ from modelcheck.report.text import (render_check, render_outcome, render_outcome
 __all__ = [
     "outcome_to_dict", "render_check", "render_html", "render_json", "render_junit", "render_markdown",
     "render_matrix", "render_outcome", "render_outcomes", "render_result", "render_sequence",
-    "render_summary", "render_summary_table", "render_svg", "render_trace", "render_verdicts",
+    "render_failure", "render_summary", "render_summary_table", "render_svg", "render_trace", "render_verdicts",
     "to_json_data",
 ]

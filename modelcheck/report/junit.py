@@ -10,6 +10,11 @@ property of the model when it states none).
 - A verdict that misses it is a `<failure type="mismatch">` whose message says expected and found and
   whose body is the explained text trace (or, for an expected violation that was not found, how much
   was explored without finding one).
+- Each testcase carries `file` (the spec as the user named it) and, where the expectation was written
+  in a YAML spec, `line`: the line of its `expect:` entry (for a sweep's rules, the rule that applies),
+  which CI annotations point at.
+- A `sometimes` guard the spec does not mention gets a testcase of its own when it is violated (its
+  failure fails the gate, `Outcome.mismatches`).
 - A `bounded` verdict is an `<error type="bounded" message="bounded">`: the check could not be
   carried out (a limit stopped the search), which is neither a pass nor a found mismatch; `modelcheck
   check` exits with 3 for it (SPEC-FORMAT.md, "Results").
@@ -57,7 +62,9 @@ def _testcase(suite, outcome, name: str, classname: str) -> str | None:
     result = outcome.result
     prop = result.properties.get(name)
     expected = outcome.expected.get(name)
-    case = _sub(suite, "testcase", name=name, classname=classname, file=outcome.spec_path)
+    line = getattr(outcome, "expected_lines", {}).get(name)
+    place = {"line": str(line)} if line is not None else {}
+    case = _sub(suite, "testcase", name=name, classname=classname, file=outcome.spec_path, **place)
     found = prop.verdict if prop else "missing"
     if found == BOUNDED:
         stopped = stopped_sentence(result) or "the search was stopped by a limit"
@@ -107,6 +114,7 @@ def render_junit(outcomes: Iterable, *, name: str = "modelcheck", timings: bool 
             for key, value in {**result.parameters, **outcome.config}.items():
                 _sub(props, "property", name=key, value=config_value(value))
         names = list(outcome.expected) if outcome.expected else list(result.properties)
+        names += [name for name, _expected, _found in outcome.mismatches if name not in names]
         counts = {"tests": 0, "failures": 0, "errors": 0}
         for property_name in names:
             status = _testcase(suite, outcome, property_name, title)

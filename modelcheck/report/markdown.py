@@ -1,22 +1,25 @@
-"""Markdown for CI job summaries and README files: a verdict table and, for sweeps, the matrix.
+"""Markdown for CI job summaries and README files: one row per configuration, and, for sweeps, the matrix.
 
-GitHub-flavoured Markdown tables. The summary table has one row per property of every outcome (spec,
-configuration, property, expected, found, ✅/❌ for met or missed expectation, trace length); the matrix
-(see `matrix`) has one row per configuration of a spec with its configuration values as columns and
-one column per property. Cell text is escaped so that a `|`, a backtick or an HTML tag in a name
-cannot break the table. Traces are left to the text, Mermaid and HTML reports.
+GitHub-flavoured Markdown. The summary table (`render_summary_table`) has one row per checked
+configuration, those whose verdicts are not what the spec expects first, then those a limit left
+bounded, then those as expected; each row says which properties went wrong and the size of the search.
+Each configuration that went wrong is followed by a collapsed `<details>` block holding the shortest
+counterexample among its failures, explained as the text report explains it (`render_failure`). The
+matrix of a sweep (see `matrix`: configuration values as columns, one column per property) is collapsed
+too. Cell text is escaped so that a `|`, a backtick or an HTML tag in a name cannot break the table;
+the text inside `<details>` is HTML-escaped and fenced.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Iterable
 
-from modelcheck.engine.result import BOUNDED, VIOLATED
-from modelcheck.report.matrix import (COST_HEADER, LEGEND, Matrix, build_matrices, cells_of, config_value, cost_cell,
-                                      has_cost)
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
+from modelcheck.report.matrix import COST_HEADER, LEGEND, Matrix, build_matrices, config_value, cost_cell, has_cost
+from modelcheck.report.text import render_trace
 
 PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
-UNJUDGED = "·"        # the spec expects nothing of this property: shown, not judged
 _SPECIAL = set("\\`*_[]<>|~#")
 
 
@@ -37,32 +40,114 @@ def _config_text(config: dict) -> str:
     return ", ".join(f"{key}={config_value(value)}" for key, value in config.items())
 
 
-def render_summary_table(outcomes: Iterable) -> str:
-    """| spec | property | expected | found | result | trace |: one row per property of every outcome.
+UNEXPECTED, LIMITED, AS_EXPECTED = 0, 1, 2       # the order of the rows
 
-    The result column is ✅ when the verdict meets the expectation (with no expectation at all: when it
-    is not violated), ❌ when it does not (`Outcome.mismatches`, which also counts a failing guard),
-    ⏳ when the verdict is bounded, and · for a property the spec's expectations do not mention.
+
+def failures(outcome) -> list[tuple[str, str | None, str]]:
+    """(property, expected or None, found) for each verdict that fails the gate: every mismatch with
+    `expect:` (a failing guard too), or, with no `expect:`, every violation."""
+    if outcome.expected:
+        return outcome.mismatches
+    return [(prop.name, None, prop.verdict) for prop in outcome.result.violated]
+
+
+def standing(outcome) -> int:
+    """UNEXPECTED when a verdict fails the gate, LIMITED when a limit left one bounded, else AS_EXPECTED."""
+    if any(found != BOUNDED for _name, _expected, found in failures(outcome)):
+        return UNEXPECTED
+    return LIMITED if outcome.bounded else AS_EXPECTED
+
+
+MARKS = {UNEXPECTED: FAIL, LIMITED: BOUNDED_MARK, AS_EXPECTED: PASS}
+
+
+def title_of(outcome) -> str:
+    """"shop (crash_budget=1, loss_budget=0)": the spec's name and, in a sweep, the configuration."""
+    return f"{outcome.name} ({_config_text(outcome.config)})" if outcome.config else outcome.name
+
+
+def _said(name: str, expected: str | None, found: str) -> str:
+    return f"{name} {found}" + (f", expected {expected}" if expected else "")
+
+
+def _verdicts_cell(outcome) -> str:
+    wrong = failures(outcome)
+    said = [f"**{escape(_said(name, expected, found))}**" for name, expected, found in wrong]
+    judged = list(outcome.expected) if outcome.expected else list(outcome.result.properties)
+    rest = [name for name in judged if name not in {name for name, _e, _f in wrong}]
+    if rest:
+        text = f"{len(rest)} other{'s' if len(rest) != 1 else ''} as expected" if said else f"{len(rest)} as expected"
+        properties = outcome.result.properties
+        violated = [name for name in rest if name in properties and properties[name].verdict == VIOLATED]
+        if violated:                       # a pass is not "safe": say which violations were the claim
+            text += f" (violated: {', '.join(violated)})"
+        said.append(escape(text))
+    return "; ".join(said) if said else "nothing to judge"
+
+
+def ordered(outcomes: Iterable) -> list:
+    """The outcomes, those that fail the gate first, then the bounded ones, each group in the order given."""
+    return sorted(outcomes, key=standing)
+
+
+def render_summary_table(outcomes: Iterable) -> str:
+    """| | configuration | file | verdicts | states |: one row per configuration, failures first.
+
+    The first column is ❌ when a verdict is not what the spec expects (with no expectation at all:
+    when one is violated), ⏳ when a limit left a verdict bounded, ✅ otherwise. The verdicts column
+    names each property that went wrong, in bold, and counts the others, naming those violated as
+    the spec expects (a configuration as expected is not one where nothing is violated).
     """
     rows = []
-    for outcome in outcomes:
-        spec = escape(outcome.name)
-        if outcome.config:
-            spec += f" ({escape(_config_text(outcome.config))})"
-        missed = {name for name, _expected, _found in outcome.mismatches}
-        for name, cell in cells_of(outcome).items():
-            if cell.verdict == BOUNDED:
-                mark = BOUNDED_MARK
-            elif name in missed:
-                mark = FAIL
-            elif cell.expected is not None or not outcome.expected:
-                mark = FAIL if not outcome.expected and cell.verdict in (VIOLATED, "missing") else PASS
-            else:
-                mark = UNJUDGED
-            rows.append([spec, escape(name), escape(cell.expected or "-"), escape(cell.verdict), mark,
-                         "" if cell.trace_length is None else str(cell.trace_length)])
-    return _table(["spec", "property", "expected", "found", "result", "trace"], rows,
-                  ["---", "---", "---", "---", ":---:", "---:"])
+    for outcome in ordered(outcomes):
+        result = outcome.result
+        states = f"{result.stats.distinct:,}" + ("" if result.complete else " (bounded)")
+        rows.append([MARKS[standing(outcome)], escape(title_of(outcome)), f"`{escape(outcome.spec_path)}`",
+                     _verdicts_cell(outcome), states])
+    return _table(["", "configuration", "file", "verdicts", "states"], rows,
+                  [":---:", "---", "---", "---", "---:"])
+
+
+def _fenced(text: str) -> str:
+    """`text` in a fenced code block whose fence no run of backticks in it can close."""
+    fence = "`" * max(3, _longest_backticks(text) + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def _longest_backticks(text: str) -> int:
+    longest = current = 0
+    for char in text:
+        current = current + 1 if char == "`" else 0
+        longest = max(longest, current)
+    return longest
+
+
+def render_failure(outcome) -> str | None:
+    """The collapsed block of a configuration that fails the gate: its shortest counterexample among the
+    failing properties (or, when no failure has one, why), None for any other configuration."""
+    if standing(outcome) != UNEXPECTED:
+        return None
+    result = outcome.result
+    wrong = [(name, expected, found) for name, expected, found in failures(outcome) if found != BOUNDED]
+    traced = [(len(result.properties[name].trace.steps), index, name, expected, found)
+              for index, (name, expected, found) in enumerate(wrong)
+              if name in result.properties and result.properties[name].trace is not None and found == VIOLATED]
+    if traced:
+        steps, _index, name, expected, found = min(traced)
+        body = render_trace(result.properties[name], outcome.model)
+        head = f"{_said(name, expected, found)}: the shortest counterexample, {steps} step{'s' if steps != 1 else ''}"
+    else:
+        name, expected, found = wrong[0]
+        head = _said(name, expected, found)
+        if name not in result.properties:
+            body = f"the model has no property named {name!r}"
+        elif found == HOLDS and result.complete:
+            body = (f"{name} was expected to be violated, but no reachable state violates it "
+                    f"({result.stats.distinct:,} states explored, the whole state space)")
+        else:
+            body = f"{name}: expected {expected}, found {found}"
+    summary = html.escape(f"{title_of(outcome)}: {head}")
+    return f"<details><summary>{FAIL} {summary}</summary>\n\n{_fenced(body)}\n\n</details>\n"
 
 
 def render_matrix(matrix: Matrix) -> str:
@@ -82,19 +167,20 @@ def render_matrix(matrix: Matrix) -> str:
 
 
 def render_markdown(outcomes: Iterable, *, title: str = "modelcheck results") -> str:
-    """A whole job summary: a heading, the count of passes, the summary table, and the matrix of
-    every spec that was explored under more than one configuration."""
+    """A whole job summary: a heading, the counts, the summary table, the collapsed counterexample of
+    every configuration that fails the gate, and the collapsed matrix of every sweep."""
     outcomes = list(outcomes)
-    failed = sum(not outcome.passed for outcome in outcomes)
-    bounded = sum(outcome.bounded for outcome in outcomes)
-    head = (f"{len(outcomes) - failed} of {len(outcomes)} configuration{'s' if len(outcomes) != 1 else ''}"
-            f" passed")
-    if bounded:
-        head += f", {bounded} with bounded verdicts (not proofs)"
+    standings = [standing(outcome) for outcome in outcomes]
+    count = len(outcomes)
+    head = (f"{standings.count(AS_EXPECTED)} of {count} configuration{'s' if count != 1 else ''} as expected"
+            f", {standings.count(UNEXPECTED)} unexpected")
+    if standings.count(LIMITED):
+        head += f", {standings.count(LIMITED)} with bounded verdicts (not proofs)"
     parts = [f"## {escape(title)}\n", f"{head}\n", render_summary_table(outcomes)]
+    parts.extend(block for block in map(render_failure, ordered(outcomes)) if block)
     for matrix in build_matrices(outcomes):
         if len(matrix.rows) > 1 or matrix.config_keys:
-            parts.append(f"### {escape(matrix.name)} (`{matrix.spec_path.replace('`', '')}`)\n")
-            parts.append(render_matrix(matrix))
-            parts.append(f"{LEGEND}\n")
+            name = html.escape(f"{matrix.name} ({matrix.spec_path}): the matrix of its configurations")
+            parts.append(f"<details><summary>{name}</summary>\n\n{render_matrix(matrix)}\n{LEGEND}\n\n"
+                         f"</details>\n")
     return "\n".join(parts)

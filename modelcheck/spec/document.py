@@ -66,6 +66,7 @@ class Rule:
     verdicts: dict[str, str]
     when: dict[str, tuple] = field(default_factory=dict)
     line: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)      # property -> line of its entry in the rule
 
     def matches(self, config: KafkaConfig) -> bool:
         return all(config.get(key) in values for key, values in self.when.items())
@@ -79,6 +80,7 @@ class Spec:
     settings: dict[str, Any] = field(default_factory=dict)     # explicit dotted keys, normalised
     origins: dict[str, Origin] = field(default_factory=dict)   # where each explicit key was written
     expect: dict[str, str] | tuple[Rule, ...] = field(default_factory=dict)
+    expect_lines: dict[str, int] = field(default_factory=dict)  # the mapping form's property -> line
     limits: Limits = field(default_factory=Limits)
     sweep: tuple[Axis, ...] = ()
     properties: tuple[str, ...] | None = None  # report only these (None: every property)
@@ -108,6 +110,16 @@ class Spec:
                 expected.update(rule.verdicts)
         return expected
 
+    def expected_lines_for(self, config: KafkaConfig) -> dict[str, int]:
+        """The line of the `expect:` entry each expectation of `config` comes from (the rule that wins)."""
+        if isinstance(self.expect, dict):
+            return dict(self.expect_lines)
+        lines: dict[str, int] = {}
+        for rule in self.expect:
+            if rule.matches(config):
+                lines.update(rule.lines)
+        return lines
+
 
 @dataclass(frozen=True)
 class Point:
@@ -116,6 +128,7 @@ class Point:
     values: dict[str, Any]
     config: KafkaConfig
     expected: dict[str, str]
+    expected_lines: dict[str, int] = field(default_factory=dict)   # property -> line of its expect: entry
 
     @property
     def label(self) -> str:

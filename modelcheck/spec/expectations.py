@@ -25,14 +25,16 @@ VERDICTS = (HOLDS, VIOLATED)
 
 
 def parse_expect(node: Node, source: Source, reported: tuple[str, ...] | None
-                 ) -> dict[str, str] | tuple[Rule, ...]:
-    """The expectations written as `node`; `reported` is the `properties:` list, if any."""
+                 ) -> tuple[dict[str, str] | tuple[Rule, ...], dict[str, int]]:
+    """The expectations written as `node` and, for the mapping form, the line of each property's entry
+    (a rule keeps its own, `Rule.lines`); `reported` is the `properties:` list, if any."""
     if is_null(node):
-        return {}
+        return {}, {}
     if isinstance(node, SequenceNode):
-        return tuple(_rule(item, source, reported) for item in node.value)
+        return tuple(_rule(item, source, reported) for item in node.value), {}
     if isinstance(node, MappingNode):
-        return _verdicts(node, source, reported, allow_when=False)[0]
+        verdicts, _when, lines = _verdicts(node, source, reported, allow_when=False)
+        return verdicts, lines
     raise source.error(f"expected a mapping of property: holds | violated, or a list of rules, not "
                        f"{describe(node)}", node=node, key="expect")
 
@@ -41,16 +43,17 @@ def _rule(node: Node, source: Source, reported) -> Rule:
     if not isinstance(node, MappingNode):
         raise source.error(f"each rule must be a mapping such as {{no-loss: holds}}, not {describe(node)}",
                            node=node, key="expect")
-    verdicts, when = _verdicts(node, source, reported, allow_when=True)
+    verdicts, when, lines = _verdicts(node, source, reported, allow_when=True)
     if not verdicts:
         raise source.error("a rule must give at least one property: holds | violated", node=node,
                            key="expect")
-    return Rule(verdicts=verdicts, when=when, line=source.line_of(node))
+    return Rule(verdicts=verdicts, when=when, line=source.line_of(node), lines=lines)
 
 
 def _verdicts(node: MappingNode, source: Source, reported, *, allow_when: bool):
     verdicts: dict[str, str] = {}
     when: dict[str, tuple] = {}
+    lines: dict[str, int] = {}
     for name, key_node, value_node in mapping_items(node, source, what="expect", key="expect"):
         if name == "when" and allow_when:
             when = _conditions(value_node, source)
@@ -73,7 +76,9 @@ def _verdicts(node: MappingNode, source: Source, reported, *, allow_when: bool):
                    if verdict == "bounded" else "")
             raise source.error(f"{shown} is not one of holds, violated{why}", node=value_node, key=key)
         verdicts[name] = verdict
-    return verdicts, when
+        if source.line_of(key_node) is not None:
+            lines[name] = source.line_of(key_node)
+    return verdicts, when, lines
 
 
 def _conditions(node: Node, source: Source) -> dict[str, tuple]:

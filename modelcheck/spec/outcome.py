@@ -21,6 +21,7 @@ class Outcome:
     description: str = ""
     config: dict[str, Any] = field(default_factory=dict)   # dotted keys of this point (sweeps), or {}
     expected: dict[str, str] = field(default_factory=dict)  # property -> holds | violated
+    expected_lines: dict[str, int] = field(default_factory=dict)  # property -> line of its expect: entry
     # What to change (`modelcheck.advice`): property -> suggestions, each backed by an exploration.
     suggestions: dict[str, list] = field(default_factory=dict)
     # Why the search for suggestions stopped before every neighbour was explored ("time_limit",

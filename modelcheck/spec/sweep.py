@@ -75,7 +75,7 @@ def expand(spec: Spec) -> list[Point]:
     """Every configuration of `spec`, in the sweep's order (one point without a sweep)."""
     if not spec.sweep:
         config = build_config(spec.settings, spec.origins)
-        return [Point({}, config, spec.expected_for(config))]
+        return [Point({}, config, spec.expected_for(config), spec.expected_lines_for(config))]
     _check_size(spec.sweep)
     origins = dict(spec.origins)
     for axis in spec.sweep:
@@ -89,7 +89,7 @@ def expand(spec: Spec) -> list[Point]:
         settings = {**spec.settings, **values}
         label = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
         config = build_config(settings, origins, context=label)
-        points.append(Point(values, config, spec.expected_for(config)))
+        points.append(Point(values, config, spec.expected_for(config), spec.expected_lines_for(config)))
     return points
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any, Mapping
 
+import yaml
 from yaml.nodes import Node, ScalarNode
 
 from modelcheck.engine.limits import Limits
@@ -33,8 +35,42 @@ LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "
 
 def load_spec(path: str | Path) -> Spec:
     """Read, validate and type the YAML spec at `path`; InvalidSpec on any problem."""
-    text = read_text(path)
-    source = Source(str(path))
+    return parse_spec(read_text(path), Source(str(path)), Path(path).stem)
+
+
+def spec_from_mapping(mapping: Mapping[str, Any], source: str = "spec mapping") -> Spec:
+    """A spec given as a Python mapping, as its YAML file would read (`{"producer": {"acks": 1}}`),
+    validated as a file is; a dotted key at the top (`"producer.acks"`) goes into its section. Errors
+    name the key and `source` (there is no line); the spec is named "spec" unless the mapping names it."""
+    name = source
+    if not isinstance(mapping, Mapping):
+        raise InvalidSpec(f"a spec is a mapping of keys, not {type(mapping).__name__}", file=name)
+    nested: dict[str, Any] = {}
+    for key, value in mapping.items():
+        section, dot, rest = str(key).partition(".")
+        if dot and section in SECTIONS and section not in mapping:
+            nested.setdefault(section, {})[rest] = value
+        else:
+            nested[key] = value
+    try:
+        text = yaml.safe_dump(_plain(nested), sort_keys=False, allow_unicode=True)
+    except yaml.YAMLError as error:
+        raise InvalidSpec(f"holds a value YAML cannot write: {error}", file=name) from None
+    return parse_spec(text, Source(name, has_lines=False), "spec")
+
+
+def _plain(value):
+    """`value` with tuples as lists and mappings as dicts, the types YAML's safe dumper writes."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def parse_spec(text: str, source: Source, default_name: str) -> Spec:
+    """Validate and type the YAML spec `text` read from `source`."""
+    path = source.name
     root = compose(text, source)
     if root is None:
         raise InvalidSpec("the spec is empty; see SPEC-FORMAT.md for what a spec holds", file=str(path))
@@ -54,13 +90,15 @@ def load_spec(path: str | Path) -> Spec:
                 origins[key] = Origin(source.name, source.line_of(key_node))
 
     reported = parse_properties(parts["properties"][1], source) if "properties" in parts else None
+    expect, expect_lines = parse_expect(parts["expect"][1], source, reported) if "expect" in parts else ({}, {})
     spec = Spec(
         path=str(path),
-        name=_text(parts, "name", source) or Path(path).stem,
+        name=_text(parts, "name", source) or default_name,
         description=(_text(parts, "description", source) or "").strip(),
         settings=settings,
         origins=origins,
-        expect=parse_expect(parts["expect"][1], source, reported) if "expect" in parts else {},
+        expect=expect,
+        expect_lines=expect_lines,
         limits=_limits(parts["limits"][1], source) if "limits" in parts else Limits(),
         sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not is_null(parts["sweep"][1])
         else (),
