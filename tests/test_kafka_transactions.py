@@ -416,3 +416,51 @@ def test_a_fetch_bound_that_forgets_the_other_producers_open_transaction_is_caug
 def test_several_applications_are_refused_where_they_are_not_modelled(tmp_path, capsys, text, reason):
     code, err = _run(tmp_path, "name: t\n" + text, capsys)
     assert code == 2 and "producer.instances" in err and reason in err and "line 3" in err
+
+
+# -- KIP-890 part 1: partition verification ------------------------------------------------------------
+
+def _hanging(verification: bool) -> KafkaConfig:
+    config = _config("transaction-version-hanging.yaml", cluster__transaction__version=1)
+    return config.with_value("cluster.transaction.partition.verification.enable", verification)
+
+
+def test_verification_refuses_a_late_record_that_would_hang_and_without_it_the_record_hangs():
+    for verification, verdict in ((False, VIOLATED), (True, HOLDS)):
+        model = build_system(_hanging(verification)).model()
+        found = explore(model).properties["no-hanging-transaction"]
+        assert found.verdict == verdict, verification
+        if verdict == VIOLATED:
+            assert check_replays(model, found.trace)
+            words = [model.step_label(step.label).text for step in found.trace.steps]
+            marker = next(i for i, w in enumerate(words) if "ABORT marker" in w)
+            assert any("appends e1" in w for w in words[marker:])        # the late e1, after the abort
+            assert "the transaction is complete" in words[-1]
+
+
+def test_a_coordinator_that_verifies_everything_lets_the_late_record_hang(monkeypatch):
+    """The verification is what stops the hanging: a coordinator that answers every verification with
+    NONE (as if the partition were always in the transaction) brings it back."""
+    from modelcheck.actors import Out, Reply
+    from modelcheck.kafka.roles import transaction_coordinator as coordinators
+
+    def verifies_all(state, envelope):
+        message = envelope.message
+        response = rpc.AddPartitionsToTxnResponse(message.partition, rpc.NONE, message.producer_id)
+        return Out(coordinators.Verifies(message.producer_id, message.partition, rpc.NONE), state,
+                   (Reply(envelope.link, response),))
+
+    monkeypatch.setattr(coordinators.TransactionCoordinator, "_verify", staticmethod(verifies_all))
+    model = build_system(_hanging(True)).model()
+    found = explore(model).properties["no-hanging-transaction"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+def test_verification_is_modelled_under_transaction_version_1_only():
+    from modelcheck.kafka.roles.replicas import ReplicatedPartition
+    for version, verifies in ((1, True), (2, False)):
+        config = _hanging(True).with_value("cluster.transaction.version", version)
+        system = KafkaSystem(config)
+        partition = system.actors[system.partitions[0]]
+        assert isinstance(partition, ReplicatedPartition)
+        assert (partition.verifier == system.transaction_coordinator) is verifies

@@ -4,5 +4,6 @@
 # Kafka"): shown by `modelcheck --version`.
 MODELLED_KAFKA = ("Apache Kafka 3.6 brokers (the high watermark still advances below min.insync.replicas: "
                   "before KAFKA-15583), Java client 3.x defaults (idempotence on, KIP-679); transactions: "
-                  "transaction.version 1 as before KIP-890 (without the partition verification of 3.6+ brokers), "
+                  "transaction.version 1 as before KIP-890 part 2, with the partition verification of 3.6+ brokers "
+                  "(KIP-890 part 1; transaction.partition.verification.enable), "
                   "2 as Kafka 4.0 (epoch bump per transaction), KIP-447 offsets")

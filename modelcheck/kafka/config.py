@@ -30,6 +30,10 @@ class ClusterConfig:
     min_insync_replicas: int = 1
     unclean_leader_election_enable: bool = False
     transaction_version: int = 2
+    # KIP-890 part 1 (Kafka 3.6+, on by default): a leader checks with the transaction coordinator that a
+    # transaction's first record in the partition belongs to it. Modelled under transaction.version 1;
+    # under 2 the broker adds the partition itself, which the client's AddPartitionsToTxn stands for.
+    transaction_partition_verification_enable: bool = True
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ KEYS: dict[str, Key] = {
     "cluster.min.insync.replicas": Key(int, minimum=1, maximum=MAX_NODES),
     "cluster.unclean.leader.election.enable": Key(bool),
     "cluster.transaction.version": Key(int, choices=(1, 2)),
+    "cluster.transaction.partition.verification.enable": Key(bool),
     "workload.messages": Key(int, minimum=1, maximum=MAX_EVENTS),
     "workload.keys": Key(tuple),
     "workload.keyed": Key(bool),

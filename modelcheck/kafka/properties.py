@@ -17,7 +17,8 @@ that apply to the configuration, over `KafkaState`:
   the topic hold the same events;
 - progress (at end): nothing is left pending on either side.
 
-no-aborted-read, transaction-atomicity and zombie-fenced belong to transactions and are not built yet.
+no-aborted-read, no-hanging-transaction, transaction-atomicity and zombie-fenced belong to transactions:
+the roles on the actors layer build them (`kafka.roles.system`), this model has none.
 
 Each property comes with `sometimes` guards, so that a model in which the bad thing cannot even be
 attempted fails loudly instead of passing: an event is recorded, a record is acknowledged, a retry is
@@ -37,7 +38,7 @@ from modelcheck.kafka.write_side import write_pending
 
 PROPERTY_NAMES = (
     "no-loss", "no-duplicate", "no-log-duplicate", "key-order", "acked-durable", "no-aborted-read",
-    "transaction-atomicity", "zombie-fenced", "consistency", "progress",
+    "no-hanging-transaction", "transaction-atomicity", "zombie-fenced", "consistency", "progress",
 )
 
 

@@ -28,7 +28,9 @@ What travels, and between whom:
 - Transactions (KIP-98): InitProducerId, AddPartitionsToTxn and EndTxn (transactional producer ->
   transaction coordinator, `roles.transaction_coordinator`), answered with the producer id and epoch or
   CONCURRENT_TRANSACTIONS / PRODUCER_FENCED / INVALID_TXN_STATE; WriteTxnMarkers (coordinator -> the
-  partition's replicas) has the leader append a COMMIT or ABORT marker. A read_committed Fetch names its
+  partition's replicas) has the leader append a COMMIT or ABORT marker. With KIP-890 part 1 a partition
+  leader asks the coordinator, by an AddPartitionsToTxn with verify_only, whether a transactional
+  produce belongs to an ongoing transaction that has the partition, before it appends the first record. A read_committed Fetch names its
   isolation level and its answer carries the offsets of aborted transactions' records.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
@@ -237,15 +239,17 @@ class InitProducerIdResponse(NamedTuple):
 
 
 class AddPartitionsToTxnRequest(NamedTuple):
-    transactional_id: int
+    transactional_id: int         # -1 in a broker's verification (it finds the transaction by producer id)
     producer_id: int
     producer_epoch: int
     partition: int
+    verify_only: bool = False     # KIP-890 part 1: a partition leader asks whether it is in the transaction
 
 
 class AddPartitionsToTxnResponse(NamedTuple):
     partition: int
     error: int
+    producer_id: int = -1         # in the answer to a verification: whose transaction it was asked of
 
 
 class EndTxnRequest(NamedTuple):
@@ -327,6 +331,9 @@ def describe(message) -> str:
     if kind is InitProducerIdResponse and message.error == NONE:
         return f"InitProducerIdResponse(producer id {message.producer_id}, epoch {message.producer_epoch})"
     if kind is AddPartitionsToTxnRequest:
+        if message.verify_only:
+            return (f"AddPartitionsToTxn(verify only: is p{message.partition} in the transaction of producer "
+                    f"{message.producer_id}, epoch {message.producer_epoch}?)")
         return f"AddPartitionsToTxn(p{message.partition}, epoch {message.producer_epoch})"
     if kind is EndTxnRequest:
         return f"EndTxn({'commit' if message.commit else 'abort'}, epoch {message.producer_epoch})"

@@ -62,6 +62,14 @@ def fate(log: tuple[Record, ...], offset: int) -> int | None:
     return fates(log)[offset]
 
 
+def has_open(log: tuple[Record, ...] | None, producer_id: int) -> bool:
+    """Whether `producer_id` has a transaction open in `log` (a record of it with no marker after it):
+    the leader's `hasOngoingTransaction`."""
+    if not log:
+        return False
+    return any(fate == OPEN and record.producer_id == producer_id for record, fate in zip(log, fates(log)))
+
+
 def first_open(log: tuple[Record, ...]) -> int | None:
     """The offset of the first record whose transaction is still open, or None."""
     found = fates(log)

@@ -49,6 +49,11 @@ def explain_violation(system, name: str, trace) -> str | None:
         if only_topic:
             parts.append("only in the topic: " + ", ".join(f"e{e}" for e in only_topic))
         return "; ".join(parts) or None
+    if name == "no-hanging-transaction":
+        for partition, offset, producer_id in system.hanging(last):
+            return (f"the record at offset {offset} of p{partition} belongs to producer {producer_id}, whose "
+                    f"transaction coordinator has no transaction open there: no marker will ever end it, and "
+                    f"read_committed readers stop before it")
     if name == "progress":
         left = system.pending(last)
         return f"left pending with no step enabled: {left}" if left else None

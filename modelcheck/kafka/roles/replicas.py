@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import Actor, ActorState, Out, Reply, Send
+from modelcheck.actors import Actor, ActorState, Out, Reply, Request, Send
 from modelcheck.actors.actor import NOTICE, ONE_WAY
 from modelcheck.kafka import cluster as clusters
 from modelcheck.kafka import idempotence
@@ -107,6 +107,8 @@ class Owed(NamedTuple):
     answers: tuple = ()           # (link, offset, event, leader epoch)
     held: tuple = ()              # (link, FetchRequest)
     markers: tuple = ()           # (link, offset, producer id, leader epoch): WriteTxnMarkers to answer
+    verifying: tuple = ()         # (link, ProduceRequest, leader epoch): waiting for the coordinator (KIP-890)
+    guards: frozenset = frozenset()   # producer ids whose verification is still good (`ProducerStateManager`)
 
 
 class Appends(NamedTuple):
@@ -185,17 +187,33 @@ class LearnsRestart(NamedTuple):
     text: str
 
 
+class Verifies(NamedTuple):
+    """KIP-890 part 1: a transaction's first record here; the leader asks the coordinator first."""
+
+    event: int
+    producer_id: int
+
+
+class LearnsVerified(NamedTuple):
+    """The coordinator's answer refuses the produce, or comes for a produce no longer held (0)."""
+
+    event: int
+    producer_id: int
+    error: int                    # the coordinator's answer (NONE: verified, but a marker came meanwhile)
+
+
 class ReplicatedPartition(KafkaRole):
     role = "partition"
     kinds = (Appends, FindsDuplicate, Refuses, Acknowledges, AnswersFetch, HoldsFetch, AnswersListOffsets,
              AnswersMetadata, AnswersEpochEnd, Replicates, ShrinksIsr, LearnsCrash, LearnsRestart, WritesMarker,
-             AnswersMarker)
+             AnswersMarker, Verifies, LearnsVerified)
     faults = ("isr.shrink",)
 
     def __init__(self, index: int, config, brokers: tuple[int, ...], name: str | None = None,
-                 records: tuple = ()):
+                 records: tuple = (), transaction_coordinator: int | None = None):
         """`brokers`: the actor id of each broker of the cluster; `records`: what its log holds from the
-        start (an input topic written before the run), on every replica."""
+        start (an input topic written before the run), on every replica; `transaction_coordinator`: the
+        coordinator its leader verifies transactions with (KIP-890 part 1), if it does."""
         super().__init__(name or f"p{index}")
         self.records = records
         self.index = index
@@ -207,6 +225,9 @@ class ReplicatedPartition(KafkaRole):
         self.broker_of = {actor: b for b, actor in enumerate(brokers)}
         self.acks = config.producer.acks
         self.min_isr = config.cluster.min_insync_replicas
+        cluster = config.cluster
+        verifies = cluster.transaction_version < 2 and cluster.transaction_partition_verification_enable
+        self.verifier = transaction_coordinator if verifies else None
 
     def initial(self) -> ActorState:
         partition = new_partition(self.assignment)
@@ -322,6 +343,8 @@ class ReplicatedPartition(KafkaRole):
                                       ActorState(self._from(cluster), owed)))]
         if kind is rpc.WriteTxnMarkersRequest:
             return [self._marker(state, envelope)]
+        if kind is rpc.AddPartitionsToTxnResponse:
+            return [self._verified(state, message)]
         if kind is rpc.MetadataRequest:
             partition = durable.partition
             leader = -1 if partition.leader is None else partition.leader
@@ -391,22 +414,84 @@ class ReplicatedPartition(KafkaRole):
         partition = partition.with_replica(partition.leader, Replica(leader.log + (control,),
                                                                      leader.epochs + (partition.leader_epoch,)))
         owed = owed._replace(markers=owed.markers + ((envelope.link, offset, request.producer_id,
-                                                      partition.leader_epoch),))
+                                                      partition.leader_epoch),),
+                             guards=owed.guards - {request.producer_id})   # the transaction ended here
         what = WritesMarker(request.commit, request.producer_id, request.producer_epoch, offset)
         return self._settled(Out(what, ActorState(durable._replace(partition=partition), owed)))
 
     def _produce(self, state, envelope) -> Out:
+        """A produce request at the leader: appended at once, or with KIP-890 part 1, when it carries the
+        first record of its producer's transaction here, once the coordinator has verified it."""
         request = envelope.message
         record = request.record
         durable, owed = state
-        answered = envelope.kind != ONE_WAY
+        if self.verifier is not None and record.transactional and \
+                not transactions.has_open(self._leader_log(durable), record.producer_id):
+            verify = rpc.AddPartitionsToTxnRequest(-1, record.producer_id, record.producer_epoch, self.index,
+                                                   verify_only=True)
+            pending = owed.verifying + ((envelope.link, request, durable.partition.leader_epoch),)
+            return Out(Verifies(record.event, record.producer_id),
+                       ActorState(durable, owed._replace(verifying=pending, guards=owed.guards | {record.producer_id})),
+                       (Request(self.verifier, verify),))
+        return self._append(state, envelope.link, request, envelope.kind != ONE_WAY)
+
+    def _verified(self, state, response) -> Out:
+        """The coordinator's answer to the oldest verification of that producer: the record is appended if
+        its transaction is now ongoing here, or if the coordinator verified it and no marker of the
+        producer came meanwhile (the guard: `UnifiedLog.batchMissingRequiredVerification`); otherwise
+        the produce is refused, CONCURRENT_TRANSACTIONS as NOT_ENOUGH_REPLICAS so that the client retries
+        (`ReplicaManager.handleProduceAppend`)."""
+        durable, owed = state
+        position = next((i for i, (_link, request, _epoch) in enumerate(owed.verifying)
+                         if request.record.producer_id == response.producer_id), None)
+        if position is None:              # the leader's broker crashed meanwhile: its produce was answered
+            return Out(LearnsVerified(0, response.producer_id, response.error), state)
+        link, request, epoch = owed.verifying[position]
+        owed = owed._replace(verifying=owed.verifying[:position] + owed.verifying[position + 1:])
+        record = request.record
+        partition = durable.partition
+        if partition.leader is None or not durable.up[partition.leader] or partition.leader_epoch != epoch:
+            error = rpc.NOT_LEADER_OR_FOLLOWER
+        elif transactions.has_open(self._leader_log(durable), record.producer_id) or \
+                (response.error == rpc.NONE and record.producer_id in owed.guards):
+            return self._append(ActorState(durable, owed), link, request, True)
+        elif response.error == rpc.CONCURRENT_TRANSACTIONS:
+            error = rpc.NOT_ENOUGH_REPLICAS
+        elif response.error == rpc.PRODUCER_FENCED:
+            error = rpc.INVALID_PRODUCER_EPOCH
+        else:
+            error = rpc.INVALID_TXN_STATE
+        leader = -1 if partition.leader is None else partition.leader
+        answer = rpc.ProduceResponse(self.index, record.event, error, -1, leader, partition.leader_epoch)
+        return Out(LearnsVerified(record.event, record.producer_id, response.error), ActorState(durable, owed),
+                   (Reply(link, answer),))
+
+    def failed(self, state, link, requests):
+        """Its verifications were lost with the coordinator (a crash): each produce is answered
+        NOT_ENOUGH_REPLICAS, which the client retries (`ReplicaManager`: the coordinator's errors that
+        older clients would not retry)."""
+        durable, owed = state
+        asked = {request.producer_id for request in requests}
+        failing = [entry for entry in owed.verifying if entry[1].record.producer_id in asked]
+        if not failing:
+            return []
+        kept = tuple(entry for entry in owed.verifying if entry[1].record.producer_id not in asked)
+        answers = tuple(Reply(client, rpc.ProduceResponse(self.index, request.record.event, rpc.NOT_ENOUGH_REPLICAS))
+                        for client, request, _epoch in failing)
+        return [Out(Refuses(failing[0][1].record.event, rpc.NOT_ENOUGH_REPLICAS),
+                    ActorState(durable, owed._replace(verifying=kept, guards=owed.guards - asked)), answers)]
+
+    def _append(self, state, link, request, answered: bool) -> Out:
+        """The leader appends `request`'s record (with the idempotence check) or refuses it."""
+        record = request.record
+        durable, owed = state
         partition = durable.partition
         if self.acks == "all" and len(partition.isr) < self.min_isr:
-            return self._refuse(state, envelope, record.event, rpc.NOT_ENOUGH_REPLICAS)
+            return self._refused_produce(state, link, record.event, rpc.NOT_ENOUGH_REPLICAS, answered)
         leader = partition.replica_on(partition.leader)
         verdict, offset = idempotence.check_sequence(leader.log, record)
         if verdict not in (idempotence.APPEND, idempotence.DUPLICATE):
-            return self._refuse(state, envelope, record.event, _ERROR_OF[verdict])
+            return self._refused_produce(state, link, record.event, _ERROR_OF[verdict], answered)
         if verdict == idempotence.DUPLICATE:
             what = FindsDuplicate(record.event, offset)
         else:
@@ -415,9 +500,19 @@ class ReplicatedPartition(KafkaRole):
             partition = partition.with_replica(partition.leader, grown)
             durable = durable._replace(partition=partition)
             what = Appends(record.event, offset, partition.leader, answered, answered and self.acks == "all")
+            if record.transactional:
+                owed = owed._replace(guards=owed.guards - {record.producer_id})   # ongoing here from now on
         if answered:
-            owed = owed._replace(answers=owed.answers + ((envelope.link, offset, record.event, partition.leader_epoch),))
+            owed = owed._replace(answers=owed.answers + ((link, offset, record.event, partition.leader_epoch),))
         return self._settled(Out(what, ActorState(durable, owed)))
+
+    def _refused_produce(self, state, link, event: int, error: int, answered: bool) -> Out:
+        partition = state.durable.partition
+        if not answered:
+            return Out(Refuses(event, error), state)
+        leader = -1 if partition.leader is None else partition.leader
+        response = rpc.ProduceResponse(self.index, event, error, -1, leader, partition.leader_epoch)
+        return Out(Refuses(event, error), state, (Reply(link, response),))
 
     def _fetch(self, state, envelope) -> Out:
         request = envelope.message
@@ -447,6 +542,8 @@ class ReplicatedPartition(KafkaRole):
                 sends.append(Reply(link, rpc.FetchResponse(self.index, request.fetches[0][1], (), rpc.NETWORK_EXCEPTION)))
             for link, _offset, producer_id, _epoch in owed.markers:
                 sends.append(Reply(link, rpc.WriteTxnMarkersResponse(self.index, producer_id, rpc.NETWORK_EXCEPTION)))
+            for link, request, _epoch in owed.verifying:
+                sends.append(Reply(link, rpc.ProduceResponse(self.index, request.record.event, rpc.NETWORK_EXCEPTION)))
             kept = Owed()
         out = []
         for notes, cluster in clusters.crash(self.config, self._cluster(durable), broker):
@@ -493,6 +590,15 @@ class ReplicatedPartition(KafkaRole):
             return f"learns broker[{what.broker}] crashed" + (f"; controller {what.text}" if what.text else "")
         if kind is LearnsRestart:
             return f"learns broker[{what.broker}] is back" + (f": it {what.text}" if what.text else "")
+        if kind is Verifies:
+            return (f"holds e{what.event}, the first record of producer {what.producer_id}'s transaction here, and "
+                    f"asks the transaction coordinator to verify it (KIP-890)")
+        if kind is LearnsVerified:
+            if not what.event:
+                return f"drops a verification of producer {what.producer_id} it no longer waits for"
+            if what.error == rpc.NONE:
+                return f"refuses e{what.event}: its transaction ended here before the verification came back"
+            return f"refuses e{what.event}: not in an ongoing transaction ({rpc.ERROR_NAMES[what.error]})"
         return super().describe(what)
 
 

@@ -92,9 +92,11 @@ class KafkaSystem:
         self.output = self.sink + 2 if self.transform else None
         owners = groups.initial_group(cluster.partitions, instances).owners
         input_logs = self._input(config) if self.transform else [() for _ in range(cluster.partitions)]
-        partitions = [ReplicatedPartition(p, config, self.brokers, records=input_logs[p])
+        partitions = [ReplicatedPartition(p, config, self.brokers, records=input_logs[p],
+                                          transaction_coordinator=self.transaction_coordinator)
                       for p in range(cluster.partitions)]
-        output = [ReplicatedPartition(cluster.partitions, config, self.brokers, name="out")] if self.transform else []
+        output = [ReplicatedPartition(cluster.partitions, config, self.brokers, name="out",
+                                      transaction_coordinator=self.transaction_coordinator)] if self.transform else []
         placed = list(zip(self.partitions + ((self.output,) if self.transform else ()), partitions + output))
         hosted = [tuple(actor for actor, partition in placed if b in partition.assignment) for b in range(count)]
         extra = []
@@ -241,6 +243,26 @@ class KafkaSystem:
                                None if outcome is None else transactions.FATE_NAMES[outcome]))
         return breaks
 
+    def hanging(self, state) -> list:
+        """(partition, offset, producer id) of each record of a transaction its coordinator no longer has
+        open with that partition (ended, never begun, or without the partition): a hanging transaction,
+        which holds the last stable offset back with no marker to come (KIP-664; KIP-890's motivation)."""
+        entries = {entry.producer_id: entry for entry in state.actors[self.transaction_coordinator].durable
+                   if entry is not None}
+        topic = self.partitions + ((self.output,) if self.transform else ())
+        out = []
+        for index, actor in enumerate(topic):
+            log = leader_log(state.actors[actor].durable.partition) or ()
+            for offset, (record, fate) in enumerate(zip(log, transactions.fates(log))):
+                if fate != transactions.OPEN:
+                    continue
+                entry = entries.get(record.producer_id)
+                covered = entry is not None and (entry.state in PREPARED or
+                                                 entry.state == ONGOING and index in entry.partitions)
+                if not covered:
+                    out.append((index, offset, record.producer_id))
+        return out
+
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
         out = []
@@ -337,6 +359,10 @@ class KafkaSystem:
             at_end("progress", lambda s: self.pending(s) is None, "nothing is left pending"),
             *([always("no-aborted-read", lambda s: not self.uncommitted_reads(s),
                       "no record of an aborted or still open transaction takes effect in the sink")]
+              if self.transactional else []),
+            *([always("no-hanging-transaction", lambda s: not self.hanging(s),
+                      "no partition holds a record of a transaction its coordinator does not have open there "
+                      "(a hanging transaction holds read_committed readers back for good)")]
               if self.transactional else []),
             *([always("transaction-atomicity", lambda s: not self.atomicity_breaks(s),
                       "a transaction's records all end as the transaction did: committed together or aborted "

@@ -113,6 +113,14 @@ class AddsPartition(NamedTuple):
     error: int
 
 
+class Verifies(NamedTuple):
+    """KIP-890 part 1: a partition leader asks whether its partition is in a producer's ongoing transaction."""
+
+    producer_id: int
+    partition: int
+    error: int
+
+
 class Decides(NamedTuple):
     transactional_id: int
     commit: bool
@@ -135,7 +143,7 @@ class LearnsMarker(NamedTuple):
 
 class TransactionCoordinator(KafkaRole):
     role = "transaction-coordinator"
-    kinds = (AnswersInit, Fences, AddsPartition, Decides, WritesMarkers, LearnsMarker)
+    kinds = (AnswersInit, Fences, AddsPartition, Verifies, Decides, WritesMarkers, LearnsMarker)
     faults = ("transaction.timeout",)
 
     def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int,
@@ -208,6 +216,8 @@ class TransactionCoordinator(KafkaRole):
         entries, markers = state
         if kind is rpc.InitProducerIdRequest:
             return [self._init(state, envelope)]
+        if kind is rpc.AddPartitionsToTxnRequest and message.verify_only:
+            return [self._verify(state, envelope)]
         if kind in (rpc.AddPartitionsToTxnRequest, rpc.AddOffsetsToTxnRequest):
             txn = message.transactional_id
             entry = entries[txn]
@@ -246,6 +256,27 @@ class TransactionCoordinator(KafkaRole):
                             ActorState(_with(entries, txn, _completed(entry)), Markers(sent, done)))]
             return [Out(LearnsMarker(txn, message.partition, rpc.NONE, False), ActorState(entries, Markers(sent, done)))]
         return []
+
+    @staticmethod
+    def _verify(state, envelope) -> Out:
+        """KIP-890 part 1 (`TransactionCoordinator.handleVerifyPartitionsInTransaction`): the partition is
+        verified when the producer id's transaction, in that epoch, has it added; while the transaction
+        is being prepared the answer is CONCURRENT_TRANSACTIONS (the leader tells its client to retry), for
+        an older epoch PRODUCER_FENCED, and otherwise INVALID_TXN_STATE (Kafka 3.6; 3.8 answers
+        TRANSACTION_ABORTABLE, refused and abortable alike). Nothing changes here."""
+        message = envelope.message
+        entry = next((entry for entry in state.durable if entry is not None and entry.producer_id == message.producer_id),
+                     None)
+        if entry is not None and entry.producer_epoch != message.producer_epoch:
+            error = rpc.PRODUCER_FENCED
+        elif entry is not None and entry.state in PREPARED:
+            error = rpc.CONCURRENT_TRANSACTIONS
+        elif entry is not None and entry.state == ONGOING and message.partition in entry.partitions:
+            error = rpc.NONE
+        else:
+            error = rpc.INVALID_TXN_STATE
+        response = rpc.AddPartitionsToTxnResponse(message.partition, error, message.producer_id)
+        return Out(Verifies(message.producer_id, message.partition, error), state, (Reply(envelope.link, response),))
 
     def failed(self, state, link, requests):
         """A partition's connection broke under its markers: they are sent again (the marker channel
@@ -348,6 +379,9 @@ class TransactionCoordinator(KafkaRole):
         if kind is Fences:
             return (f"fences transactional id {what.transactional_id} ({what.why}): epoch {what.producer_epoch}, "
                     f"aborts its open transaction")
+        if kind is Verifies:
+            verdict = "is" if what.error == rpc.NONE else f"is not ({rpc.ERROR_NAMES[what.error]})"
+            return f"tells p{what.partition} it {verdict} in the ongoing transaction of producer {what.producer_id}"
         if kind is AddsPartition:
             subject = "the group's offsets" if what.partition == rpc.GROUP else f"p{what.partition}"
             if what.error == rpc.NONE:

@@ -328,7 +328,8 @@ class TransactionalApplication(ProducingApplication):
         return [self._dropping_when_aborting(out) for out in super().receive(state, envelope)]
 
     def _aborted_by_error(self, state, response) -> Out:
-        """INVALID_PRODUCER_EPOCH on a produce: the transaction cannot go on (abortable, KIP-588)."""
+        """INVALID_PRODUCER_EPOCH or INVALID_TXN_STATE on a produce: the transaction cannot go on
+        (abortable, KIP-588, KIP-890)."""
         durable, memory = state
         producer = memory.producer
         index = producers.in_flight_index(producer, response.partition, response.event)
@@ -435,7 +436,10 @@ def _told(durable, committed: bool):
 
 
 def response_fences(response) -> bool:
-    return response.error == rpc.INVALID_PRODUCER_EPOCH
+    """Whether a produce answer ends the transaction: INVALID_PRODUCER_EPOCH, and KIP-890's
+    INVALID_TXN_STATE (the partition is not in an ongoing transaction); both are abortable errors for
+    the Java client (`TransactionManager.maybeTransitionToErrorState`)."""
+    return response.error in (rpc.INVALID_PRODUCER_EPOCH, rpc.INVALID_TXN_STATE)
 
 
 def _with(memory: AppMemory, **changes) -> AppMemory:

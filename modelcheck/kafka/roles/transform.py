@@ -406,7 +406,7 @@ class TransformingConsumer(Consumer):
         if response.error == rpc.NONE:
             return Out(HearsProduce(response.event, rpc.NONE),
                        _with(state, producer=producer))
-        if response.error == rpc.INVALID_PRODUCER_EPOCH:
+        if response.error in (rpc.INVALID_PRODUCER_EPOCH, rpc.INVALID_TXN_STATE):   # abortable (KIP-588, KIP-890)
             return Out(StartsAbort(rpc.ERROR_NAMES[response.error]), self._aborting(_with(state, producer=producer)))
         producer, gave_up = producers.retry_or_fail(self.config, producer, batch, rpc.ERROR_NAMES[response.error])
         route = transform.route
