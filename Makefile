@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: check test install install-test browser reports benchmark fuzz
+.PHONY: check test install install-test browser reports benchmark benchmark-kafka-growth fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,14 @@ fuzz: install-test
 reports: install
 	$(BIN)/modelcheck report specs/ --out reports/
 
-# Engine speed (TwoPhase, with SPIN side by side when installed) and the bundled specs' figures.
+# Engine speed (TwoPhase, with SPIN side by side when installed), the anchor models against SPIN, and the
+# bundled specs' figures.
 benchmark: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/anchors.py
 	$(BIN)/python benchmarks/specs.py
+
+# The Kafka model's growth table of benchmarks/kafka.md (messages x brokers x partitions x consumers,
+# 60 s each; up to about half an hour).
+benchmark-kafka-growth: install
+	$(BIN)/python benchmarks/kafka_growth.py

@@ -15,9 +15,9 @@ rows "whole-state hash"); with `--fixed-deal` a third time, with the key but wit
 between workers (rows "buckets fixed"). Every measurement runs in a fresh process, so peak memory (the
 largest resident size, of the parent plus its workers) belongs to that run alone; with `--repeat N` the
 fastest of N runs is shown (the configurations take turns, one run each per round). Symmetry reduction
-is off, so the counts are TLC's and SPIN's. SPIN builds `shared/anchors/twophase.pml` (see the README
-there) with `spin -DN=<rms> -a` and `gcc -O2 -DNOREDUCE`, and runs `./pan -m100000` (exhaustive, no
-partial-order reduction); its "transitions" (stored + matched states) count what modelcheck calls
+is off, so the counts are TLC's and SPIN's. SPIN builds `benchmarks/anchors/twophase.pml` (the team's
+anchor model; benchmarks/anchors/README.md says where it comes from) with `spin -DN=<rms> -a` and
+`gcc -O2 -DNOREDUCE`, and runs `./pan -m100000` (exhaustive, no partial-order reduction); its "transitions" (stored + matched states) count what modelcheck calls
 generated, and agree with it exactly. TLC is not installed here: benchmarks/README.md quotes the
 anchor figures, labelled.
 """
@@ -39,7 +39,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHOR = ROOT.parent / "shared" / "anchors" / "twophase.pml"
+ANCHOR = ROOT / "benchmarks" / "anchors" / "twophase.pml"
 
 
 def measure_modelcheck(rms: int, workers: int, key: int = 1) -> dict:
