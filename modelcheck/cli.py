@@ -190,7 +190,9 @@ def _exit_code(outcomes) -> int:
 
 
 def _fail(error: ModelcheckError):
-    click.echo(f"error: {error}", err=True)
+    """Print the error (each of several on its own line) and exit with code 2."""
+    for problem in getattr(error, "errors", None) or [error]:
+        click.echo(f"error: {problem}", err=True)
     sys.exit(EXIT_INVALID)
 
 
