@@ -167,3 +167,14 @@ def test_every_combination_kafka_refuses_is_reported_at_once(tmp_path):
     with pytest.raises(SpecErrors) as caught:
         load_spec(path)
     assert {error.key for error in caught.value.errors} == {"producer.acks", "producer.retries"}
+
+
+def test_explore_notes_the_unmodelled_properties_that_may_matter(tmp_path):
+    path = write(tmp_path, "producer:\n  delivery.timeout.ms: 120000\n  linger.ms: 5\n")
+    result = CliRunner().invoke(main, ["explore", str(path), "--quiet"])
+    assert result.exit_code == 0
+    notes = [line for line in result.output.splitlines() if line.startswith("not modelled")]
+    assert notes == [f"not modelled, may matter: producer.delivery.timeout.ms ({path} line 2): "
+                     "a record not acknowledged within it fails and your callback gets the error; the model "
+                     "bounds retries instead of time (producer.retries), with the same outcome: the producer "
+                     "gives up on the record"]
