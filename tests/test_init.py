@@ -341,3 +341,24 @@ def test_the_help_names_the_file_kinds_and_the_two_commands():
     for words in ("producer.properties", "application.yml", "read, never run", "--client", "--commit",
                   "modelcheck explore myspec.yaml"):
         assert words in result.output
+
+
+def test_python_dicts_without_a_kafka_property_are_not_configurations(tmp_path):
+    module = write(tmp_path, "app.py", """
+        headers = {"Content-Type": "application/json"}
+        conf = {"bootstrap.servers": "k:9092", "enable.idempotence": True}
+    """)
+    assert [item.name for item in read_client_file(module)] == ["bootstrap.servers", "enable.idempotence"]
+
+
+def test_spring_keys_in_brackets_keep_their_dots(tmp_path):
+    app = write(tmp_path, "application.yml", """
+        spring:
+          kafka:
+            producer:
+              properties:
+                "[enable.idempotence]": false
+                "[acks]": 1
+    """)
+    spec = spec_of(init_spec([app]))
+    assert spec["producer"]["enable.idempotence"] is False and spec["producer"]["acks"] == "1"

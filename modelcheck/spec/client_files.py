@@ -8,7 +8,8 @@ The kinds of file `modelcheck init` reads, told apart by name and content:
 - Spring Boot `application.properties` or `application.yml` (`spring.kafka.producer.*`,
   `spring.kafka.consumer.*`, `spring.kafka.properties.*` with Kafka's names, `spring.kafka.listener.ack-mode`);
   other `spring.*` keys are not Kafka's and are skipped;
-- a Python file that assigns a dict literal (`conf = {"acks": "all", ...}`) or calls a client with
+- a Python file that assigns a dict literal with a Kafka property in it (`conf = {"acks": "all", ...}`;
+  other dicts are not configurations) or calls a client with
   literal arguments (`KafkaProducer(acks="all", ...)`, `Producer({...})`): confluent-kafka and
   kafka-python. The file is parsed, never run: `ast.literal_eval` reads each literal, and a value
   that is not a literal (a variable, a call) is kept as unknown;
@@ -35,6 +36,7 @@ from typing import Any
 import yaml
 
 from modelcheck.errors import InvalidSpec
+from modelcheck.kafka.client_properties import lookup
 from modelcheck.spec.nodes import Source, compose
 from modelcheck.spec.yaml_spec import read_text
 
@@ -202,7 +204,8 @@ def _spring_yaml(text: str, file: str) -> list[Found]:
 def _flatten(node, prefix: str, out: list):
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            name = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            key = str(key_node.value).strip("[]")          # Spring's "[sasl.jaas.config]" keeps the dots
+            name = f"{prefix}.{key}" if prefix else key
             _flatten(value_node, name, out)
     elif isinstance(node, yaml.SequenceNode):
         out.append((prefix, ",".join(str(item.value) for item in node.value
@@ -231,6 +234,8 @@ def _spring(pairs, file: str) -> list[Found]:
             # Spring Kafka's own settings (listener, template, admin, streams, ssl, security, jaas,
             # retry): kept with their Spring name; init reads listener.ack-mode and notes the others.
             found.append(Found(written, value, file, line, None, written))
+    if not found:
+        raise InvalidSpec("no spring.kafka settings in this Spring Boot configuration", file=file)
     return found
 
 
@@ -251,7 +256,10 @@ def _python(text: str, file: str) -> list[Found]:
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = " ".join(target.id for target in targets if isinstance(target, ast.Name))
-            found.extend(_python_dict(node.value, file, _role_of_name(names)))
+            entries = _python_dict(node.value, file, _role_of_name(names))
+            # Only a dict with at least one Kafka property is a client configuration (not `headers = {...}`).
+            if any(lookup(entry.name) is not None for entry in entries):
+                found.extend(entries)
         elif isinstance(node, ast.Call):
             called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             role = _CLIENT_CALLS.get(called)
