@@ -13,7 +13,9 @@ they say it (enable.auto.commit, librdkafka's enable.auto.offset.store, Spring's
 else from `--commit`, else assumed (commitSync after processing) and said so.
 
 What the files cannot say is chosen to keep the first exploration small and meaningful, and said in
-comments: two events of one key, one broker crash and one consumer crash, a database sink. Numbers the
+comments: two events of one key, one broker crash and one consumer crash (no ISR shrink: with one,
+the model's bounded retries run out while a refused write waits for a follower, which stands for
+`delivery.timeout.ms` running out and would be the first thing every spec shows), a database sink. Numbers the
 model must bound are bounded with the reason: retries (the real client retries until
 `delivery.timeout.ms`), requests in flight (no more than the events), partitions (one key uses one).
 A topology the files do not give is 3 brokers, replication factor 3, min.insync.replicas 2, the usual
@@ -60,7 +62,10 @@ BUDGET_MEANING = {
     "consumer.pause": "the consumer stalls past max.poll.interval.ms, its partition moves, then it wakes (0: not "
                       "explored)",
     "rebalance": "the group rebalances (0: not explored; needs consumer.instances above 1)",
-    "isr.shrink": "a leader drops a lagging follower from the ISR (replica.lag.time.max.ms), once",
+    "isr.shrink": "a leader drops a lagging follower from the ISR (replica.lag.time.max.ms); 0: not explored. "
+                  "With 1 and a broker crash, the ISR can fall below min.insync.replicas: acks=all writes are "
+                  "refused (NOT_ENOUGH_REPLICAS) until the follower catches up, the model's bounded retries run "
+                  "out first, and the producer gives up, as yours does when delivery.timeout.ms runs out",
 }
 TRANSACTION_BUDGET_MEANING = {
     "transaction.abort": "the application aborts a transaction (0: not explored)",
@@ -450,11 +455,7 @@ class _Writer:
         transactional = "transactional.id" in self.values
         meanings = dict(BUDGET_MEANING, **(TRANSACTION_BUDGET_MEANING if transactional else {}))
         for fault, meaning in meanings.items():
-            if fault == "isr.shrink":
-                value = 1
-            else:
-                value = BUDGET.get(fault, 0)
-            self.put("faults", fault, value, meaning)
+            self.put("faults", fault, BUDGET.get(fault, 0), meaning)
 
     def _check(self):
         """Refuse a combination Kafka refuses, naming the user's file and line (exit code 2)."""
