@@ -278,7 +278,7 @@ class _Writer:
         value = self.get(name)
         if value.source is not None:
             return f"from {value.source.where}"
-        return f"the default of {CLIENT_NAMES[self.client]} (not in your files)"
+        return f"not in your files: the default of {CLIENT_NAMES[self.client]}"
 
     def put(self, section: str, key: str, value: Any, comment: str, source: Found | None = None):
         self.sections[section].append((key, value, comment))
