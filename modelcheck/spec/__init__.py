@@ -5,7 +5,9 @@
   `apply_command_line(spec, sets, sweeps)`: the `--set` and `--sweep` options;
 - `expand(spec)`: the `Point`s (configurations) to explore, with the expectations of each;
 - `load_python_spec(path, params)`: a Python spec's `Model`;
-- `discover(paths)`: the spec files of `modelcheck check SPEC_OR_DIR ...`.
+- `discover(paths)`: the spec files of `modelcheck check SPEC_OR_DIR ...`;
+- `init.init_spec(files, client=...)`: a spec's text written from a user's Kafka client configuration
+  files (`client_files.read_client_file` reads them).
 
 This layer reads YAML and builds `KafkaConfig`s; it never explores and never prints.
 """
