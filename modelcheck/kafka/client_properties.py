@@ -210,6 +210,8 @@ _JAVA = [
     *_many("compression.type compression.gzip.level compression.lz4.level compression.zstd.level", PRODUCER,
            NO_EFFECT, COMPRESSION),
     *_many("key.serializer value.serializer", PRODUCER, NO_EFFECT, SERIALIZATION),
+    *_many("default.list.key.serde.inner default.list.key.serde.type default.list.value.serde.inner "
+           "default.list.value.serde.type", CLIENT, NO_EFFECT, SERIALIZATION),
     *_many("max.request.size", PRODUCER, NO_EFFECT, SIZES),
     *_many("metadata.max.idle.ms", PRODUCER, NO_EFFECT, METADATA),
     *_many("key.deserializer value.deserializer check.crcs", CONSUMER, NO_EFFECT, SERIALIZATION),
@@ -295,7 +297,10 @@ _TOPIC_AND_BROKER = [
            "producer.id.expiration.check.interval.ms fetch.purgatory.purge.interval.requests "
            "producer.purgatory.purge.interval.requests delete.records.purgatory.purge.interval.requests "
            "initial.broker.registration.timeout.ms broker.heartbeat.interval.ms broker.session.timeout.ms "
-           "server.max.startup.time.ms", BROKER, NO_EFFECT, BROKER_RUNNING),
+           "server.max.startup.time.ms connection.failed.authentication.delay.ms control.plane.listener.name "
+           "max.connection.creation.rate max.connections max.connections.per.ip max.connections.per.ip.overrides "
+           "max.request.partition.size.limit offset.metadata.max.bytes queued.max.request.bytes", BROKER, NO_EFFECT,
+           BROKER_RUNNING),
 ]
 
 # Families of names known by their prefix (broker and security properties are too many to list one by one).
