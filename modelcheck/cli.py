@@ -421,15 +421,23 @@ def report(paths, out, workers, quiet):
     click.echo(f"wrote {len(written)} files to {out}", err=True)
 
 
-@main.command()
+def _strategies_epilog() -> str:
+    """The commit strategies `init --commit` takes, one a line, with the consumer.commit each becomes."""
+    lines = ["\b", "Commit strategies (--commit), by what your consumer's code does:"]
+    for name, strategy in STRATEGIES.items():
+        lines.append(f"  {name:32} {strategy.summary} -> commit: {strategy.mode}")
+    return "\n".join(lines)
+
+
+@main.command(epilog=_strategies_epilog())
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--client", type=click.Choice(("java", "librdkafka", "kafka-python")), default="java",
               show_default=True,
               help="The client your application uses; its defaults apply where your files are silent "
                    "(librdkafka: also confluent-kafka for Python, Go and .NET).")
-@click.option("--commit", type=click.Choice(tuple(STRATEGIES)), default=None,
-              help="What your consumer's code does about offsets (default: read from enable.auto.commit, or "
-                   "commit-sync-after-processing, said so in the spec). See docs/howto.md.")
+@click.option("--commit", type=click.Choice(tuple(STRATEGIES)), default=None, metavar="STRATEGY",
+              help="What your consumer's code does about offsets (listed below; default: read from "
+                   "enable.auto.commit, else commit-sync-after-processing, said so in the spec).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, callback=_output_file,
               help="Write the spec to this file (default: standard output).")
 @click.option("--name", default=None, help="The spec's name (default: the --out file's name).")

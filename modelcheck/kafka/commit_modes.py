@@ -48,6 +48,7 @@ class CommitStrategy(NamedTuple):
     """What an application's code does about offsets, and the commit mode that models it."""
 
     name: str                     # as `modelcheck init --commit` spells it
+    summary: str                  # the code in a few words (init's help)
     code: str                     # what the code does, in Kafka's terms
     mode: str                     # the `consumer.commit` that models it
     note: str = ""                # where the model differs from it, if anywhere
@@ -55,31 +56,37 @@ class CommitStrategy(NamedTuple):
 
 
 STRATEGIES: dict[str, CommitStrategy] = {strategy.name: strategy for strategy in (
-    CommitStrategy("auto-commit", "enable.auto.commit=true: poll() commits the offsets the previous polls "
+    CommitStrategy("auto-commit", "enable.auto.commit=true (Java, kafka-python)",
+                   "enable.auto.commit=true: poll() commits the offsets the previous polls "
                    "returned (the Java client and kafka-python)", "auto", auto_commit=True),
-    CommitStrategy("auto-commit-stored-on-delivery",
+    CommitStrategy("auto-commit-stored-on-delivery", "librdkafka auto commit, enable.auto.offset.store=true",
                    "librdkafka with enable.auto.commit=true and enable.auto.offset.store=true: the offset of a "
                    "message is stored as poll() hands it to your code, and a background timer commits it",
                    "before-process",
                    "the timer may commit before your code has processed the message, which loses it on a "
                    "crash: modelled as a commit before processing; a commit after processing replays "
                    "instead, which this mode does not show", auto_commit=True),
-    CommitStrategy("store-offsets-after-processing",
+    CommitStrategy("store-offsets-after-processing", "librdkafka: store_offsets() after processing",
                    "librdkafka with enable.auto.offset.store=false: your code calls store_offsets() after "
                    "processing, and the background timer commits what was stored", "auto",
                    "the model's auto commit commits what was processed, at a later poll: the same outcomes",
                    auto_commit=True),
-    CommitStrategy("commit-sync-after-processing", "enable.auto.commit=false, and commitSync() (commit() in "
+    CommitStrategy("commit-sync-after-processing", "commitSync() after processing (assumed by default)",
+                   "enable.auto.commit=false, and commitSync() (commit() in "
                    "Python clients) after processing each batch", "after-process"),
-    CommitStrategy("commit-sync-before-processing", "enable.auto.commit=false, and commitSync() right after "
+    CommitStrategy("commit-sync-before-processing", "commitSync() before processing",
+                   "enable.auto.commit=false, and commitSync() right after "
                    "poll(), before processing", "before-process"),
-    CommitStrategy("commit-async-after-processing", "enable.auto.commit=false, and commitAsync() after "
+    CommitStrategy("commit-async-after-processing", "commitAsync() after processing",
+                   "enable.auto.commit=false, and commitAsync() after "
                    "processing each batch", "after-process",
                    "a failed commitAsync() is not retried and a later commit covers it; the model's commit "
                    "may be cut off by a crash, which gives the same replay"),
-    CommitStrategy("offsets-in-sink-transaction", "the offsets are written with the results in one database "
+    CommitStrategy("offsets-in-sink-transaction", "offsets stored with the results in one DB transaction",
+                   "the offsets are written with the results in one database "
                    "transaction, and the consumer seeks to them when it gets a partition", "sink"),
-    CommitStrategy("send-offsets-to-transaction", "consume-transform-produce: a transactional producer commits "
+    CommitStrategy("send-offsets-to-transaction", "sendOffsetsToTransaction (consume-transform-produce)",
+                   "consume-transform-produce: a transactional producer commits "
                    "the offsets in its transaction (sendOffsetsToTransaction)", "transactional"),
 )}
 
