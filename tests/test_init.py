@@ -365,3 +365,20 @@ def test_spring_keys_in_brackets_keep_their_dots(tmp_path):
     """)
     spec = spec_of(init_spec([app]))
     assert spec["producer"]["enable.idempotence"] is False and spec["producer"]["acks"] == "1"
+
+
+@pytest.mark.parametrize("client, key_order", [("java", "holds"), ("librdkafka", "violated"),
+                                               ("kafka-python", "holds")])
+def test_each_clients_defaults_explore_to_their_own_verdicts(tmp_path, client, key_order):
+    """librdkafka's producer is not idempotent by default and pipelines requests: a retry can reorder
+    (its CONFIGURATION.md says so of message.send.max.retries); the Java and kafka-python producers are
+    idempotent by default. With every client, auto.offset.reset=latest loses what a new group did not see."""
+    producer = write(tmp_path, "producer.properties", "bootstrap.servers=k:9092\n")
+    consumer = write(tmp_path, "consumer.properties", "group.id=g\n")
+    out = tmp_path / "spec.yaml"
+    assert run("init", producer, consumer, "--client", client, "-o", out).exit_code == 0
+    explored = run("explore", out, "--quiet")
+    assert explored.exit_code == 1
+    verdicts = dict(re.findall(r"^(no-loss|key-order) +\S+ +- +(holds|violated|bounded)", explored.output,
+                               re.MULTILINE))
+    assert verdicts == {"no-loss": "violated", "key-order": key_order}
