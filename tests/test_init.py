@@ -382,3 +382,13 @@ def test_each_clients_defaults_explore_to_their_own_verdicts(tmp_path, client, k
     verdicts = dict(re.findall(r"^(no-loss|key-order) +\S+ +- +(holds|violated|bounded)", explored.output,
                                re.MULTILINE))
     assert verdicts == {"no-loss": "violated", "key-order": key_order}
+
+
+def test_a_missing_replication_factor_is_the_usual_three_and_min_insync_is_kept(tmp_path):
+    broker = write(tmp_path, "server.properties", "min.insync.replicas=2\n")
+    text = init_spec([broker])
+    cluster = spec_of(text)["cluster"]
+    assert (cluster["replication.factor"], cluster["min.insync.replicas"]) == (3, 2)
+    assert "the usual production setting" in said(text)
+    topic = write(tmp_path, "topic.properties", "replication.factor=2\n")
+    assert spec_of(init_spec([topic]))["cluster"]["min.insync.replicas"] == 1       # Kafka's default

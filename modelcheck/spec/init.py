@@ -332,28 +332,25 @@ class _Writer:
     def _cluster(self):
         replication = self.values.get("replication.factor") or self.values.get("default.replication.factor")
         min_insync = self.values.get("min.insync.replicas")
-        if replication is None and min_insync is None:
-            factor, insync = DEFAULT_TOPOLOGY.values()
-            note = ("not in your files; the usual production setting (Kafka's defaults, replication factor 1 and "
-                    "min.insync.replicas 1, leave no replica to fail over to): set yours")
-            self.put("cluster", "brokers", factor, "brokers holding replicas of the topic")
-            self.put("cluster", "replication.factor", factor, note)
-            self.put("cluster", "min.insync.replicas", insync, note)
+        usual = ("not in your files; the usual production setting (Kafka's defaults, replication factor 1 and "
+                 "min.insync.replicas 1, leave no replica to fail over to): set yours")
+        if replication is None:
+            factor, factor_comment = DEFAULT_TOPOLOGY["cluster.replication.factor"], usual
         else:
-            factor = replication.value if replication else 1
-            insync = min_insync.value if min_insync else 1
-            if factor > 16:
-                raise InvalidSpec(f"{factor} replicas: the model holds at most 16 brokers",
+            factor, factor_comment = replication.value, f"from {replication.source.where}"
+            if not 1 <= factor <= 16:
+                raise InvalidSpec(f"{factor} replicas: the model holds 1 to 16 brokers",
                                   file=replication.source.file, line=replication.source.line,
                                   key=replication.source.shown)
-            self.put("cluster", "brokers", factor, "one broker per replica")
-            self.put("cluster", "replication.factor", factor,
-                     f"from {replication.source.where}" if replication else
-                     "Kafka's default (default.replication.factor=1; not in your files)",
-                     replication.source if replication else None)
-            self.put("cluster", "min.insync.replicas", insync,
-                     f"from {min_insync.source.where}" if min_insync else
-                     "Kafka's default (not in your files)", min_insync.source if min_insync else None)
+        if min_insync is not None:
+            insync, insync_comment = min_insync.value, f"from {min_insync.source.where}"
+        elif replication is None:
+            insync, insync_comment = DEFAULT_TOPOLOGY["cluster.min.insync.replicas"], usual
+        else:
+            insync, insync_comment = 1, "not in your files: Kafka's default"
+        self.put("cluster", "brokers", factor, "one broker per replica")
+        self.put("cluster", "replication.factor", factor, factor_comment, replication.source if replication else None)
+        self.put("cluster", "min.insync.replicas", insync, insync_comment, min_insync.source if min_insync else None)
         unclean = self.values.get("unclean.leader.election.enable")
         if unclean is not None:
             self.put("cluster", "unclean.leader.election.enable", unclean.value, f"from {unclean.source.where}",
