@@ -392,3 +392,11 @@ def test_a_missing_replication_factor_is_the_usual_three_and_min_insync_is_kept(
     assert "the usual production setting" in said(text)
     topic = write(tmp_path, "topic.properties", "replication.factor=2\n")
     assert spec_of(init_spec([topic]))["cluster"]["min.insync.replicas"] == 1       # Kafka's default
+
+
+def test_send_offsets_to_transaction_with_auto_commit_on_is_refused(tmp_path):
+    producer = write(tmp_path, "producer.properties", "transactional.id=orders-tx\n")
+    consumer = write(tmp_path, "consumer.properties", "group.id=g\n")          # the Java default: auto commit
+    result = run("init", producer, consumer, "--commit", "send-offsets-to-transaction")
+    assert result.exit_code == 2
+    assert "needs enable.auto.commit=false" in result.output and str(consumer) in result.output

@@ -460,6 +460,12 @@ class _Writer:
         if strategy.mode in ("transactional", "transactional-legacy") and "transactional.id" not in self.values:
             raise InvalidSpec("--commit send-offsets-to-transaction needs a transactional producer: set "
                               "transactional.id in the producer configuration", file=self.paths[0])
+        auto = self.get("enable.auto.commit")
+        if strategy.mode in ("transactional", "transactional-legacy") and auto.value:
+            where = auto.source or Found("enable.auto.commit", True, self.paths[-1], None, CONSUMER)
+            raise InvalidSpec(f"--commit send-offsets-to-transaction needs enable.auto.commit=false (it is true: "
+                              f"{self.origin('enable.auto.commit')}): an automatic commit outside the transaction "
+                              f"undoes exactly-once", file=where.file, line=where.line, key="enable.auto.commit")
         build_config(self.settings, self.origins)
 
     # text --------------------------------------------------------------------------------------------
@@ -476,7 +482,8 @@ class _Writer:
             "description: >",
             f"  Imported from {', '.join(Path(path).name for path in self.paths)}: the producer writes two "
             "events of one key,",
-            "  the consumer processes them into a database, and a broker and the consumer may each crash once.",
+            f"  the consumer processes them into {self._sink_words()}, and a broker and the consumer may each "
+            "crash once.",
         ]
         for section, entries in self.sections.items():
             if section == "faults":
@@ -488,6 +495,9 @@ class _Writer:
                 lines.append(f"  {key}: {_yaml(value)}")
         lines.extend(self._notes())
         return "\n".join(lines) + "\n"
+
+    def _sink_words(self) -> str:
+        return "an output topic" if self.settings.get("sink.type") == "topic" else "a database"
 
     def _notes(self) -> list[str]:
         out = []
