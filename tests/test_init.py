@@ -237,6 +237,7 @@ def test_spring_boot_application_yml(tmp_path):
     assert "Spring for Apache Kafka turns enable.auto.commit off" in said(text) and "ack-mode record" in said(text)
     assert f"from {app} line 7" in said(text)                      # acks, as spring.kafka.producer.acks
     assert "jdbc" not in text                                # not a Kafka setting: skipped
+    assert "enable.auto.commit is true" not in said(text)     # Spring turns it off
 
 
 def test_spring_boot_application_properties(tmp_path):

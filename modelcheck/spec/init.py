@@ -133,9 +133,9 @@ def _read(item: Found, reading: _Reading):
         return
     if item.name.startswith("spring.kafka."):
         matters = item.name.startswith(("spring.kafka.listener.", "spring.kafka.retry."))
-        why = ("Spring Kafka's listener and retry settings decide how your listener is called again after an "
-               "error; modelcheck reads only listener.ack-mode" if matters else
-               "a Spring Kafka setting, not a Kafka property")
+        why = ("Spring Kafka's listener container and retry settings decide how many consumers run "
+               "(concurrency: consumer.instances) and how a failed record is retried; modelcheck reads only "
+               "listener.ack-mode" if matters else "a Spring Kafka setting, not a Kafka property")
         reading.notes.append((MAY_MATTER if matters else NO_EFFECT, item, item.shown, why))
         return
     entry = lookup(item.name)
@@ -258,6 +258,8 @@ class _Writer:
         self.reading = reading
         self.values = reading.values
         self.defaults = DEFAULTS[client]
+        if reading.spring:            # Spring for Apache Kafka sets enable.auto.commit=false unless told (2.3+)
+            self.defaults = {**self.defaults, "enable.auto.commit": False}
         self.name = name
         self.sections: dict[str, list[tuple[str, Any, str]]] = {s: [] for s in
                                                                 ("cluster", "workload", "producer", "consumer",
@@ -278,6 +280,8 @@ class _Writer:
         value = self.get(name)
         if value.source is not None:
             return f"from {value.source.where}"
+        if name == "enable.auto.commit" and self.reading.spring:
+            return "not in your files: Spring for Apache Kafka sets it false (since 2.3)"
         return f"not in your files: the default of {CLIENT_NAMES[self.client]}"
 
     def put(self, section: str, key: str, value: Any, comment: str, source: Found | None = None):
