@@ -21,6 +21,14 @@ model must bound are bounded with the reason: retries (the real client retries u
 A topology the files do not give is 3 brokers, replication factor 3, min.insync.replicas 2, the usual
 production setting (Kafka's own defaults, 1 and 1, would leave no replica to fail over to).
 
+Sources: the client defaults and property names of `kafka.client_properties`; Spring for Apache Kafka
+2.3 turned the consumer's enable.auto.commit off unless set (spring-kafka GH-945, commit 637738b), and
+its `ContainerProperties.AckMode` javadoc (every ack mode commits after the listener has processed the
+records; MANUAL and MANUAL_IMMEDIATE when it acknowledges); librdkafka's CONFIGURATION.md for
+`enable.auto.offset.store`; the Java client's `ProducerConfig` and kafka-python's KafkaProducer for
+idempotence turned off, not refused, when acks, retries or in-flight requests conflict and it was not
+asked for (KAFKA-13673).
+
 Leaves out: Kafka Streams and Kafka Connect configurations, several topics or applications, and
 reading Java or Python code to find what it does (the user says it with `--commit`).
 """
