@@ -25,6 +25,7 @@ import click
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
+from modelcheck.kafka.commit_modes import STRATEGIES
 from modelcheck.runner import RunOptions, exit_code, run_specs
 from modelcheck.spec.yaml_spec import limit_problem
 
@@ -219,7 +220,9 @@ def _exit_code(outcomes) -> int:
 
 
 def _fail(error: ModelcheckError):
-    click.echo(f"error: {error}", err=True)
+    """Print the error (each of several on its own line) and exit with code 2."""
+    for problem in getattr(error, "errors", None) or [error]:
+        click.echo(f"error: {problem}", err=True)
     sys.exit(EXIT_INVALID)
 
 
@@ -447,6 +450,58 @@ def schema():
     import json
     from modelcheck.spec.schema import spec_schema
     _print_document(json.dumps(spec_schema(), indent=2))
+
+
+def _strategies_epilog() -> str:
+    """The commit strategies `init --commit` takes, one a line, with the consumer.commit each becomes."""
+    lines = ["\b", "Commit strategies (--commit), by what your consumer's code does:"]
+    for name, strategy in STRATEGIES.items():
+        lines.append(f"  {name:32} {strategy.summary} -> commit: {strategy.mode}")
+    return "\n".join(lines)
+
+
+@main.command(epilog=_strategies_epilog())
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--client", type=click.Choice(("java", "librdkafka", "kafka-python")), default="java",
+              show_default=True,
+              help="The client your application uses; its defaults apply where your files are silent "
+                   "(librdkafka: also confluent-kafka for Python, Go and .NET).")
+@click.option("--commit", type=click.Choice(tuple(STRATEGIES)), default=None, metavar="STRATEGY",
+              help="What your consumer's code does about offsets (listed below; default: read from "
+                   "enable.auto.commit, else commit-sync-after-processing, said so in the spec).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, callback=_output_file,
+              help="Write the spec to this file (default: standard output).")
+@click.option("--name", default=None, help="The spec's name (default: the --out file's name).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file when it exists.")
+def init(files, client, commit, out, name, force):
+    """Write a ready-to-run spec from your Kafka configuration files.
+
+    FILES are producer.properties, consumer.properties, a broker's server.properties or a topic's
+    settings, a Spring Boot application.yml or application.properties, a Python file with a
+    confluent-kafka or kafka-python config dict (read, never run), or a JSON file of properties.
+    Properties the model uses become spec keys (each says where it came from, or that it is your
+    client's default); every other property is listed in a comment, as having no effect on delivery
+    guarantees or as one that may matter, with the reason.
+
+    \b
+    Example:
+      modelcheck init producer.properties consumer.properties -o myspec.yaml
+      modelcheck explore myspec.yaml
+    """
+    from modelcheck.spec.init import init_spec
+    if out is not None and Path(out).exists() and not force:
+        _fail(ModelcheckError(f"{out} exists; use --force to overwrite it"))
+    if name is None and out is not None:
+        name = Path(out).stem
+    try:
+        text = init_spec(list(files), client=client, commit=commit, name=name)
+    except ModelcheckError as error:
+        _fail(error)
+    if out is None:
+        _print_document(text, nl=False)
+        return
+    _write(out, text, "--out")
+    click.echo(f"wrote {out}; next: modelcheck explore {out}", err=True)
 
 
 @main.command("specs")

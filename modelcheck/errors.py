@@ -33,6 +33,27 @@ class InvalidSpec(ModelcheckError):
         super().__init__(text)
 
 
+class SpecErrors(InvalidSpec):
+    """Several problems found in one read of a spec, each an `InvalidSpec`, so that one run reports them
+    all, in the order of the file. Its file, line and key are the first one's; `str()` gives one problem
+    per line."""
+
+    def __init__(self, errors: list[InvalidSpec]):
+        errors = sorted(errors, key=lambda error: (str(error.file or ""), error.line or 0))
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, key=first.key)
+        self.errors = list(errors)
+        self.args = ("\n".join(str(error) for error in self.errors),)
+
+
+def raise_all(errors: list[InvalidSpec]):
+    """Raise the one error, or a SpecErrors of several; nothing when `errors` is empty."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise SpecErrors(errors)
+
+
 class InvalidModel(ModelcheckError):
     """A model breaks the engine's contract (no initial state, an unhashable state, a bad step)."""
 

@@ -57,6 +57,7 @@ class Job:
     settings: dict | None = None                      # explicit dotted settings (YAML specs only)
     properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
+    notes: tuple[str, ...] = ()                       # Kafka properties written that the model leaves out
 
 
 def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
@@ -98,7 +99,13 @@ def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: S
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
                   expected=point.expected, expected_lines=point.expected_lines,
                   settings={**spec.settings, **point.values}, config=point.config,
-                  properties=spec.properties)
+                  properties=spec.properties, notes=_may_matter(spec))
+
+
+def _may_matter(spec) -> tuple[str, ...]:
+    """The unmodelled Kafka properties of `spec` that may matter, each with where and why."""
+    from modelcheck.kafka.client_properties import MAY_MATTER
+    return tuple(f"{note.key} ({note.origin}): {note.why}" for note in spec.unmodelled if note.fate == MAY_MATTER)
 
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
@@ -114,7 +121,7 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
                                  if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
                           description=job.description.strip(), config=job.values, expected=job.expected,
-                          expected_lines=job.expected_lines)
+                          expected_lines=job.expected_lines, notes=list(job.notes))
         if job.config is not None and result.stopped_by != "interrupted":
             from modelcheck.kafka.cost import cost_of
             remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)

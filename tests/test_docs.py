@@ -46,3 +46,12 @@ def test_every_spec_file_the_docs_name_exists():
     assert named, "the docs name no spec at all"
     missing = sorted(name for name in named if not (ROOT / name).exists())
     assert not missing, f"the docs name spec files that do not exist: {missing}"
+
+
+def test_every_commit_strategy_is_documented_with_its_mode():
+    from modelcheck.kafka.commit_modes import STRATEGIES
+    howto = (ROOT / "docs" / "howto.md").read_text()
+    for strategy in STRATEGIES.values():
+        row = re.search(rf"^\| `{re.escape(strategy.name)}` \|.*\| `([a-z-]+)` \|$", howto, re.MULTILINE)
+        assert row is not None, strategy.name
+        assert row.group(1) == strategy.mode, strategy.name

@@ -1,4 +1,8 @@
-"""The Kafka domain: producer, brokers, group coordinator, consumers and sinks, and their properties."""
+"""The Kafka domain: producer, brokers, group coordinator, consumers and sinks, and their properties.
+
+`client_properties` is the registry of Kafka's own client and broker property names (which the model
+uses, and why the others do not matter); `commit_modes` the consumer's commit strategies.
+"""
 
 # The Kafka behaviour the model follows where it changed between versions (docs/kafka-model.md, "Which
 # Kafka"): shown by `modelcheck --version`.

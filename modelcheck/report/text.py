@@ -224,6 +224,8 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     if outcome.config:
         from modelcheck.report.matrix import config_text
         lines.append("config: " + config_text(outcome.config))
+    for note in getattr(outcome, "notes", ()):
+        lines.append(f"not modelled, may matter: {note}")
     verdict = "PASSED" if outcome.passed else "FAILED"
     if outcome.bounded:
         verdict += " (bounded)"

@@ -7,7 +7,9 @@
 - `expand(spec)`: the `Point`s (configurations) to explore, with the expectations of each;
 - `load_python_spec(path, params)`: a Python spec's `Model`;
 - `find_specs(paths)` and `discover(paths)`: the spec files of `modelcheck check SPEC_OR_DIR ...` (and
-  the files of a directory that are not specs).
+  the files of a directory that are not specs);
+- `init.init_spec(files, client=...)`: a spec's text written from a user's Kafka client configuration
+  files (`client_files.read_client_file` reads them).
 
 This layer reads YAML and builds `KafkaConfig`s; it never explores and never prints.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from modelcheck.errors import InvalidSpec
+from modelcheck.errors import InvalidSpec, raise_all
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.rules import IDEMPOTENT_MAX_IN_FLIGHT, conflicts, follow_defaults
 from modelcheck.spec.values import format_value
@@ -21,7 +21,8 @@ def build_config(settings: Mapping[str, Any], origins: Mapping[str, Any], *, str
                  context: str = "") -> KafkaConfig:
     """The `KafkaConfig` of explicit `settings` (dotted key -> normalised value) over the defaults.
 
-    With `strict`, a combination Kafka refuses raises InvalidSpec naming the key, its file and line
+    With `strict`, the combinations Kafka refuses raise InvalidSpec (a SpecErrors when there are several),
+    each naming the key, its file and line
     (`origins[key]`, an `Origin`) and the other key involved; `context` (e.g. the sweep point) is
     added to the message.
     """
@@ -30,13 +31,13 @@ def build_config(settings: Mapping[str, Any], origins: Mapping[str, Any], *, str
         config = config.with_value(key, value)
     config = follow_defaults(config, settings)
     if strict:
-        for conflict in conflicts(config, settings)[:1]:
-            _refuse(config, settings, origins, context, conflict.keys, conflict.message)
+        raise_all([_refusal(config, settings, origins, context, conflict.keys, conflict.message)
+                   for conflict in conflicts(config, settings)])
     return config
 
 
-def _refuse(config: KafkaConfig, settings: Mapping[str, Any], origins: Mapping[str, Any], context: str,
-            keys: tuple[str, ...], message: str):
+def _refusal(config: KafkaConfig, settings: Mapping[str, Any], origins: Mapping[str, Any], context: str,
+             keys: tuple[str, ...], message: str) -> InvalidSpec:
     """Blame the first of `keys` the user wrote; name where the others were written."""
     written = [key for key in keys if key in settings] or list(keys)
     blamed = written[0]
@@ -49,5 +50,5 @@ def _refuse(config: KafkaConfig, settings: Mapping[str, Any], origins: Mapping[s
     details = f" [with {'; '.join(others)}]" if others else ""
     origin = origins.get(blamed)
     suffix = f" (in the sweep point {context})" if context else ""
-    raise InvalidSpec(f"{message}{details}{suffix}", file=getattr(origin, "file", None),
-                      line=getattr(origin, "line", None), key=blamed)
+    return InvalidSpec(f"{message}{details}{suffix}", file=getattr(origin, "file", None),
+                       line=getattr(origin, "line", None), key=blamed)

@@ -73,6 +73,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Unmodelled:
+    """A Kafka property a spec sets that the model leaves out: as written, where, and why it does not
+    matter (or may: `fate`, see `modelcheck.kafka.client_properties`)."""
+
+    key: str
+    origin: Origin
+    fate: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Spec:
     path: str                                   # the file, as the user named it
     name: str
@@ -84,6 +95,7 @@ class Spec:
     limits: Limits = field(default_factory=Limits)
     sweep: tuple[Axis, ...] = ()
     properties: tuple[str, ...] | None = None  # report only these (None: every property)
+    unmodelled: tuple[Unmodelled, ...] = ()     # Kafka properties written that the model leaves out
 
     @property
     def config(self) -> KafkaConfig:

@@ -175,23 +175,34 @@ def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == NULL_TAG
 
 
-def mapping_items(node: Node, source: Source, *, what: str, key: str | None = None
-                  ) -> Iterator[tuple[str, Node, Node]]:
-    """(key text, key node, value node) of a mapping, refusing non-mappings, non-text and repeated keys."""
+def mapping_items(node: Node, source: Source, *, what: str, key: str | None = None,
+                  errors: list[InvalidSpec] | None = None) -> Iterator[tuple[str, Node, Node]]:
+    """(key text, key node, value node) of a mapping, refusing non-mappings, non-text and repeated keys.
+
+    With an `errors` list, a bad or repeated key is added to it and skipped, so that the caller goes
+    on to the next one (a spec reports every problem at once); without, it is raised.
+    """
     if not isinstance(node, MappingNode):
         raise source.error(f"{what} must be a mapping of names to values, not {describe(node)}",
                            node=node, key=key)
     seen: dict[str, Node] = {}
     for key_node, value_node in node.value:
+        problem = None
         if not isinstance(key_node, ScalarNode) or key_node.tag == NULL_TAG:
-            raise source.error(f"{what}: a key must be a name, not {describe(key_node)}", node=key_node,
-                               key=key)
-        name = str(key_node.value)
-        if name in seen:
+            problem = source.error(f"{what}: a key must be a name, not {describe(key_node)}", node=key_node,
+                                   key=key)
+        elif str(key_node.value) in seen:
+            name = str(key_node.value)
             full = f"{key}.{name}" if key else name
             first = source.line_of(seen[name])
             again = f" (first given on line {first})" if first else ""
-            raise source.error(f"given twice{again}", node=key_node, key=full)
+            problem = source.error(f"given twice{again}", node=key_node, key=full)
+        if problem is not None:
+            if errors is None:
+                raise problem
+            errors.append(problem)
+            continue
+        name = str(key_node.value)
         seen[name] = key_node
         yield name, key_node, value_node
 

@@ -31,6 +31,9 @@ class Outcome:
     # run of a Kafka configuration; None for a Python spec or when it was not measured.
     cost: Any = None
     cost_incomplete: str | None = None   # why its search stopped before finding a run ("time_limit", ...)
+    # Kafka properties the spec sets that the model leaves out and that may matter, each with where it
+    # was written and why (`kafka.client_properties`); the text report prints them under the header.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
+from modelcheck.kafka.client_properties import REGISTRY, ClientProperty, fits, lookup
 from modelcheck.kafka.config import KEYS, Key
 from modelcheck.spec.nodes import (BOOL_TAG, INT_TAG, NULL_TAG, Source, describe, did_you_mean, is_null,
                                    python_value, suggest)
@@ -23,10 +24,39 @@ SECTIONS = ("cluster", "workload", "producer", "consumer", "sink", "faults")
 
 
 def config_key(name: str, source: Source, node: Node | None) -> str:
-    """`name` if it is a dotted spec key; otherwise an error suggesting the nearest one."""
+    """`name` if it is a dotted spec key; otherwise an error suggesting the nearest one (or, for a Kafka
+    property the model leaves out, saying so: such a property can be written in a section, see
+    `section_key`, but not set, swept or matched)."""
     if name in KEYS:
         return name
+    section, _, rest = name.partition(".")
+    entry = client_property(section, rest)
+    if entry is not None and not entry.modelled:
+        raise source.error(f"{rest} is {entry.fate} ({entry.why}); it has no spec key to set, sweep or "
+                           f"match", node=node, key=name)
     raise source.error("unknown key" + _key_hint(name), node=node, key=name)
+
+
+def client_property(section: str, name: str) -> ClientProperty | None:
+    """The Kafka client or broker property `name` when it belongs in spec section `section` (producer,
+    consumer or cluster), spelt as Kafka's Java client or librdkafka spells it; None otherwise."""
+    if section not in ("producer", "consumer", "cluster"):
+        return None
+    entry = lookup(name, underscores=False)
+    return entry if entry is not None and fits(entry, section) else None
+
+
+def section_key(section: str, name: str, source: Source, node: Node | None) -> str | ClientProperty:
+    """The spec key `name` (written inside `section:`) stands for; or, for a Kafka property the model
+    leaves out, its registry entry (the spec accepts it and keeps it as a note); otherwise an error
+    suggesting the nearest key."""
+    dotted = f"{section}.{name}"
+    if dotted in KEYS:
+        return dotted
+    entry = client_property(section, name)
+    if entry is not None:
+        return entry.spec_key if entry.modelled else entry
+    return config_key(dotted, source, node)
 
 
 def _key_hint(name: str) -> str:
@@ -36,9 +66,19 @@ def _key_hint(name: str) -> str:
     elsewhere = [key for key in KEYS if key.partition(".")[2] == rest]
     if elsewhere:
         return f"; did you mean {elsewhere[0]}?"
-    nearest = suggest(name, same_section) or suggest(name, KEYS)
+    # A Kafka property in the wrong section ("producer: {group.id: ...}").
+    entry = lookup(rest, underscores=False)
+    if entry is not None and section in ("producer", "consumer", "cluster"):
+        place = {"producer": "producer", "consumer": "consumer", "client": "producer or consumer",
+                 "topic": "cluster", "broker": "cluster"}[entry.role]
+        return f"; {rest} is a {entry.role} property: write it in the {place} block"
+    # A misspelt Kafka property the model leaves out ("bootstrap.server") is as likely as a misspelt key.
+    properties = [f"{section}.{entry.name}" for entry in REGISTRY.values()
+                  if not entry.modelled and client_property(section, entry.name) is not None]
+    nearest = suggest(name, same_section + properties) or suggest(name, KEYS)
     if nearest is not None:
-        return f"; did you mean {nearest}?"
+        left_out = " (a Kafka property the model leaves out)" if nearest in properties else ""
+        return f"; did you mean {nearest}?{left_out}"
     if same_section:
         return f"; the keys of {section} are {', '.join(k.partition('.')[2] for k in same_section)}"
     return did_you_mean(section, SECTIONS)

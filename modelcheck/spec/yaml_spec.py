@@ -7,11 +7,17 @@ a spec names only what matters to its claim.
 
 Everything is checked when the file is read, including every point of a sweep and every expectation
 rule (a rule that matches no point of the sweep is refused: it is a slip, not a claim). Every error
-names the file, the line and the dotted key, and suggests the nearest valid name.
+names the file, the line and the dotted key, and suggests the nearest valid name; one read reports
+every error it finds, not only the first.
+
+A Kafka client or broker property the model leaves out (`producer: {linger.ms: 5}`) is accepted in
+its section, as Kafka's clients spell it (`modelcheck.kafka.client_properties`), and kept in
+`Spec.unmodelled` with why it does not matter or may; a misspelt one still gets "did you mean".
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,13 +26,14 @@ import yaml
 from yaml.nodes import Node, ScalarNode
 
 from modelcheck.engine.limits import Limits
-from modelcheck.errors import InvalidSpec
-from modelcheck.spec.document import Origin, Spec
+from modelcheck.errors import InvalidSpec, SpecErrors, raise_all
+from modelcheck.kafka.client_properties import ClientProperty
+from modelcheck.spec.document import Origin, Spec, Unmodelled
 from modelcheck.spec.expectations import parse_expect, parse_properties
 from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, Source, compose, describe, did_you_mean, is_null,
                                    mapping_items, python_value)
 from modelcheck.spec.sweep import expand, parse_sweep
-from modelcheck.spec.values import SECTIONS, config_key, format_value, value_of
+from modelcheck.spec.values import SECTIONS, format_value, section_key, value_of
 
 TOP_LEVEL = ("name", "description", *SECTIONS, "expect", "limits", "sweep", "properties")
 LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "max_depth",
@@ -69,44 +76,82 @@ def _plain(value):
 
 
 def parse_spec(text: str, source: Source, default_name: str) -> Spec:
-    """Validate and type the YAML spec `text` read from `source`."""
+    """Validate and type the YAML spec `text` read from `source`.
+
+    Every problem is reported at once (a `SpecErrors` when there are several): each key is checked on
+    its own, and the combinations Kafka refuses are checked once every key is valid.
+    """
     path = source.name
     root = compose(text, source)
     if root is None:
         raise InvalidSpec("the spec is empty; see SPEC-FORMAT.md for what a spec holds", file=str(path))
+    errors: list[InvalidSpec] = []
     parts = {name: (key_node, value_node)
-             for name, key_node, value_node in mapping_items(root, source, what="a spec")}
+             for name, key_node, value_node in mapping_items(root, source, what="a spec", errors=errors)}
     for name, (key_node, _) in parts.items():
         if name not in TOP_LEVEL:
-            raise source.error("unknown key" + _top_level_hint(name), node=key_node, key=name)
+            errors.append(source.error("unknown key" + _top_level_hint(name), node=key_node, key=name))
 
-    settings, origins = {}, {}
+    settings, origins, unmodelled = {}, {}, []
     for section in SECTIONS:
         if section in parts and not is_null(parts[section][1]):
-            for name, key_node, value_node in mapping_items(parts[section][1], source, what=section,
-                                                            key=section):
-                key = config_key(f"{section}.{name}", source, key_node)
-                settings[key] = value_of(key, value_node, source)
-                origins[key] = Origin(source.name, source.line_of(key_node))
+            items = []
+            with _collected(errors):
+                items = list(mapping_items(parts[section][1], source, what=section, key=section, errors=errors))
+            for name, key_node, value_node in items:
+                with _collected(errors):
+                    key = section_key(section, name, source, key_node)
+                    origin = Origin(source.name, source.line_of(key_node))
+                    if isinstance(key, ClientProperty):
+                        unmodelled.append(Unmodelled(f"{section}.{name}", origin, key.fate, key.why))
+                        continue
+                    if key in settings:
+                        raise source.error(f"given twice: {section}.{name} is another name of {key} (first "
+                                           f"given on line {origins[key].line})", node=key_node, key=key)
+                    settings[key] = value_of(key, value_node, source)
+                    origins[key] = origin
 
-    reported = parse_properties(parts["properties"][1], source) if "properties" in parts else None
-    expect, expect_lines = parse_expect(parts["expect"][1], source, reported) if "expect" in parts else ({}, {})
+    def part(name, parse, default):
+        if name not in parts:
+            return default
+        with _collected(errors):
+            return parse(parts[name][1])
+        return default
+
+    reported = part("properties", lambda node: parse_properties(node, source), None)
+    name = part("name", lambda node: _text(parts, "name", source), None)
+    description = part("description", lambda node: _text(parts, "description", source), None)
+    expect, expect_lines = part("expect", lambda node: parse_expect(node, source, reported), ({}, {}))
+    limits = part("limits", lambda node: _limits(node, source), Limits())
+    sweep = part("sweep", lambda node: () if is_null(node) else parse_sweep(node, source), ())
+    raise_all(errors)
     spec = Spec(
         path=str(path),
-        name=_text(parts, "name", source) or default_name,
-        description=(_text(parts, "description", source) or "").strip(),
+        name=name or default_name,
+        description=(description or "").strip(),
         settings=settings,
         origins=origins,
         expect=expect,
         expect_lines=expect_lines,
-        limits=_limits(parts["limits"][1], source) if "limits" in parts else Limits(),
-        sweep=parse_sweep(parts["sweep"][1], source) if "sweep" in parts and not is_null(parts["sweep"][1])
-        else (),
+        limits=limits,
+        sweep=sweep,
         properties=reported,
+        unmodelled=tuple(unmodelled),
     )
     points = expand(spec)
     _check_rules_match(spec, points, source)
     return spec
+
+
+@contextlib.contextmanager
+def _collected(errors: list[InvalidSpec]):
+    """Add an InvalidSpec raised inside the block to `errors` (several at once when it holds several)."""
+    try:
+        yield
+    except SpecErrors as error:
+        errors.extend(error.errors)
+    except InvalidSpec as error:
+        errors.append(error)
 
 
 MAX_BYTES = 1_000_000     # a spec is a few kilobytes; a larger file is not one (and would be slow to read)
