@@ -89,14 +89,19 @@ def test_unpinned_verdicts_belong_to_real_configurations(outcomes):
     assert set(UNPINNED) <= keys
 
 
-def test_every_bundled_spec_explores_quickly(outcomes):
-    for path, outcome, elapsed in outcomes:
+# A bundled spec stays small enough for `make check` and CI: its configurations together stay under this
+# many distinct states (counted, not timed: these machines are shared and their clocks noisy; the
+# seconds are in benchmarks/specs.md).
+MAX_STATES_PER_SPEC = 300_000
+
+
+def test_every_bundled_spec_explores_completely_and_stays_small(outcomes):
+    per_spec: dict[Path, int] = {}
+    for path, outcome, _elapsed in outcomes:
         assert outcome.result.complete, f"{path.name}: stopped by {outcome.result.stopped_by}"
-    per_spec: dict[Path, float] = {}
-    for path, _outcome, elapsed in outcomes:
-        per_spec[path] = elapsed
-    slow = {path.name: round(seconds, 1) for path, seconds in per_spec.items() if seconds >= 20}
-    assert not slow, f"specs slower than 20 s: {slow}"
+        per_spec[path] = per_spec.get(path, 0) + outcome.result.stats.distinct
+    large = {path.name: states for path, states in per_spec.items() if states >= MAX_STATES_PER_SPEC}
+    assert not large, f"specs with more than {MAX_STATES_PER_SPEC:,} states: {large}"
 
 
 @pytest.mark.parametrize("path", YAML_SPECS, ids=lambda p: p.stem)
