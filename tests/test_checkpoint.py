@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from modelcheck.engine import Action, Checkpoint, CheckpointError, Limits, Model, always, eventually
+from modelcheck.engine import WEAK, Action, Checkpoint, CheckpointError, Limits, Model, always, eventually
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.checkpoint import identity_of
 
@@ -57,7 +57,7 @@ def countdown_model():
         return step
 
     return Model(name="countdown", initial_states=[(6, 7)],
-                 actions=[Action("tick-0", tick(0)), Action("tick-1", tick(1))],
+                 actions=[Action("tick-0", tick(0), fairness=WEAK), Action("tick-1", tick(1), fairness=WEAK)],
                  properties=[eventually("both-zero", lambda s: s == (0, 0)),
                              eventually("first-below-one", lambda s: s[0] < 1),
                              always("never-three-three", lambda s: s != (3, 3))],

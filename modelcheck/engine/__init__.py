@@ -9,8 +9,10 @@ from __future__ import annotations
 from modelcheck.engine.checkpoint import Checkpoint, CheckpointError
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.limits import Limits, Progress
-from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMETIMES, Action, Model,
-                                     Property, always, at_end, eventually, sometimes)
+from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_END, DEADLOCK, EVENTUALLY,
+                                     EVENTUALLY_ALWAYS, LEADS_TO, SOMETIMES, STRONG, TEMPORAL, UNFAIR, WEAK,
+                                     Action, Model, Property, always, always_eventually, always_step, at_end,
+                                     eventually, eventually_always, leads_to, sometimes)
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
 from modelcheck.engine.trace import check_replays
@@ -42,7 +44,9 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
 
 
 __all__ = [
-    "StepLabel", "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
+    "StepLabel", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
+    "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
     "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
-    "TraceStep", "always", "at_end", "check_replays", "eventually", "explore", "sometimes",
+    "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
+    "eventually_always", "explore", "leads_to", "sometimes",
 ]

@@ -39,9 +39,9 @@ import time
 from modelcheck.engine import liveness
 from modelcheck.engine.checkpoint import Checkpoint, Snapshot
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
-from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
-from modelcheck.engine.trace import path_to
+from modelcheck.engine.trace import Beyond, path_to
 from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
@@ -63,15 +63,17 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     properties = model.get_properties()
     warnings: list[str] = []
     canonical = model.canonical if symmetry else None
-    needs_graph = any(p.kind == EVENTUALLY for p in properties)
+    needs_graph = any(p.kind in TEMPORAL for p in properties)
     if canonical is not None and needs_graph:
         canonical = None
-        warnings.append("symmetry reduction is off: the model has `eventually` properties, whose "
-                        "fairness is per step label")
+        warnings.append("symmetry reduction is off: the model has temporal properties, checked under "
+                        "fairness on the concrete state graph")
+    constraint = getattr(model, "constraint", None)
 
     invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
     at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
     open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
+    step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
     violations: dict[str, object] = {}      # property -> first state found violating it (BFS order)
     witnesses: dict[str, object] = {}       # sometimes-property -> first state satisfying it
     edges: list | None = [] if needs_graph else None
@@ -116,6 +118,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             edges, terminal_states = snapshot.edges, snapshot.terminal_states
         invariants = [inv for inv in invariants if inv[0] not in violations]
         open_sometimes = [s for s in open_sometimes if s[0] not in witnesses]
+        step_checks = [check for check in step_checks if check[0] not in violations]
         checking = bool(invariants or open_sometimes)
         earlier_seconds = snapshot.seconds
         warnings.append(f"resumed from the checkpoint {checkpoint.path} ({len(parents):,} states, depth {depth}, "
@@ -131,9 +134,16 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             except TypeError as error:
                 raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
                                    f"must be tuples, frozensets or NamedTuples of hashable values") from None
-            parents[state] = None
-            level.append(state)
             try:
+                if constraint is not None and not constraint(state):
+                    for name, predicate in invariants:  # checked, as TLC does, but not explored
+                        if not predicate(state):
+                            violations[name] = Beyond(None, None, state)
+                    invariants = [inv for inv in invariants if inv[0] not in violations]
+                    checking = bool(invariants or open_sometimes)
+                    continue
+                parents[state] = None
+                level.append(state)
                 found(state)
             except ModelcheckError:
                 raise
@@ -184,7 +194,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             closed = max_depth is not None and depth >= max_depth
             if closed and checkpoint is not None:
                 level_start = snapshot_at(start)
-            plain = canonical is None and edges is None and not closed and max_states is None
+            plain = (canonical is None and edges is None and not closed and max_states is None
+                     and constraint is None and not step_checks)
             append = next_level.append
             resume_at = None
             for position in range(start, len(level)):
@@ -206,10 +217,24 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                                     found(successor)
                         continue
                     for label, successor in successors:
+                        if step_checks:
+                            for name, predicate in step_checks:
+                                if not predicate(state, label, successor):
+                                    violations[name] = Beyond(state, label, successor if canonical is None
+                                                              else canonical(successor))
+                                    step_checks = [c for c in step_checks if c[0] != name]
                         if canonical is not None:
                             successor = canonical(successor)
+                        if constraint is not None and not constraint(successor):
+                            # TLC's CONSTRAINT: generated and checked, never stored nor expanded.
+                            for name, predicate in invariants:
+                                if not predicate(successor):
+                                    violations[name] = Beyond(state, label, successor)
+                                    invariants = [inv for inv in invariants if inv[0] != name]
+                                    checking = bool(invariants or open_sometimes)
+                            continue
                         if edges is not None:
-                            edges.append((state, successor, label))
+                            edges.append((state, successor, label, index))
                         if successor in parents:
                             continue
                         if closed:
@@ -309,8 +334,12 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         if never:
             warnings.append(never)
 
+    graph = []
+
     def lasso(prop):
-        return liveness.counterexample(model, prop.predicate, parents, edges, terminal_states)
+        if not graph:
+            graph.append(liveness.FairGraph(model, parents, edges))
+        return liveness.counterexample(graph[0], prop)
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,

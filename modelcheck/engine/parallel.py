@@ -111,7 +111,7 @@ from multiprocessing.connection import wait as wait_for
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.memory import resident_megabytes
-from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
@@ -152,10 +152,15 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
                  progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
     """Explore `model` with `workers` processes; same counts and verdicts as `bfs` (module docstring)."""
     properties = model.get_properties()
-    if any(p.kind == EVENTUALLY for p in properties):
+    if any(p.kind in TEMPORAL for p in properties):
         result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
-        result.warnings.append(f"searched on one process, not {workers}: `eventually` properties need the "
+        result.warnings.append(f"searched on one process, not {workers}: temporal properties need the "
                                "whole state graph in one process")
+        return result
+    if getattr(model, "constraint", None) is not None or any(p.kind == ALWAYS_STEP for p in properties):
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
+        result.warnings.append(f"searched on one process, not {workers}: state constraints and `always_step` "
+                               "properties are checked by the one-process search only")
         return result
     actions = model.get_actions()
     if not actions:

@@ -7,14 +7,16 @@ way for all of them, so the strategies cannot drift apart. A state is named by a
 strategy can turn into the recorded path from an initial state (`path_of`): the state itself in `bfs`,
 a global number in `parallel`.
 
-It leaves out the search itself and the liveness check (`liveness`), which only `bfs` runs.
+It leaves out the search itself and the temporal checks (`liveness`), which only `bfs` runs. A
+reference may also be a `trace.Beyond`: one step from a recorded state (an `always_step` violation,
+or an invariant broken by a state outside the model's constraint).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from modelcheck.engine.model import EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult
 from modelcheck.engine.trace import replay
 
@@ -51,7 +53,7 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
     """A `PropertyResult` per property.
 
     `violations` and `witnesses` map property names to references of the first states found;
-    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of an `eventually` property, or
+    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of a temporal property, or
     None when it holds (only asked for a complete search).
     """
     results = {}
@@ -65,7 +67,7 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
                 trace = replay(model, path_of(witnesses[prop.name]), canonical)
             else:
                 verdict = BOUNDED if stopped_by else VIOLATED
-        elif prop.kind == EVENTUALLY:
+        elif prop.kind in TEMPORAL:
             if stopped_by or early or liveness is None:
                 verdict = BOUNDED
             else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from modelcheck.engine.model import AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
@@ -186,7 +186,10 @@ def _ending(prop: PropertyResult, model, paint, count: int) -> list[str]:
                     else f"where it was after step {trace.loop_start}")
             where = (f"after step {count} the system is back {back}, and it can go round that cycle "
                      f"for ever without the property coming true")
-        elif prop.kind in (EVENTUALLY, AT_END):
+        elif prop.kind in TEMPORAL and model is not None and model.successors(trace.last):
+            where = (f"after step {count} only steps without fairness (or faults) are enabled, so the run "
+                     f"may stay there for ever")
+        elif prop.kind in TEMPORAL or prop.kind == AT_END:
             where = f"after step {count} no step is enabled: the run ends here"
         else:
             where = f"the state after step {count} breaks it"
