@@ -187,7 +187,6 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     try:
         while level and not level_done:
             if not start:
-                next_level = []
                 if max_states is not None and len(parents) >= max_states:
                     stopped_by = "max_states"
                     break
@@ -283,7 +282,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     final = level_start
                 break
             level = next_level
-            if level:
+            next_level = []                 # (a snapshot taken part way into the first expansion of a
+            if level:                       # level keeps the successors it had found: see _LimitReached)
                 depth += 1
             if all_decided(properties, violations, witnesses):
                 break
