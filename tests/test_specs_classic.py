@@ -1,4 +1,6 @@
-"""The classic TLA+ examples, TwoPhase and TCommit, against the figures TLC gives for them.
+"""The classic TLA+ examples against the figures TLC gives for them: TwoPhase and TCommit (safety),
+SimpleAllocator (liveness under strong fairness per client) and AsyncTerminationDetection (a state
+constraint, an action property and leads-to under weak fairness).
 
 Figures are counted as TLC counts them (distinct states, states generated, depth). For three resource
 managers they are those of the tlaplus/Examples manifest (specifications/transaction_commit/manifest.json:
@@ -12,6 +14,13 @@ prepares, n commits).
 The specs give their canonical form (RMs are interchangeable) with `model(rms, symmetry=True)`; the
 engine's own `symmetry` switch turns its use off again. Symmetry reduction is checked against an oracle that does not use the models' `canonical`: the number of
 orbits of the unreduced reachable states under every permutation of the RMs.
+
+SimpleAllocator and AsyncTerminationDetection: distinct / generated / depth from the tlaplus/Examples
+manifests (specifications/allocator and specifications/ewd998), and the verdicts their configurations
+give (every property holds). Each liveness property is also shown failing when the fairness it needs is
+taken away: strong fairness of allocation (weak is not enough), fairness per client (one condition for
+all lets a client starve), the spec's own SimpleAllocator2 (whose failures the TLA+ module lists), and
+the detection's weak fairness.
 """
 
 from __future__ import annotations
@@ -122,3 +131,55 @@ def test_symmetry_traces_are_concrete_shortest_and_replay(load_python_spec, spec
     assert len(reduced.properties["nobody-commits"].trace) == len(plain.properties["nobody-commits"].trace)
     for name in ("TCConsistent", "nobody-commits"):
         assert reduced.properties[name].verdict == plain.properties[name].verdict
+
+
+ALLOCATOR_OBTAIN = [f"ClientsWillObtain[c{c},r{r}]" for c in (1, 2, 3) for r in (1, 2)]
+ALLOCATOR_SATISFIED = [f"InfOftenSatisfied[c{c}]" for c in (1, 2, 3)]
+ALLOCATOR_RETURN = [f"ClientsWillReturn[c{c}]" for c in (1, 2, 3)]
+
+
+def verdicts(result) -> dict:
+    return {name: p.verdict for name, p in result.properties.items()}
+
+
+def test_simple_allocator_matches_tlc(load_python_spec):
+    result = explore(load_python_spec("simple_allocator").model())
+    assert (result.stats.distinct, result.stats.generated, result.stats.depth) == (400, 1_633, 6)
+    assert set(verdicts(result).values()) == {"holds"}
+    assert len(result.properties) == 1 + 3 + 6 + 3
+
+
+@pytest.mark.parametrize("change, violated", [
+    ({"allocate": "weak"}, ALLOCATOR_OBTAIN + ALLOCATOR_SATISFIED),
+    ({"per_client": False}, ALLOCATOR_RETURN + ALLOCATOR_OBTAIN + ALLOCATOR_SATISFIED),
+    ({"weaker_return": True}, ALLOCATOR_OBTAIN + ALLOCATOR_SATISFIED),
+], ids=["weak-allocation", "fair-as-a-whole", "SimpleAllocator2"])
+def test_simple_allocator_needs_its_fairness(load_python_spec, change, violated):
+    model = load_python_spec("simple_allocator").model(**change)
+    result = explore(model)
+    assert (result.stats.distinct, result.stats.generated) == (400, 1_633)
+    assert sorted(name for name, verdict in verdicts(result).items() if verdict == "violated") == sorted(violated)
+    assert model.expect == {name: "violated" for name in violated}
+    for name in violated:
+        trace = result.properties[name].trace
+        assert check_replays(model, trace)
+        if trace.loop_start is not None:                     # a lasso: some client waits for ever
+            assert trace.states[-1] == trace.states[trace.loop_start]
+        else:                                                # stuck: only unfair steps are enabled
+            assert change == {"weaker_return": True}
+
+
+def test_async_termination_detection_matches_tlc(load_python_spec):
+    result = explore(load_python_spec("async_termination_detection").model())
+    assert (result.stats.distinct, result.stats.generated, result.stats.depth) == (4_097, 53_271, 14)
+    assert verdicts(result) == {"Safe": "holds", "Quiescence": "holds", "Live": "holds"}
+
+
+def test_async_termination_detection_without_fair_detection(load_python_spec):
+    model = load_python_spec("async_termination_detection").model(n=2, detect="unfair")
+    result = explore(model)
+    assert verdicts(result) == {"Safe": "holds", "Quiescence": "holds", "Live": "violated"}
+    trace = result.properties["Live"].trace
+    assert check_replays(model, trace)
+    assert trace.loop_start is None and trace.steps == ()   # terminated from the start; nobody notices
+    assert trace.initial == ((0, 0), (0, 0), 0)
