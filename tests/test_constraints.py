@@ -8,7 +8,7 @@ by hand for a counter that can add one or two.
 
 from __future__ import annotations
 
-from modelcheck.engine import (WEAK, Action, Checkpoint, Limits, Model, always, always_step, check_replays,
+from modelcheck.engine import (TEMPORAL, WEAK, Action, Checkpoint, Limits, Model, always, always_step, check_replays,
                                eventually, explore, sometimes)
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.checkpoint import identity_of
@@ -74,13 +74,51 @@ def test_a_step_property_names_the_step_even_when_its_target_was_reached_otherwi
     assert check_replays(model, verdict.trace)
 
 
-def test_the_parallel_search_gives_the_same_result_and_says_it_ran_on_one_process():
+def test_the_parallel_search_gives_the_same_counts_and_traces():
     model = counter(properties=[always("below-six", lambda n: n < 6),
                                 always_step("one-at-a-time", lambda b, label, a: a == b + 1)])
     one, two = explore(model), explore(model, workers=2)
-    assert (two.stats.distinct, two.stats.generated) == (one.stats.distinct, one.stats.generated)
+    assert (two.stats.distinct, two.stats.generated, two.stats.workers) == (one.stats.distinct, one.stats.generated, 2)
     assert {n: p.trace.states for n, p in two.properties.items()} == {n: p.trace.states for n, p in one.properties.items()}
-    assert any("one process" in warning for warning in two.warnings)
+
+
+def signature(result):
+    return ((result.stats.distinct, result.stats.generated, result.stats.depth, result.stats.terminal),
+            {name: (p.verdict, p.trace and [(step.action, step.label, step.state) for step in p.trace.steps],
+                    p.trace and p.trace.initial) for name, p in result.properties.items()})
+
+
+def test_the_parallel_search_finds_the_first_step_in_the_one_process_order(load_python_spec):
+    # The ring of 3 nodes with a tighter constraint than its own: invariants broken both inside and only
+    # outside the constraint, and step properties broken at several places of a level.
+    model = load_python_spec("async_termination_detection").model(n=3, max_pending=2)
+    model.properties = [p for p in model.properties if p.kind not in TEMPORAL] + [
+        always("few-pending", lambda s: sum(s[1]) < 4),                   # first broken inside
+        always("no-node-full", lambda s: max(s[1]) < 3),                  # broken only outside
+        always_step("no-message-to-self", lambda b, label, a: not (label[0] == "send" and label[1] == label[2])),
+        always_step("node-two-stays-idle", lambda b, label, a: a[0][2] == 0 or b[0][2] == 1),
+        always_step("no-second-message", lambda b, label, a: sum(a[1]) < 2 or sum(b[1]) > 0 or label[0] != "send"),
+        sometimes("three-pending", lambda s: sum(s[1]) == 3)]
+    one = explore(model)
+    assert {name: p.verdict for name, p in one.properties.items()}["no-node-full"] == "violated"
+    assert max(one.properties["no-node-full"].trace.last[1]) == 3          # a state outside the constraint
+    for workers in (2, 3):
+        assert signature(explore(model, workers=workers)) == signature(one)
+
+
+def test_a_step_and_a_new_state_of_one_expansion_are_ordered_as_the_one_process_search_orders_them():
+    # From 0: 1 (stored), 100 (outside), 101 (outside), 2 (stored), 3 (stored), 102 (outside).
+    def step(n):
+        return [(f"to {t}", t) for t in (1, 100, 101, 2, 3, 102)] if n == 0 else []
+    model = Model(name="fan", initial_states=[0], actions=[Action("Step", step)], constraint=lambda n: n < 100,
+                  properties=[always("new-first", lambda n: n not in (1, 100)),
+                              always("outside-first", lambda n: n not in (101, 2)),
+                              always("outside-between", lambda n: n not in (3, 101, 102)),
+                              always_step("steps-in-order", lambda b, label, a: a not in (102, 3, 101))])
+    expected = {"new-first": 1, "outside-first": 101, "outside-between": 101, "steps-in-order": 101}
+    for workers in (1, 2, 3):
+        result = explore(model, workers=workers)
+        assert {name: p.trace.last for name, p in result.properties.items()} == expected
 
 
 def test_liveness_sees_only_the_steps_inside_the_constraint():

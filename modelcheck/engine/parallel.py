@@ -83,8 +83,11 @@ worker reports it before it exits (`RUSAGE_SELF`; `RUSAGE_CHILDREN` would give o
 would count children of earlier runs), or `RUSAGE_CHILDREN` for a worker that could not report. Pages
 shared by `fork` count once per process, so this is an upper bound.
 
-Left out: `eventually` properties need the whole state graph in one place; for a model that has any,
-the search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
+State constraints and `always_step` properties are checked by the worker that expands a state, each step
+at its place in the one-process search's order (`_careful`), so their traces are those of `bfs` too.
+
+Left out: temporal properties need the whole state graph in one place; for a model that has any, the
+search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
 from counters in shared memory, updated by the workers at each look at the clock.
 """
 
@@ -113,6 +116,7 @@ from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_ch
 from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
+from modelcheck.engine.trace import Beyond, RecordedPath
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 
@@ -156,11 +160,6 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
         result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
         result.warnings.append(f"searched on one process, not {workers}: temporal properties need the "
                                "whole state graph in one process")
-        return result
-    if getattr(model, "constraint", None) is not None or any(p.kind == ALWAYS_STEP for p in properties):
-        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
-        result.warnings.append(f"searched on one process, not {workers}: state constraints and `always_step` "
-                               "properties are checked by the one-process search only")
         return result
     actions = model.get_actions()
     if not actions:
@@ -480,7 +479,13 @@ class _Search:
         raise ModelcheckError(f"worker {number} of the parallel search failed: {kind}: {text}\n{where}")
 
     def _path_of(self, reference) -> list:
-        """The recorded states from an initial state to the state numbered `reference`."""
+        """The recorded states from an initial state to the state numbered `reference` (or, for a
+        `Beyond`, to the state numbered its `before`, then its step)."""
+        if type(reference) is Beyond:
+            if reference.before is None:
+                return [reference.after]
+            path = self._path_of(reference.before)
+            return RecordedPath(path + [reference.after], [None] * (len(path) - 1) + [reference.label])
         path = []
         while reference != _NO_PARENT:
             owner = reference % self.workers
@@ -572,6 +577,9 @@ class _Worker:
         self.candidates: dict[str, list] = {}       # property -> positions of own violating new states
         self.witness_candidates: dict[str, list] = {}
         self.terminal_best: dict[str, tuple] = {}   # at_end property -> (key, number) at this level
+        self.beyond_best: dict[str, tuple] = {}     # property -> (key, Beyond) of a step at this level
+        self.constraint = getattr(model, "constraint", None)
+        self.step_checks: list = []
         self.invariants: list = []
         self.open_sometimes: list = []
         self.at_ends: list = []
@@ -676,6 +684,7 @@ class _Worker:
         self.invariants = open_(ALWAYS)
         self.open_sometimes = open_(SOMETIMES)
         self.at_ends = open_(AT_END)
+        self.step_checks = open_(ALWAYS_STEP)
 
     def _found(self, state, position):
         """Check an own state of the level being found. A property it decides stays checked to the end of
@@ -686,6 +695,43 @@ class _Worker:
         for name, predicate in self.open_sometimes:
             if predicate(state):
                 self.witness_candidates.setdefault(name, []).append(position)
+
+    def _beyond(self, checks, key, before, label, after, arguments: tuple):
+        """Check one step of the level being expanded, at its place `key` in the search's order (see
+        `_careful`): the `always_step` properties on (state, label, successor), or the invariants on a
+        successor outside the constraint. The least key per property at this level is kept."""
+        best = self.beyond_best
+        for name, predicate in checks:
+            if not predicate(*arguments):
+                if name not in best or key < best[name][0]:
+                    best[name] = (key, Beyond(before, label, after))
+
+    def _careful(self, state, reference, key, met, successors) -> list:
+        """The successors of `state` (canonical) that are inside the constraint, after checking each step
+        against the `always_step` properties and each successor outside the constraint against the
+        invariants. A step's place in the one-process search's order is given by a key between those of
+        the states `state` meets for the first time before and after it: `key` itself before the first,
+        else the key of the last one met followed by a byte (the parts are prefix-free, so it sorts
+        after that state and before the next)."""
+        canonical, constraint, seen = self.canonical, self.constraint, self.seen
+        kept = []
+        fresh: set = set()
+        for label, successor in successors:
+            place = key if not met else key + (_PARTS[met - 1] if met <= len(_PARTS) else _key_part(met - 1)) \
+                + b"\xff"
+            concrete = successor
+            if canonical is not None:
+                successor = canonical(successor)
+            if self.step_checks:
+                self._beyond(self.step_checks, place, reference, label, successor, (state, label, concrete))
+            if constraint is not None and not constraint(successor):
+                self._beyond(self.invariants, place, reference, label, successor, (successor,))
+                continue
+            if successor not in seen and successor not in fresh:
+                fresh.add(successor)
+                met += 1
+            kept.append((label, successor))
+        return kept
 
     def _terminal(self, state, reference, key):
         self.terminal += 1
@@ -711,6 +757,10 @@ class _Worker:
             found.clear()
         self.violations.update(self.terminal_best)
         self.terminal_best.clear()
+        for name, found in self.beyond_best.items():
+            if name not in self.violations or found[0] < self.violations[name][0]:
+                self.violations[name] = found
+        self.beyond_best.clear()
         self._update_checks()
 
     # -- the search ----------------------------------------------------------------------------
@@ -721,6 +771,9 @@ class _Worker:
             if canonical is not None:
                 state = canonical(state)
             if self._owner(state) != self.number or state in seen:
+                continue
+            if self.constraint is not None and not self.constraint(state):
+                self._beyond(self.invariants, _key_part(index), None, None, state, (state,))
                 continue
             seen[state] = len(order)
             order.append(state)
@@ -824,6 +877,7 @@ class _Worker:
         generated_before = self.generated
         generated = 0
         checking = bool(self.invariants or self.open_sometimes)
+        careful = self.constraint is not None or bool(self.step_checks)
         parts, part_count = _PARTS, len(_PARTS)
         interval = countdown = self.interval
         last_check = time.monotonic()
@@ -838,7 +892,9 @@ class _Worker:
                 number = len(successors)
                 enabled += number
                 fired[index] += number
-                if canonical is not None:
+                if careful:
+                    successors = self._careful(state, reference, key, met, successors)
+                elif canonical is not None:
                     successors = [(None, canonical(successor)) for _label, successor in successors]
                 for _label, successor in successors:
                     if successor in seen:
