@@ -347,3 +347,41 @@ def test_an_unhashable_fairness_key_is_reported_as_a_model_error():
                   properties=[eventually("reaches-one", lambda s: s == 1)])
     with pytest.raises(InvalidModel, match="hashable"):
         explore(model)
+
+
+@settings(max_examples=100, deadline=None)
+@given(systems(), st.sampled_from(KINDS), st.sets(st.integers(0, 4), min_size=1, max_size=3))
+def test_a_property_for_each_item_is_the_conjunction_of_its_items(system, kind, items):
+    # Item k shifts the state numbers of P and Q by k: one property per item, and one over all items.
+    p, q = system["p"], system["q"]
+    size = system["size"]
+
+    def shifted(states, k):
+        return {(s + k) % size for s in states}
+    if kind == "leads_to":
+        each = [leads_to(f"item-{k}", lambda s, k=k: s in shifted(p, k), lambda s, k=k: s in shifted(q, k))
+                for k in sorted(items)]
+        together = leads_to("all", lambda s, k: s in shifted(p, k), lambda s, k: s in shifted(q, k),
+                            for_each=sorted(items))
+    else:
+        constructor = {"eventually": eventually, "always_eventually": always_eventually,
+                       "eventually_always": eventually_always}[kind]
+        each = [constructor(f"item-{k}", lambda s, k=k: s in shifted(p, k)) for k in sorted(items)]
+        together = constructor("all", lambda s, k: s in shifted(p, k), for_each=sorted(items))
+    model = build(system, kind)
+    model.properties = each + [together]
+    result = explore(model)
+    violated = [name for name, prop in result.properties.items() if prop.verdict == "violated" and name != "all"]
+    assert result.verdict("all") == ("violated" if violated else "holds")
+    if violated:
+        shortest = min(len(result.properties[name].trace) for name in violated)
+        assert len(result.properties["all"].trace) == shortest
+        assert check_replays(model, result.properties["all"].trace)
+
+
+def test_for_each_is_for_temporal_properties_and_needs_items():
+    with pytest.raises(ValueError, match="temporal"):
+        from modelcheck.engine import Property
+        Property("p", "always", lambda s: True, for_each=(1,))
+    with pytest.raises(InvalidModel, match="no items"):
+        eventually("p", lambda s, item: True, for_each=[])

@@ -94,23 +94,35 @@ class FairGraph:
         return self.enabled.get(state, self._empty)
 
 
-def _phases(prop):
+def _phases(kind, p, q):
     """(prefix is free, enter(s), stay(s), accept(s) or None) of a temporal property (module docstring)."""
-    p, q = prop.predicate, prop.then
-    if prop.kind == EVENTUALLY:
+    if kind == EVENTUALLY:
         return False, (lambda s: not p(s)), (lambda s: not p(s)), None
-    if prop.kind == ALWAYS_EVENTUALLY:
+    if kind == ALWAYS_EVENTUALLY:
         return True, (lambda s: not p(s)), (lambda s: not p(s)), None
-    if prop.kind == EVENTUALLY_ALWAYS:
+    if kind == EVENTUALLY_ALWAYS:
         return True, (lambda s: True), (lambda s: True), (lambda s: not p(s))
-    if prop.kind == LEADS_TO:
+    if kind == LEADS_TO:
         return True, (lambda s: p(s) and not q(s)), (lambda s: not q(s)), None
-    raise ValueError(f"{prop.kind!r} is not a temporal property")
+    raise ValueError(f"{kind!r} is not a temporal property")
 
 
 def counterexample(graph: FairGraph, prop):
-    """A (path, loop_start) lasso of a fair behaviour that violates `prop`, or None when it holds."""
-    free, enter, stay, accept = _phases(prop)
+    """A (path, loop_start) lasso of a fair behaviour that violates `prop`, or None when it holds. For a
+    property over `for_each` items, the shortest over the items (the first item among equals)."""
+    if prop.for_each is None:
+        return _counterexample(graph, _phases(prop.kind, prop.predicate, prop.then))
+    best = None
+    for item in prop.for_each:
+        then = None if prop.then is None else (lambda s, item=item: prop.then(s, item))
+        found = _counterexample(graph, _phases(prop.kind, lambda s, item=item: prop.predicate(s, item), then))
+        if found is not None and (best is None or len(found[0]) < len(best[0])):
+            best = found
+    return best
+
+
+def _counterexample(graph: FairGraph, phases):
+    free, enter, stay, accept = phases
     came_from: dict = {}
     queue: deque = deque()
 

@@ -110,11 +110,14 @@ class Property:
     kind: str
     predicate: Callable[..., bool]
     description: str = ""
-    then: Callable[[Any], bool] | None = None
+    then: Callable[..., bool] | None = None
+    for_each: tuple | None = None     # a temporal property over each of these items (predicates get both)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"property kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.for_each is not None and self.kind not in TEMPORAL:
+            raise ValueError(f"property {self.name!r}: for_each is for temporal properties only")
         if (self.kind == LEADS_TO) != (self.then is not None):
             raise ValueError(f"property {self.name!r}: a second predicate (`then`) is for leads_to only, "
                              f"and leads_to needs one")
@@ -140,26 +143,44 @@ def always_step(name: str, predicate: Callable[[Any, Label, Any], bool], descrip
     return Property(name, ALWAYS_STEP, predicate, description)
 
 
-def eventually(name: str, predicate: Callable[[Any], bool], description: str = "") -> Property:
-    """Every fair behaviour reaches a state satisfying `predicate` (<>P)."""
-    return Property(name, EVENTUALLY, predicate, description)
+def eventually(name: str, predicate: Callable[..., bool], description: str = "", *,
+               for_each: Iterable | None = None) -> Property:
+    """Every fair behaviour reaches a state satisfying `predicate` (<>P).
+
+    With `for_each`, the property is the conjunction over its items (TLA+'s `\\A c \\in S: <>P(c)`),
+    and the predicates take (state, item)."""
+    return Property(name, EVENTUALLY, predicate, description, for_each=_items(for_each))
 
 
-def always_eventually(name: str, predicate: Callable[[Any], bool], description: str = "") -> Property:
-    """Every fair behaviour satisfies `predicate` again and again, for ever ([]<>P)."""
-    return Property(name, ALWAYS_EVENTUALLY, predicate, description)
+def always_eventually(name: str, predicate: Callable[..., bool], description: str = "", *,
+                      for_each: Iterable | None = None) -> Property:
+    """Every fair behaviour satisfies `predicate` again and again, for ever ([]<>P); `for_each` as for
+    `eventually`."""
+    return Property(name, ALWAYS_EVENTUALLY, predicate, description, for_each=_items(for_each))
 
 
-def eventually_always(name: str, predicate: Callable[[Any], bool], description: str = "") -> Property:
-    """Every fair behaviour reaches a point from which `predicate` holds for ever (<>[]P)."""
-    return Property(name, EVENTUALLY_ALWAYS, predicate, description)
+def eventually_always(name: str, predicate: Callable[..., bool], description: str = "", *,
+                      for_each: Iterable | None = None) -> Property:
+    """Every fair behaviour reaches a point from which `predicate` holds for ever (<>[]P); `for_each`
+    as for `eventually`."""
+    return Property(name, EVENTUALLY_ALWAYS, predicate, description, for_each=_items(for_each))
 
 
-def leads_to(name: str, predicate: Callable[[Any], bool], then: Callable[[Any], bool],
-             description: str = "") -> Property:
+def leads_to(name: str, predicate: Callable[..., bool], then: Callable[..., bool],
+             description: str = "", *, for_each: Iterable | None = None) -> Property:
     """In every fair behaviour, each state satisfying `predicate` is followed (then or later) by one
-    satisfying `then` (P ~> Q, that is [](P => <>Q))."""
-    return Property(name, LEADS_TO, predicate, description, then)
+    satisfying `then` (P ~> Q, that is [](P => <>Q)); `for_each` as for `eventually`
+    (`\\A c \\in S: P(c) ~> Q(c)`)."""
+    return Property(name, LEADS_TO, predicate, description, then, for_each=_items(for_each))
+
+
+def _items(for_each) -> tuple | None:
+    if for_each is None:
+        return None
+    items = tuple(for_each)
+    if not items:
+        raise_invalid("for_each: a property over no items says nothing; give at least one")
+    return items
 
 
 @dataclass
