@@ -122,7 +122,8 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
-             max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False) -> RunOptions:
+             max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
+             keep_going=False, counterexamples=1) -> RunOptions:
     """The run's options from the search options of the command line (`_search_options`)."""
     if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
         raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
@@ -135,7 +136,8 @@ def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
                       suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
-                      checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval)
+                      checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval,
+                      keep_going=keep_going, counterexamples=counterexamples)
 
 
 def _search_options(function):
@@ -167,6 +169,11 @@ def _search_options(function):
                           "configuration without one starts afresh."),
         click.option("--checkpoint-interval", type=Seconds(), default=None, metavar="SECONDS",
                      help=f"Seconds between two checkpoints of a running search (default {DEFAULT_INTERVAL:g})."),
+        click.option("--continue", "keep_going", is_flag=True,
+                     help="Explore the whole state graph even once every verdict is decided (TLC's -continue)."),
+        click.option("--counterexamples", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+                     help="Per violated property, up to N shortest traces, one per violating state (one for "
+                          "temporal properties)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "

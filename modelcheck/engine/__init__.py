@@ -21,15 +21,20 @@ from modelcheck.errors import ModelcheckError
 
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
-            progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None) -> Result:
+            progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None,
+            counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
     counts and verdicts; 0 means one per core. `max_memory` (megabytes) stops the search when its
     process holds that much (with workers, each worker its share). `checkpoint` writes the search to a
     file at intervals and when it ends, and resumes from it (`modelcheck.engine.checkpoint`); only the
-    one-process search does.
+    one-process search does. `counterexamples` > 1 keeps checking a violated safety property until that
+    many violating states (or steps) are found, each given its shortest trace (`PropertyResult.more`);
+    `keep_going` explores the whole graph even when every verdict is decided (TLC's -continue).
     """
+    if counterexamples < 1:
+        raise ValueError(f"counterexamples must be at least 1, not {counterexamples}")
     limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit, max_memory=max_memory)
     if workers == 0:
         import os
@@ -38,9 +43,11 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
         if checkpoint is not None:
             raise ModelcheckError("checkpoints are written by the one-process search: leave out workers")
         from modelcheck.engine.parallel import parallel_bfs
-        return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress)
+        return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress,
+                            counterexamples=counterexamples, keep_going=keep_going)
     from modelcheck.engine.bfs import bfs
-    return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint)
+    return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint,
+               counterexamples=counterexamples, keep_going=keep_going)
 
 
 __all__ = [

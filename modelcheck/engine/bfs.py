@@ -53,7 +53,7 @@ class _LimitReached(Exception):
 
 def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         progress: ProgressCallback | None = None, progress_interval: float = 1.0,
-        checkpoint: Checkpoint | None = None) -> Result:
+        checkpoint: Checkpoint | None = None, counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore every state of `model` reachable within `limits`; see the module docstring."""
     started = time.perf_counter()
     actions = model.get_actions()
@@ -76,6 +76,27 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
     violations: dict[str, object] = {}      # property -> first state found violating it (BFS order)
     witnesses: dict[str, object] = {}       # sometimes-property -> first state satisfying it
+    more: dict[str, list] = {}              # property -> further violating references (counterexamples > 1)
+    wanted = counterexamples
+
+    def record(name, reference, outside: bool = False) -> bool:
+        """Note a violation of `name`; True when it has all the counterexamples wanted. A state outside
+        the constraint may be generated again: it counts once."""
+        if name not in violations:
+            violations[name] = reference
+            return wanted <= 1
+        further = more.setdefault(name, [])
+        if outside and any(type(known) is Beyond and known.after == reference.after
+                           for known in [violations[name]] + further):
+            return False
+        further.append(reference)
+        return len(further) + 1 >= wanted
+
+    def complete() -> dict:
+        """The violated properties that have all the counterexamples wanted."""
+        if wanted <= 1:
+            return violations
+        return {name: ref for name, ref in violations.items() if len(more.get(name, ())) + 1 >= wanted}
     edges: list | None = [] if needs_graph else None
     terminal_states: list | None = [] if needs_graph else None
 
@@ -96,8 +117,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         nonlocal invariants, open_sometimes, checking
         for name, predicate in invariants:
             if not predicate(state):
-                violations[name] = state
-                invariants = [inv for inv in invariants if inv[0] != name]
+                if record(name, state):
+                    invariants = [inv for inv in invariants if inv[0] != name]
         for name, predicate in open_sometimes:
             if predicate(state):
                 witnesses[name] = state
@@ -114,11 +135,12 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         depth, generated, terminal, fired = snapshot.depth, snapshot.generated, snapshot.terminal, snapshot.fired
         violations.update(snapshot.violations)
         witnesses.update(snapshot.witnesses)
+        more.update({name: list(found) for name, found in snapshot.more.items()})
         if needs_graph:
             edges, terminal_states = snapshot.edges, snapshot.terminal_states
-        invariants = [inv for inv in invariants if inv[0] not in violations]
+        invariants = [inv for inv in invariants if inv[0] not in complete()]
         open_sometimes = [s for s in open_sometimes if s[0] not in witnesses]
-        step_checks = [check for check in step_checks if check[0] not in violations]
+        step_checks = [check for check in step_checks if check[0] not in complete()]
         checking = bool(invariants or open_sometimes)
         earlier_seconds = snapshot.seconds
         warnings.append(f"resumed from the checkpoint {checkpoint.path} ({len(parents):,} states, depth {depth}, "
@@ -138,8 +160,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 if constraint is not None and not constraint(state):
                     for name, predicate in invariants:  # checked, as TLC does, but not explored
                         if not predicate(state):
-                            violations[name] = Beyond(None, None, state)
-                    invariants = [inv for inv in invariants if inv[0] not in violations]
+                            record(name, Beyond(None, None, state), outside=True)
+                    invariants = [inv for inv in invariants if inv[0] not in complete()]
                     checking = bool(invariants or open_sometimes)
                     continue
                 parents[state] = None
@@ -156,6 +178,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         return Snapshot(identity=checkpoint.identity, parents=parents, level=level, position=position,
                         next_level=next_level, depth=depth, generated=generated, terminal=terminal,
                         fired=list(fired), violations=dict(violations), witnesses=dict(witnesses),
+                        more={name: list(found) for name, found in more.items()},
                         edges=None if edges is None else list(edges),
                         terminal_states=None if terminal_states is None else list(terminal_states),
                         seconds=earlier_seconds + time.perf_counter() - started)
@@ -179,7 +202,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     previous_handler = None
     if checkpoint is not None and threading.current_thread() is threading.main_thread():
         previous_handler = signal.signal(signal.SIGINT, request_stop)
-    if snapshot is not None and start == 0 and level and all_decided(properties, violations, witnesses):
+    if (snapshot is not None and start == 0 and level and not keep_going
+            and all_decided(properties, complete(), witnesses)):
         level_done = True                   # the snapshot was written after an early stop
     else:
         level_done = False
@@ -219,16 +243,16 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                         if step_checks:
                             for name, predicate in step_checks:
                                 if not predicate(state, label, successor):
-                                    violations[name] = Beyond(state, label, successor if canonical is None
-                                                              else canonical(successor))
-                                    step_checks = [c for c in step_checks if c[0] != name]
+                                    if record(name, Beyond(state, label, successor if canonical is None
+                                                           else canonical(successor))):
+                                        step_checks = [c for c in step_checks if c[0] != name]
                         if canonical is not None:
                             successor = canonical(successor)
                         if constraint is not None and not constraint(successor):
                             # TLC's CONSTRAINT: generated and checked, never stored nor expanded.
                             for name, predicate in invariants:
-                                if not predicate(successor):
-                                    violations[name] = Beyond(state, label, successor)
+                                if not predicate(successor) and record(name, Beyond(state, label, successor),
+                                                                       outside=True):
                                     invariants = [inv for inv in invariants if inv[0] != name]
                                     checking = bool(invariants or open_sometimes)
                             continue
@@ -251,8 +275,9 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     if terminal_states is not None:
                         terminal_states.append(state)
                     for name, predicate in at_ends:
-                        if name not in violations and not predicate(state):
-                            violations[name] = state
+                        if (name not in violations or (wanted > 1 and name not in complete())) \
+                                and not predicate(state):
+                            record(name, state)
                 countdown -= 1
                 if not countdown:
                     now = time.perf_counter()
@@ -285,7 +310,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             next_level = []                 # (a snapshot taken part way into the first expansion of a
             if level:                       # level keeps the successors it had found: see _LimitReached)
                 depth += 1
-            if all_decided(properties, violations, witnesses):
+            if not keep_going and all_decided(properties, complete(), witnesses):
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
@@ -323,7 +348,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                             f"before, if any")
 
     seconds = time.perf_counter() - started
-    early = stopped_by is None and bool(level) and all_decided(properties, violations, witnesses)
+    early = (stopped_by is None and bool(level) and not keep_going
+             and all_decided(properties, complete(), witnesses))
     if resume_at is not None:               # stopped part way through a level
         queued = len(level) - resume_at + len(next_level)
     else:
@@ -343,7 +369,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
-                     stopped_by=stopped_by, early=early, liveness=lasso)
+                     stopped_by=stopped_by, early=early, liveness=lasso, more=more)
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

@@ -68,6 +68,7 @@ class Snapshot:
     edges: list | None = None
     terminal_states: list | None = None
     seconds: float = 0.0          # search time spent before this snapshot, over every run
+    more: dict = field(default_factory=dict)    # further counterexamples found (counterexamples > 1)
     format: int = FORMAT
     written: float = field(default_factory=time.time)
 

@@ -153,11 +153,19 @@ def _first(item):
 
 
 def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bool = True,
-                 progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
+                 progress: ProgressCallback | None = None, progress_interval: float = 1.0,
+                 counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore `model` with `workers` processes; same counts and verdicts as `bfs` (module docstring)."""
     properties = model.get_properties()
+    if counterexamples > 1:
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval,
+                     counterexamples=counterexamples, keep_going=keep_going)
+        result.warnings.append(f"searched on one process, not {workers}: more than one counterexample per "
+                               "property is collected by the one-process search only")
+        return result
     if any(p.kind in TEMPORAL for p in properties):
-        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval,
+                     keep_going=keep_going)
         result.warnings.append(f"searched on one process, not {workers}: temporal properties need the "
                                "whole state graph in one process")
         return result
@@ -187,6 +195,7 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
         raise ModelcheckError("the parallel search needs the 'fork' start method, which this platform "
                               "lacks; search with workers=1") from None
     search = _Search(model, properties, actions, canonical, partition, limits, workers, context)
+    search.keep_going = keep_going
     try:
         return search.run(len(initial_states), progress, progress_interval)
     except _ModelFailedInWorker as failure:
@@ -292,6 +301,7 @@ class _Search:
         self.connections = []
         self.interrupts = 0
         self.parent_pid = os.getpid()
+        self.keep_going = False             # explore the whole graph even when every verdict is decided
 
     # -- running -------------------------------------------------------------------------------
 
@@ -381,7 +391,7 @@ class _Search:
                 break
             if frontier:
                 depth += 1
-            if all_decided(properties, violations, witnesses):
+            if not self.keep_going and all_decided(properties, violations, witnesses):
                 break
 
         seconds = time.monotonic() - started
@@ -389,7 +399,8 @@ class _Search:
         generated = initial_count + sum(report["generated"] for report in reports)
         terminal = sum(report["terminal"] for report in reports)
         fired = [sum(counts) for counts in zip(*(report["fired"] for report in reports))]
-        early = stopped_by is None and bool(frontier) and all_decided(properties, violations, witnesses)
+        early = (stopped_by is None and bool(frontier) and not self.keep_going
+                 and all_decided(properties, violations, witnesses))
         warnings: list[str] = []
         coverage = coverage_of(self.actions, fired)
         if stopped_by is None and not early:

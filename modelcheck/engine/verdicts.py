@@ -22,7 +22,8 @@ from modelcheck.engine.trace import replay
 
 
 def all_decided(properties, violations, witnesses) -> bool:
-    """True when no further exploration can change any verdict."""
+    """True when no further exploration can change any verdict (or add a counterexample wanted:
+    `violations` then holds only the properties that have all theirs)."""
     for prop in properties:
         if prop.kind == SOMETIMES:
             if prop.name not in witnesses:
@@ -49,12 +50,13 @@ def never_fired_warning(coverage: dict[str, int], actions=()) -> str | None:
 
 def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Callable[[object], list],
            canonical, stopped_by: str | None, early: bool,
-           liveness: Callable | None = None) -> dict[str, PropertyResult]:
+           liveness: Callable | None = None, more: dict | None = None) -> dict[str, PropertyResult]:
     """A `PropertyResult` per property.
 
     `violations` and `witnesses` map property names to references of the first states found;
     `liveness(prop)` returns the recorded lasso `(path, loop_start)` of a temporal property, or
-    None when it holds (only asked for a complete search).
+    None when it holds (only asked for a complete search); `more` maps property names to the
+    references of further violating states, each given its own trace.
     """
     results = {}
     for prop in properties:
@@ -78,5 +80,6 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
                     trace = replay(model, path, None, loop_start)
         elif stopped_by:
             verdict = BOUNDED
-        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace)
+        further = tuple(replay(model, path_of(reference), canonical) for reference in (more or {}).get(prop.name, ()))
+        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace, further)
     return results

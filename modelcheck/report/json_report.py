@@ -91,6 +91,8 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
             entry["trace"] = trace_to_list(prop.trace, outcome.model)
             if prop.trace.loop_start is not None:
                 entry["loop_start"] = prop.trace.loop_start + 1
+            if prop.more:
+                entry["more_traces"] = [trace_to_list(trace, outcome.model) for trace in prop.more]
             inevitable = inevitable_from(prop, outcome.model)
             if inevitable is not None:
                 entry["inevitable_from"] = inevitable.step

@@ -12,6 +12,7 @@ A search stopped by a limit is said loudly, because its `bounded` verdicts prove
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Mapping
 
 from modelcheck.engine.model import AT_END, SOMETIMES, TEMPORAL
@@ -126,11 +127,12 @@ def render_verdicts(result: Result, expected: Mapping[str, str] | None = None, *
     return "\n".join(out) + "\n"
 
 
-def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> str:
+def render_trace(prop: PropertyResult, model=None, *, color: bool = False, number: tuple | None = None) -> str:
     """A property's trace explained step by step, ending with the property and the evidence.
 
     `model` (the explored `Model`) supplies `describe_state`, `explain_step` and `explain_violation`
-    when it has them; without it the steps show a generic diff of the state.
+    when it has them; without it the steps show a generic diff of the state. `number` is (n, of) for
+    one of several counterexamples (`PropertyResult.more`).
     """
     paint = _Paint(color)
     role = trace_role(prop)
@@ -144,6 +146,8 @@ def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> st
         return "\n".join(lines) + "\n"
     count = len(trace.steps)
     kind = "shortest counterexample" if role == "counterexample" else "shortest witness"
+    if number is not None:
+        kind = f"counterexample {number[0]} of {number[1]} (shortest to its own violating state)"
     lines.append(f"{kind}, {count} step{'s' if count != 1 else ''}:")
     steps = explain_trace(trace, model)
     inevitable = inevitable_from(prop, model)
@@ -213,7 +217,14 @@ def render_result(result: Result, model=None, *, expected: Mapping[str, str] | N
     if traces:
         for prop in result.properties.values():
             if prop.verdict == VIOLATED:
-                parts.append(render_trace(prop, model, color=color))
+                if prop.more:
+                    count = 1 + len(prop.more)
+                    parts.append(render_trace(prop, model, color=color, number=(1, count)))
+                    for index, trace in enumerate(prop.more, start=2):
+                        other = replace(prop, trace=trace, more=(), inevitable=None)
+                        parts.append(render_trace(other, model, color=color, number=(index, count)))
+                else:
+                    parts.append(render_trace(prop, model, color=color))
     return "\n".join(parts)
 
 
