@@ -396,6 +396,44 @@ def check(paths, fmt, out, junit, markdown_file, **search):
 
 @main.command()
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one key of a YAML spec.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of a Python spec.")
+@click.option("--depth", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Steps per run at most.")
+@click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True, help="Random runs.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random choices: the same seed gives the same runs.")
+@click.option("--time-limit", type=Seconds(), default=None, help="Stop starting new runs after this many seconds.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print the result.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Directory for --format html (index.html is written there).")
+def simulate(spec, sets, params, depth, runs, seed, time_limit, fmt, out):
+    """Check the safety properties of one spec on random runs (TLC's -simulate): for models too big to
+    explore. It reports what it found, with the run and seed to replay it, and never proves a property."""
+    from modelcheck.engine.simulation import simulate as simulate_model
+    from modelcheck.runner import load_models, model_errors_of
+    from modelcheck.spec.outcome import Outcome
+    options = RunOptions(sets=tuple(sets), params=_param(params))
+    outcomes = []
+    try:
+        with _spec_output_to_stderr():
+            for job in load_models(spec, options):
+                with model_errors_of(spec):
+                    result = simulate_model(job.model, runs=runs, depth=depth, seed=seed, time_limit=time_limit)
+                outcomes.append(Outcome(spec_path=str(spec), name=job.name, result=result, model=job.model,
+                                        description=job.description.strip(), config=job.values,
+                                        expected=job.expected))
+        text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
+    except ModelcheckError as error:
+        _fail(error)
+    if text is not None:
+        _print_document(text)
+    sys.exit(_exit_code(outcomes))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(("dot", "graphml", "json")), default="dot", show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one key of a YAML spec.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of a Python spec.")

@@ -1,7 +1,8 @@
 """The explicit-state model checking engine: generic, and ignorant of actors and of Kafka.
 
 `explore(model)` enumerates every reachable state of a `Model` breadth-first and returns a `Result`
-with a verdict per property and a shortest counterexample trace for every violation.
+with a verdict per property and a shortest counterexample trace for every violation; `simulate(model)`
+checks the safety properties on random runs instead (`simulation`), for models too big to explore.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_
                                      eventually, eventually_always, leads_to, sometimes)
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
+from modelcheck.engine.simulation import simulate
 from modelcheck.engine.trace import check_replays
 from modelcheck.errors import ModelcheckError
 
@@ -55,5 +57,5 @@ __all__ = [
     "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
     "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
-    "eventually_always", "explore", "leads_to", "sometimes",
+    "eventually_always", "explore", "leads_to", "simulate", "sometimes",
 ]

@@ -54,6 +54,9 @@ def stopped_sentence(result: Result) -> str | None:
     """The loud sentence for a search that a limit stopped, or None for a complete search."""
     if result.stopped_by is None:
         return None
+    if result.stopped_by == "simulation":
+        return (f"random simulation, not an exhaustive search ({result.stats.distinct:,} different states "
+                f"visited): verdicts marked bounded are NOT proofs")
     reason = STOP_REASONS.get(result.stopped_by, result.stopped_by)
     return (f"search stopped by {reason} after {result.stats.distinct:,} states: "
             f"verdicts marked bounded are NOT proofs")
