@@ -171,7 +171,7 @@ def assert_fair_violating_lasso(system, kind, model, trace):
                    if i <= last or states[i] in p)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(systems(), st.sampled_from(KINDS))
 def test_each_temporal_operator_agrees_with_the_brute_force_oracle(system, kind):
     model = build(system, kind)
