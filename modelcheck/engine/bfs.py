@@ -370,6 +370,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
                      stopped_by=stopped_by, early=early, liveness=lasso, more=more)
+    if graph:
+        seconds = time.perf_counter() - started    # the temporal checks are part of the work
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
