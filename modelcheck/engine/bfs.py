@@ -5,8 +5,12 @@ and its trace (rebuilt by `trace.replay`) is a shortest counterexample. It keeps
 state found, mapped to the state it was first reached from (None for an initial state). States are
 stored as they are (no hashing into fingerprints), so two different states are never merged.
 
-Properties are checked as states are found (`always`, `sometimes`), as states turn out to be terminal
-(`at_end`, deadlocks), and after the search on the recorded graph (`eventually`, see `liveness`).
+Properties are checked as states are found (`always`, `sometimes`), as steps are computed
+(`always_step`), as states turn out to be terminal (`at_end`, deadlocks), and after the search on the
+recorded graph (the temporal properties, see `liveness`). A model's `constraint` is TLC's: a successor
+outside it is counted and checked against the invariants, then dropped (its trace is a `trace.Beyond`,
+one step past a recorded state). With `counterexamples` > 1 a violated property stays checked until
+that many violating states are found; `keep_going` (TLC's -continue) never stops the search early.
 A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
 not decide is `bounded`. The clock is looked at about every 50 ms whatever the model's speed (the
 number of expansions between two looks follows it, `limits.next_check`), so a search overruns
