@@ -65,14 +65,11 @@ class FairGraph:
 
     def __init__(self, model, parents: dict, edges: list):
         actions = model.get_actions()
-        is_fault = model.is_fault()
-        self.parents = parents
-        self.order = {state: index for index, state in enumerate(parents)}     # breadth-first
+        is_fault = model.is_fault() if hasattr(model, "is_fault") else (lambda label: bool(getattr(label, "fault", False)))
         self.initial = [state for state, parent in parents.items() if parent is None]
         self.successors: dict = {}
         self.enabled: dict = {}
         self.strong: set = set()
-        empty = frozenset()
         try:
             for source, target, label, index in edges:
                 action = actions[index]
@@ -88,7 +85,7 @@ class FairGraph:
             raise InvalidModel(f"model {getattr(model, 'name', 'model')!r}: a fairness key (`Action.per`) is "
                                f"not hashable ({error}); give keys such as ints, strings or tuples") from None
         self.enabled = {state: frozenset(instances) for state, instances in self.enabled.items()}
-        self._empty = empty
+        self._empty = frozenset()
 
     def enabled_in(self, state) -> frozenset:
         return self.enabled.get(state, self._empty)
