@@ -12,12 +12,12 @@ resources). The TLA+ `Return(c, S)` for every S is split into two actions so tha
 everything is fair: `ReturnAll` (weakly fair per client) and `ReturnSome` (unfair); their steps together
 are those of `Return`, so the counts are TLC's.
 
-Parameters change the fairness to show what each part is for (tests/test_specs_classic.py):
-`allocate="weak"` (no longer enough for ClientsWillObtain: resources are taken by others each time the
-client could have had them), `per_client=False` (one fairness condition for all clients: one client may
-starve: ClientsWillReturn fails too), and `weaker_return=True`, the spec's SimpleAllocator2 (a client returns its resources only
-once its whole request is met), under which ClientsWillObtain and InfOftenSatisfied fail, as the TLA+
-module says.
+Parameters change the fairness to show what each part is for (tests/test_specs_classic.py). With
+`allocate="weak"`, ClientsWillObtain and InfOftenSatisfied fail: a resource can be taken by another
+client each time this one could have had it. With `per_client=False` (one fairness condition for all
+clients) a client may starve, and ClientsWillReturn fails too. `weaker_return=True` is the module's
+SimpleAllocator2 (a client returns its resources only once its whole request is met), under which
+ClientsWillObtain and InfOftenSatisfied fail, as the TLA+ module says.
 
 State: (unsat, alloc), each a tuple with one bit set of resources per client.
 Run it: `modelcheck explore specs/simple_allocator.py --param clients=2`.

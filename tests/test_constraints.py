@@ -79,7 +79,8 @@ def test_the_parallel_search_gives_the_same_counts_and_traces():
                                 always_step("one-at-a-time", lambda b, label, a: a == b + 1)])
     one, two = explore(model), explore(model, workers=2)
     assert (two.stats.distinct, two.stats.generated, two.stats.workers) == (one.stats.distinct, one.stats.generated, 2)
-    assert {n: p.trace.states for n, p in two.properties.items()} == {n: p.trace.states for n, p in one.properties.items()}
+    assert {n: p.trace.states for n, p in two.properties.items()} == \
+        {n: p.trace.states for n, p in one.properties.items()}
 
 
 def signature(result):

@@ -29,7 +29,8 @@ def grid(**extra) -> Model:
         return ([("right", (x + 1, y))] if x < 3 else []) + ([("up", (x, y + 1))] if y < 3 else [])
     defaults = dict(name="grid", initial_states=[(0, 0)], actions=[Action("Step", step)],
                     properties=[always("sum-below-three", lambda s: s[0] + s[1] < 3),
-                                always_step("never-up-from-the-middle", lambda b, label, a: not (label == "up" and b[0] == 1)),
+                                always_step("never-up-from-the-middle",
+                                            lambda b, label, a: not (label == "up" and b[0] == 1)),
                                 sometimes("reaches-the-corner", lambda s: s == (3, 3))])
     defaults.update(extra)
     return Model(**defaults)

@@ -3,9 +3,9 @@
 A `Snapshot` is everything `bfs` needs to go on exactly where it was: the parent link of every state
 found, the level being expanded and how far into it the search got, the part of the next level found
 so far, the counters (generated, terminal, per-action coverage, depth, seconds), the states that
-decided a property, and for models with temporal properties the recorded edges (with the index of
-the action of each) and terminal states. A search resumed from one reaches the counts, verdicts and traces of a search never stopped:
-the queue keeps its order, so the first violating state of each property, and the path by which it
+decided a property (and the further counterexamples found), and for models with temporal properties
+the recorded edges (with the index of the action of each) and terminal states. A search resumed from
+one reaches the counts, verdicts and traces of a search never stopped: the queue keeps its order, so the first violating state of each property, and the path by which it
 was first reached, are the same (`tests/test_checkpoint.py` kills a run with SIGKILL midway and
 compares).
 

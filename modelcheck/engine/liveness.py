@@ -65,7 +65,11 @@ class FairGraph:
 
     def __init__(self, model, parents: dict, edges: list):
         actions = model.get_actions()
-        is_fault = model.is_fault() if hasattr(model, "is_fault") else (lambda label: bool(getattr(label, "fault", False)))
+        if hasattr(model, "is_fault"):
+            is_fault = model.is_fault()
+        else:
+            def is_fault(label):
+                return bool(getattr(label, "fault", False))
         self.initial = [state for state, parent in parents.items() if parent is None]
         self.successors: dict = {}
         self.enabled: dict = {}
