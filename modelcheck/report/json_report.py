@@ -13,7 +13,7 @@ several give a list.
 Choices the format leaves open, made here:
 - `expected` is always present, null when the spec states no expectation for the property;
 - `trace` is present only for a violated property: the steps of the shortest counterexample, numbered
-  from 1 (the initial state is not a step); an `eventually` counterexample that ends in a cycle also
+  from 1 (the initial state is not a step); a temporal counterexample that ends in a cycle also
   has `loop_start`, the number of the step the cycle begins with;
 - a violated `always` or `at_end` property of an outcome with its model also has `inevitable_from`:
   the number of the step from which the violation could no longer be avoided (0: from the initial

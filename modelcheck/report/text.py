@@ -3,7 +3,7 @@
 Every function returns a string and prints nothing; `color=True` adds ANSI colour codes (the caller
 decides whether the output is a terminal). A trace is shown as numbered steps, each with its actor, what
 it did and what changed (see `explain`), followed by the property in plain words and the model's
-evidence for the violation; an `eventually` counterexample marks where its cycle starts, and an
+evidence for the violation; a temporal counterexample marks where its cycle starts, and an
 `always` or `at_end` counterexample marks with ⚑ the step from which the violation was inevitable
 (`explain.inevitable_from`; found only when the model is given).
 
