@@ -403,3 +403,35 @@ def test_for_each_is_for_temporal_properties_and_needs_items():
         Property("p", "always", lambda s: True, for_each=(1,))
     with pytest.raises(InvalidModel, match="no items"):
         eventually("p", lambda s, item: True, for_each=[])
+
+
+# -- limits ----------------------------------------------------------------------------------------------
+
+def ring(size: int) -> Model:
+    return Model(name="ring", initial_states=[0],
+                 actions=[Action("Next", lambda n: [("next", (n + 1) % size)], fairness=WEAK)],
+                 properties=[always("in-range", lambda n: 0 <= n < size),
+                             always_eventually("back-at-zero", lambda n: n == 0)])
+
+
+def test_the_temporal_check_stops_at_the_time_limit():
+    from modelcheck.engine import liveness
+    edges = [(n, (n + 1) % 5000, "next", 0) for n in range(5000)]
+    parents = {n: (n - 1 if n else None) for n in range(5000)}
+    with pytest.raises(liveness.OutOfTime):
+        liveness.FairGraph(ring(5000), parents, edges, deadline=0.0)
+    graph = liveness.FairGraph(ring(5000), parents, edges)
+    assert liveness.counterexample(graph, ring(5000).properties[1]) is None
+
+
+def test_a_search_whose_temporal_check_runs_out_of_time_says_so(monkeypatch):
+    from modelcheck.engine import liveness
+
+    def out_of_time(graph, prop):
+        raise liveness.OutOfTime
+    monkeypatch.setattr(liveness, "counterexample", out_of_time)
+    result = explore(ring(10), time_limit=60)
+    assert result.verdict("back-at-zero") == "bounded"
+    assert result.verdict("in-range") == "holds"              # the search itself was complete
+    assert result.stopped_by == "time_limit" and result.stats.distinct == 10
+    assert any("back-at-zero bounded" in warning for warning in result.warnings)

@@ -47,7 +47,7 @@ from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMP
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import Beyond, path_to
 from modelcheck.engine.memory import resident_megabytes
-from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.engine.verdicts import UNDECIDED, all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 from modelcheck.engine.diagnose import model_error
 
@@ -365,17 +365,26 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             warnings.append(never)
 
     graph = []
+    out_of_time = []
 
     def lasso(prop):
-        if not graph:
-            graph.append(liveness.FairGraph(model, parents, edges))
-        return liveness.counterexample(graph[0], prop)
+        try:
+            if not graph:
+                graph.append(liveness.FairGraph(model, parents, edges, deadline=deadline))
+            return liveness.counterexample(graph[0], prop)
+        except liveness.OutOfTime:
+            out_of_time.append(prop.name)
+            return UNDECIDED
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
                      stopped_by=stopped_by, early=early, liveness=lasso, more=more)
-    if graph:
+    if graph or out_of_time:
         seconds = time.perf_counter() - started    # the temporal checks are part of the work
+    if out_of_time:
+        stopped_by = "time_limit"
+        warnings.append(f"the time limit ran out while the temporal properties were checked after the search "
+                        f"(every state was explored): {', '.join(out_of_time)} bounded")
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

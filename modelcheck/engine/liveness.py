@@ -47,6 +47,7 @@ formulas), and fairness of conditions other than an action's enabledness.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 
 import networkx as nx
@@ -59,11 +60,18 @@ from modelcheck.errors import InvalidModel
 _EPSILON = object()          # the move from a state's first phase to its second: no step
 
 
+class OutOfTime(Exception):
+    """The temporal checks reached the search's time limit (`FairGraph.deadline`)."""
+
+
 class FairGraph:
     """The explored graph as the temporal checks need it: for each state its steps inside the graph, as
-    (target, label, fairness instance or None), and the fair instances enabled in it."""
+    (target, label, fairness instance or None), and the fair instances enabled in it. `deadline` (a
+    `time.perf_counter()` value) bounds the checks: past it they raise `OutOfTime`."""
 
-    def __init__(self, model, parents: dict, edges: list):
+    def __init__(self, model, parents: dict, edges: list, deadline: float | None = None):
+        self.deadline = deadline
+        self._ticks = 0
         actions = model.get_actions()
         if hasattr(model, "is_fault"):
             is_fault = model.is_fault()
@@ -76,6 +84,7 @@ class FairGraph:
         self.strong: set = set()
         try:
             for source, target, label, index in edges:
+                self.tick()
                 action = actions[index]
                 instance = None
                 if action.fairness != UNFAIR and source != target and not is_fault(label):
@@ -93,6 +102,12 @@ class FairGraph:
 
     def enabled_in(self, state) -> frozenset:
         return self.enabled.get(state, self._empty)
+
+    def tick(self) -> None:
+        """One unit of work done; the clock is looked at every 1,024."""
+        self._ticks += 1
+        if self.deadline is not None and not self._ticks & 1023 and time.perf_counter() >= self.deadline:
+            raise OutOfTime
 
 
 def _phases(kind, p, q):
@@ -139,6 +154,7 @@ def _counterexample(graph: FairGraph, phases):
             reach((state, 1), ((state, 0), _EPSILON) if free else None)
     successors = graph.successors
     while queue:
+        graph.tick()
         node = queue.popleft()
         state, phase = node
         for target, _label, _instance in successors.get(state, ()):
@@ -194,6 +210,7 @@ def _fair_components(graph: FairGraph, region: list, rank: dict, accept) -> list
     while work:
         states = work.pop()
         for component in nx.strongly_connected_components(whole.subgraph(states)):
+            graph.tick()
             members = sorted(component, key=rank.__getitem__)
             enabled_everywhere = frozenset.intersection(*(enabled_in(s) for s in members))
             taken = {instance for s in members for target, _label, instance in successors.get(s, ())
@@ -253,6 +270,7 @@ def _walk(graph: FairGraph, start, component, goal) -> list:
     came_from = {start: None}
     queue = deque([start])
     while queue:
+        graph.tick()
         state = queue.popleft()
         for target, label, instance in successors.get(state, ()):
             if target not in component:

@@ -20,6 +20,8 @@ from modelcheck.engine.model import SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult
 from modelcheck.engine.trace import replay
 
+UNDECIDED = object()        # what `liveness(prop)` returns when a limit stopped the check: bounded
+
 
 def all_decided(properties, violations, witnesses) -> bool:
     """True when no further exploration can change any verdict (or add a counterexample wanted:
@@ -54,8 +56,8 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
     """A `PropertyResult` per property.
 
     `violations` and `witnesses` map property names to references of the first states found;
-    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of a temporal property, or
-    None when it holds (only asked for a complete search); `more` maps property names to the
+    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of a temporal property, None when it
+    holds, or `UNDECIDED` when a limit stopped the check (only asked for a complete search); `more` maps property names to the
     references of further violating states, each given its own trace.
     """
     results = {}
@@ -74,7 +76,9 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
                 verdict = BOUNDED
             else:
                 recorded = liveness(prop)
-                if recorded is not None:
+                if recorded is UNDECIDED:
+                    verdict = BOUNDED
+                elif recorded is not None:
                     verdict = VIOLATED
                     path, loop_start = recorded
                     trace = replay(model, path, None, loop_start)
