@@ -6,14 +6,15 @@ The public API is what this module exports; everything else is internal and may 
 """
 
 from modelcheck.api import Checked, check, explore
-from modelcheck.engine import (BOUNDED, HOLDS, VIOLATED, Action, Model, Property, Result, Trace, always, at_end,
-                               eventually, sometimes)
+from modelcheck.engine import (BOUNDED, HOLDS, STRONG, UNFAIR, VIOLATED, WEAK, Action, Model, Property, Result,
+                               Trace, always, always_eventually, always_step, at_end, eventually,
+                               eventually_always, leads_to, sometimes)
 from modelcheck.errors import InvalidModel, InvalidSpec, ModelcheckError, NondeterminismError
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BOUNDED", "HOLDS", "VIOLATED", "Action", "Checked", "InvalidModel", "InvalidSpec", "Model", "ModelcheckError",
-    "NondeterminismError", "Property", "Result", "Trace", "always", "at_end", "check", "eventually", "explore",
-    "sometimes",
+    "BOUNDED", "HOLDS", "STRONG", "UNFAIR", "VIOLATED", "WEAK", "Action", "Checked", "InvalidModel", "InvalidSpec",
+    "Model", "ModelcheckError", "NondeterminismError", "Property", "Result", "Trace", "always", "always_eventually",
+    "always_step", "at_end", "check", "eventually", "eventually_always", "explore", "leads_to", "sometimes",
 ]

@@ -133,7 +133,8 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
-             max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False) -> RunOptions:
+             max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
+             keep_going=False, counterexamples=1) -> RunOptions:
     """The run's options from the search options of the command line (`_search_options`)."""
     if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
         raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
@@ -146,7 +147,8 @@ def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
                       suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
-                      checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval)
+                      checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval,
+                      keep_going=keep_going, counterexamples=counterexamples)
 
 
 def _search_options(function):
@@ -178,6 +180,11 @@ def _search_options(function):
                           "configuration without one starts afresh."),
         click.option("--checkpoint-interval", type=Seconds(), default=None, metavar="SECONDS",
                      help=f"Seconds between two checkpoints of a running search (default {DEFAULT_INTERVAL:g})."),
+        click.option("--continue", "keep_going", is_flag=True,
+                     help="Explore the whole state graph even once every verdict is decided (TLC's -continue)."),
+        click.option("--counterexamples", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+                     help="Per violated property, up to N shortest traces, one per violating state (one for "
+                          "temporal properties)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "
@@ -396,6 +403,44 @@ def check(paths, fmt, out, junit, markdown_file, **search):
         _write(markdown_file, summary, "--markdown")
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _write(os.environ["GITHUB_STEP_SUMMARY"], summary + "\n", "GITHUB_STEP_SUMMARY", append=True)
+    sys.exit(_exit_code(outcomes))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one key of a YAML spec.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of a Python spec.")
+@click.option("--depth", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Steps per run at most.")
+@click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True, help="Random runs.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random choices: the same seed gives the same runs.")
+@click.option("--time-limit", type=Seconds(), default=None, help="Stop starting new runs after this many seconds.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print the result.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Directory for --format html (index.html is written there).")
+def simulate(spec, sets, params, depth, runs, seed, time_limit, fmt, out):
+    """Check the safety properties of one spec on random runs (TLC's -simulate): for models too big to
+    explore. It reports what it found, with the run and seed to replay it, and never proves a property."""
+    from modelcheck.engine.simulation import simulate as simulate_model
+    from modelcheck.runner import load_models, model_errors_of
+    from modelcheck.spec.outcome import Outcome
+    options = RunOptions(sets=tuple(sets), params=_param(params))
+    outcomes = []
+    try:
+        with _spec_output_to_stderr():
+            for job in load_models(spec, options):
+                with model_errors_of(spec):
+                    result = simulate_model(job.model, runs=runs, depth=depth, seed=seed, time_limit=time_limit)
+                outcomes.append(Outcome(spec_path=str(spec), name=job.name, result=result, model=job.model,
+                                        description=job.description.strip(), config=job.values,
+                                        expected=job.expected))
+        text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
+    except ModelcheckError as error:
+        _fail(error)
+    if text is not None:
+        _print_document(text)
     sys.exit(_exit_code(outcomes))
 
 

@@ -41,6 +41,8 @@ class RunOptions:
     checkpoint: str | None = None  # a directory for the searches' checkpoints (engine.checkpoint)
     resume: bool = False           # start each search from its checkpoint there, when it has one
     checkpoint_interval: float = DEFAULT_INTERVAL
+    keep_going: bool = False       # --continue: the whole graph, whatever is found
+    counterexamples: int = 1       # per violated property, at most this many traces
 
 
 @dataclass
@@ -155,7 +157,8 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress, max_memory=limits.max_memory,
-                       checkpoint=checkpoint_of(job, path, options))
+                       checkpoint=checkpoint_of(job, path, options), counterexamples=options.counterexamples,
+                       keep_going=options.keep_going)
 
 
 def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:
@@ -166,7 +169,8 @@ def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:
         return None
     name = re.sub(r"[^A-Za-z0-9._=-]+", "-", f"{Path(path).stem}--{job.model.name}").strip("-")[:150]
     settings = json.dumps(job.settings or {}, sort_keys=True, default=str)
-    identity = identity_of(job.model, symmetry=options.symmetry, extra=f"settings: {settings}")
+    identity = identity_of(job.model, symmetry=options.symmetry,
+                           extra=f"settings: {settings}\ncounterexamples: {options.counterexamples}")
     return Checkpoint(Path(options.checkpoint) / f"{name}.checkpoint", identity=identity,
                       interval=options.checkpoint_interval, resume=options.resume)
 

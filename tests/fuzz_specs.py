@@ -11,7 +11,8 @@
 
 `command_lines()` draws the options after `explore SPEC` (or `check SPEC`): `--set`, `--sweep`,
 `--param`, limits (always with small `--max-states` and `--time-limit`, so a search stays short),
-`--format`, `--workers`, `--checkpoint`/`--resume` (into a fresh directory).
+`--format`, `--workers`, `--continue`, `--counterexamples`, `--checkpoint`/`--resume` (into a fresh
+directory).
 
 The rule the fuzzer checks (tests/test_fuzz.py): the exit code is 0, 1, 2 or 3 (4 is an internal error:
 a bug), no Python traceback is printed, a JSON document parses, and the command ends within its time
@@ -174,6 +175,10 @@ def command_lines(draw) -> list[str]:
         args += ["--max-depth", draw(st.sampled_from(["5", "0", "-1", "x"]))]
     if draw(st.booleans()):
         args += ["--workers", draw(st.sampled_from(["1", "2", "0", "300"]))]
+    if draw(st.integers(0, 3)) == 0:
+        args += ["--continue"]
+    if draw(st.integers(0, 3)) == 0:
+        args += ["--counterexamples", draw(st.sampled_from(["1", "3", "0", "-2", "x"]))]
     if draw(st.integers(0, 3)) == 0:               # CHECKPOINT: a fresh directory (test_fuzz._check)
         args += [draw(st.sampled_from(["--checkpoint", "--resume"])), "CHECKPOINT"]
         if draw(st.booleans()):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from modelcheck.engine import Action, Checkpoint, CheckpointError, Limits, Model, always, eventually
+from modelcheck.engine import WEAK, Action, Checkpoint, CheckpointError, Limits, Model, always, eventually
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.checkpoint import identity_of
 
@@ -57,7 +57,7 @@ def countdown_model():
         return step
 
     return Model(name="countdown", initial_states=[(6, 7)],
-                 actions=[Action("tick-0", tick(0)), Action("tick-1", tick(1))],
+                 actions=[Action("tick-0", tick(0), fairness=WEAK), Action("tick-1", tick(1), fairness=WEAK)],
                  properties=[eventually("both-zero", lambda s: s == (0, 0)),
                              eventually("first-below-one", lambda s: s[0] < 1),
                              always("never-three-three", lambda s: s != (3, 3))],
@@ -322,3 +322,14 @@ def test_a_damaged_checkpoint_file_is_an_error_naming_it_not_a_traceback(tmp_pat
     assert again.exit_code == 2
     assert f"cannot read the checkpoint {written}" in again.output
     assert "Traceback" not in again.output
+
+
+def test_a_state_limit_reached_in_the_first_expansion_of_a_level_resumes_with_the_states_it_found(tmp_path):
+    # The limit falls while the initial state is expanded (after 2 of its 3 successors). The snapshot's
+    # part of the next level ([1, 2]) must survive the resume: it used to be dropped, losing 1 and 2.
+    model = Model(name="fan", initial_states=[0],
+                  actions=[Action("out", lambda n: [(f"to {n + k}", n + k) for k in (1, 2, 3)] if n < 6 else [])],
+                  properties=[always("below-six", lambda n: n < 6)])
+    direct = bfs(model)
+    _stopped, written = run_capturing(model, tmp_path, Limits(max_states=3))
+    assert signature(resumed(model, tmp_path, written[-1])) == signature(direct)

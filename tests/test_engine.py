@@ -145,7 +145,7 @@ _SEEDED_RUN = textwrap.dedent("""
                 for name, stage in sorted(state) if stage == 2]
 
     model = Model(name="workers", initial_states=[frozenset((name, 0) for name in workers)],
-                  actions=[Action("advance", advance), Action("restart", restart)],
+                  actions=[Action("advance", advance, fairness="weak", per=str), Action("restart", restart, fairness="weak")],
                   properties=[always("not-all-done", lambda s: {st for _n, st in s} != {2}),
                               eventually("impossible", lambda s: False)])
     result = explore(model)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
-from modelcheck.engine import Action, Model, at_end, check_replays, eventually, explore, sometimes
+from modelcheck.engine import WEAK, Action, Model, at_end, check_replays, eventually, explore, sometimes
 from modelcheck.errors import InvalidModel
 
 TWO_PHASE_TLC = {3: (288, 1146, 11), 4: (1568, 8258, 14), 5: (8832, 58146, 17)}
@@ -146,7 +146,7 @@ def test_max_depth_same_as_one_process(load_python_spec):
 
 
 def test_eventually_falls_back_to_one_process_and_says_so():
-    model = Model(name="loop", initial_states=[0], actions=[Action("tick", lambda s: [("tick", (s + 1) % 3)])],
+    model = Model(name="loop", initial_states=[0], actions=[Action("tick", lambda s: [("tick", (s + 1) % 3)], fairness=WEAK)],
                   properties=[eventually("reaches 2", lambda s: s == 2)])
     result = explore(model, workers=2)
     assert result.stats.workers == 1

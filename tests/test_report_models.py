@@ -17,7 +17,7 @@ import importlib.util
 from pathlib import Path
 from typing import NamedTuple
 
-from modelcheck.engine import Action, Model, StepLabel, always, at_end, eventually, explore, sometimes
+from modelcheck.engine import WEAK, Action, Model, StepLabel, always, at_end, eventually, explore, sometimes
 from modelcheck.spec.outcome import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,7 @@ def retry_model() -> Model:
         return [(StepLabel("broker", "appends e1", peer="producer"), (False, True))] if in_flight else []
 
     return Model(name="retry", initial_states=[(False, False)],
-                 actions=[Action("retry", retry), Action("lose", lose), Action("deliver", deliver)],
+                 actions=[Action("retry", retry, fairness=WEAK), Action("lose", lose), Action("deliver", deliver, fairness=WEAK)],
                  properties=[eventually("delivered", lambda s: s[1], "the record is eventually appended")])
 
 

@@ -119,3 +119,21 @@ def test_outcome_shows_the_first_paragraph_of_a_long_description():
     text = render_outcome(outcome)
     assert "A consumer that commits late." in text
     assert "Long details" not in text
+
+
+def test_a_run_that_stays_put_says_why():
+    from modelcheck.engine import WEAK, Action, eventually
+    stuck = Model(name="stuck", initial_states=[0],
+                  actions=[Action("Go", lambda n: [("go", n + 1)] if n < 2 else []),
+                           Action("Finish", lambda n: [("finish", 9)] if n == 2 else [], fairness=WEAK)],
+                  properties=[eventually("reaches-two", lambda n: n == 2), eventually("reaches-nine", lambda n: n == 9)])
+    result = explore(stuck)
+    unfair = render_trace(result.properties["reaches-two"], stuck)
+    assert "after step 0 only steps without fairness (or faults) are enabled" in unfair
+    ended = render_trace(result.properties["reaches-nine"], stuck)
+    assert "after step 0 only steps without fairness" in ended      # Go is unfair: it may never happen
+    fair = Model(name="fair", initial_states=[0],
+                 actions=[Action("Go", lambda n: [("go", n + 1)] if n < 2 else [], fairness=WEAK)],
+                 properties=[eventually("reaches-five", lambda n: n == 5)])
+    terminal = render_trace(explore(fair).properties["reaches-five"], fair)
+    assert "after step 2 no step is enabled: the run ends here" in terminal

@@ -123,6 +123,10 @@ def test_an_exception_in_model_names_the_spec_and_line_not_a_traceback(tmp_path)
     ("def model(\n", "Python syntax error", 1),
     ("import nothing_of_that_name\n", "importing the spec raised ModuleNotFoundError", 1),
     ("def model(rms):\n    return None\n", "needs a value for rms; give it with --param rms=VALUE", None),
+    ("from modelcheck import Action, WEAK\n\ndef model():\n    return Action('Crash', print, fairness=WEAK, fault=True)\n",
+     "model() action 'Crash' is a fault and cannot be weakly fair", 4),
+    ("from modelcheck import Action\n\ndef model():\n    return Action('Step', print, fairness='weakly')\n",
+     "fairness 'weakly' is not one of unfair, weak, strong", 4),
 ])
 def test_python_spec_errors(tmp_path, text, words, line):
     path = write(tmp_path, text, name="broken.py")

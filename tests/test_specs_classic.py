@@ -1,5 +1,7 @@
-"""The classic TLA+ examples, TwoPhase and TCommit, and the KafkaALO anchor model, against the figures
-TLC and SPIN give for them.
+"""The classic TLA+ examples against the figures TLC gives for them: TwoPhase and TCommit (safety),
+SimpleAllocator (liveness under strong fairness per client) and AsyncTerminationDetection (a state
+constraint, an action property and leads-to under weak fairness); and the KafkaALO anchor model against
+TLC's and SPIN's figures.
 
 Figures are counted as TLC counts them (distinct states, states generated, depth). For three resource
 managers they are those of the tlaplus/Examples manifest (specifications/transaction_commit/manifest.json:
@@ -19,6 +21,13 @@ its distinct states for N = 1..4, 10 and 20 and its generated states for N = 2..
 TLC and SPIN figures of those models; the generated states for N = 1, 10 and 20 are SPIN 6.5.2's
 "transitions" for benchmarks/anchors/kafka_alo.pml (`spin -DN=<N> -DCHECK_NOLOSS -a`, `gcc -O2
 -DNOREDUCE`), which equal TLC's "states generated" on these models.
+
+SimpleAllocator and AsyncTerminationDetection: distinct / generated / depth from the tlaplus/Examples
+manifests (specifications/allocator and specifications/ewd998), and the verdicts their configurations
+give (every property holds). Each liveness property is also shown failing when the fairness it needs is
+taken away: strong fairness of allocation (weak is not enough), fairness per client (one condition for
+all lets a client starve), the spec's own SimpleAllocator2 (whose failures the TLA+ module lists), and
+the detection's weak fairness.
 """
 
 from __future__ import annotations
@@ -175,3 +184,48 @@ def test_kafka_alo_loses_nothing_only_because_the_consumer_rereads(load_python_s
     result = explore(model)
     assert result.properties["NoLoss"].verdict == "violated"
     assert check_replays(model, result.properties["NoLoss"].trace)
+def verdicts(result) -> dict:
+    return {name: p.verdict for name, p in result.properties.items()}
+
+
+def test_simple_allocator_matches_tlc(load_python_spec):
+    result = explore(load_python_spec("simple_allocator").model())
+    assert (result.stats.distinct, result.stats.generated, result.stats.depth) == (400, 1_633, 6)
+    assert verdicts(result) == {"ResourceMutex": "holds", "ClientsWillReturn": "holds", "ClientsWillObtain": "holds",
+                                "InfOftenSatisfied": "holds"}
+
+
+@pytest.mark.parametrize("change, violated", [
+    ({"allocate": "weak"}, ["ClientsWillObtain", "InfOftenSatisfied"]),
+    ({"per_client": False}, ["ClientsWillReturn", "ClientsWillObtain", "InfOftenSatisfied"]),
+    ({"weaker_return": True}, ["ClientsWillObtain", "InfOftenSatisfied"]),
+], ids=["weak-allocation", "fair-as-a-whole", "SimpleAllocator2"])
+def test_simple_allocator_needs_its_fairness(load_python_spec, change, violated):
+    model = load_python_spec("simple_allocator").model(**change)
+    result = explore(model)
+    assert (result.stats.distinct, result.stats.generated) == (400, 1_633)
+    assert sorted(name for name, verdict in verdicts(result).items() if verdict == "violated") == sorted(violated)
+    assert model.expect == {name: "violated" for name in violated}
+    for name in violated:
+        trace = result.properties[name].trace
+        assert check_replays(model, trace)
+        if trace.loop_start is not None:                     # a lasso: some client waits for ever
+            assert trace.states[-1] == trace.states[trace.loop_start]
+        else:                                                # stuck: only unfair steps are enabled
+            assert change == {"weaker_return": True}
+
+
+def test_async_termination_detection_matches_tlc(load_python_spec):
+    result = explore(load_python_spec("async_termination_detection").model())
+    assert (result.stats.distinct, result.stats.generated, result.stats.depth) == (4_097, 53_271, 14)
+    assert verdicts(result) == {"Safe": "holds", "Quiescence": "holds", "Live": "holds"}
+
+
+def test_async_termination_detection_without_fair_detection(load_python_spec):
+    model = load_python_spec("async_termination_detection").model(n=2, detect="unfair")
+    result = explore(model)
+    assert verdicts(result) == {"Safe": "holds", "Quiescence": "holds", "Live": "violated"}
+    trace = result.properties["Live"].trace
+    assert check_replays(model, trace)
+    assert trace.loop_start is None and trace.steps == ()   # terminated from the start; nobody notices
+    assert trace.initial == ((0, 0), (0, 0), 0)

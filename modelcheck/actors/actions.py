@@ -76,6 +76,17 @@ class Close(NamedTuple):
 FAULTS = (Crash, Pause, Lose, Delay, Close)
 
 
+def is_fault(action) -> bool:
+    """Whether a step is a fault: one of the layer's (`FAULTS`) or one an actor declares (`Out.fault`).
+    The engine never counts a fault towards fairness."""
+    return type(action) in FAULTS or getattr(action, "fault", None) is not None
+
+
+def acting_actor(action) -> int:
+    """The id of the actor that takes a step (-1 for the network's): the key of fairness per actor."""
+    return getattr(action, "actor", -1)
+
+
 def step_label(action, actors) -> StepLabel:
     """The `StepLabel` of `action` in a system of `actors` (a list of `Actor`)."""
     def name(index: int) -> str:

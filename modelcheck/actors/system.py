@@ -25,6 +25,11 @@ family of the actor's reaction, or in `role.timeout` when it had none; a delay o
 fault it is.
 
 Labels are `actions` values, formatted by the model's `step_label` hook only when shown.
+
+Fairness (for the engine's temporal properties): the families of faults (crash, pause, loss, delay,
+close) are fault actions and never fair, and a step an actor declares a fault is left out of its
+family's fairness (`actions.is_fault`). Every other family has the system's `fairness` (unfair by
+default; `fairness=WEAK` makes each actor's steps of each family weakly fair on their own).
 """
 
 from __future__ import annotations
@@ -33,12 +38,12 @@ import re
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from modelcheck.actors import network as net
-from modelcheck.actors.actions import (Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume, Timeout,
-                                       step_label)
+from modelcheck.actors.actions import (FAULTS, Act, Close, Crash, Delay, Deliver, Lose, Pause, Restart, Resume,
+                                       Timeout, acting_actor, is_fault, step_label)
 from modelcheck.actors.actor import REQUEST, Actor, ActorState, Disconnect, Out
 from modelcheck.actors.faults import Budgets
 from modelcheck.actors.network import Network, Wire
-from modelcheck.engine.model import Action, Model, Property
+from modelcheck.engine.model import UNFAIR, Action, Model, Property
 from modelcheck.errors import InvalidModel
 
 UP, DOWN, PAUSED = 0, 1, 2
@@ -118,7 +123,8 @@ class ActorSystem:
     def __init__(self, actors: Sequence[Actor], network: Network = Network(), budgets=None, *,
                  properties: Sequence[Property] = (), done: Callable[[SystemState], bool] | None = None,
                  name: str = "actors", description: str = "", memo_limit: int = 200_000,
-                 explain_violation: Callable[[str, Any], str | None] | None = None):
+                 explain_violation: Callable[[str, Any], str | None] | None = None,
+                 fairness: str = UNFAIR):
         if not actors:
             raise InvalidModel("an actor system needs at least one actor")
         self.actors = list(actors)
@@ -128,6 +134,7 @@ class ActorSystem:
         self.properties = list(properties)
         self.done = done
         self.explain_violation = explain_violation     # the evidence at the end of a trace, in the domain's words
+        self.fairness = fairness         # of every family that is not a fault, per actor (engine.model)
         self.name = name
         self.description = description
         self._memo = _Memo(memo_limit)
@@ -150,9 +157,13 @@ class ActorSystem:
                            net.EMPTY, self.budgets.none_spent)
 
     def model(self) -> Model:
-        actions = [Action(name, self._family_step(index), expected=False) for index, name in enumerate(self._families)]
+        actions = []
+        for index, name in enumerate(self._families):
+            fault = index in self._fault_families
+            actions.append(Action(name, self._family_step(index), expected=False, fault=fault,
+                                  fairness=UNFAIR if fault else self.fairness, per=acting_actor))
         return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
-                     actions=actions, properties=self.properties, done=self.done,
+                     actions=actions, properties=self.properties, done=self.done, fault=is_fault,
                      step_label=lambda action: step_label(action, self.actors),
                      describe_state=self.describe_state, explain_step=self.explain_step,
                      explain_violation=self.explain_violation)
@@ -201,6 +212,8 @@ class ActorSystem:
             add(Delay, "network.delay")
         if budgets.allows("close"):
             add(Close, "network.close")
+        self._fault_families = {family_of[key] for key in family_of
+                                 if key in FAULTS or (isinstance(key, tuple) and key[1] in FAULTS)}
         return families, family_of
 
     def _family(self, actor: Actor, what, sort: str) -> int:

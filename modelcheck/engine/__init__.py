@@ -1,7 +1,8 @@
 """The explicit-state model checking engine: generic, and ignorant of actors and of Kafka.
 
 `explore(model)` enumerates every reachable state of a `Model` breadth-first and returns a `Result`
-with a verdict per property and a shortest counterexample trace for every violation.
+with a verdict per property and a shortest counterexample trace for every violation; `simulate(model)`
+checks the safety properties on random runs instead (`simulation`), for models too big to explore.
 """
 
 from __future__ import annotations
@@ -9,25 +10,33 @@ from __future__ import annotations
 from modelcheck.engine.checkpoint import Checkpoint, CheckpointError
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.limits import Limits, Progress
-from modelcheck.engine.model import (ALWAYS, AT_END, DEADLOCK, EVENTUALLY, SOMETIMES, Action, Model,
-                                     Property, always, at_end, eventually, sometimes)
+from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_END, DEADLOCK, EVENTUALLY,
+                                     EVENTUALLY_ALWAYS, LEADS_TO, SOMETIMES, STRONG, TEMPORAL, UNFAIR, WEAK,
+                                     Action, Model, Property, always, always_eventually, always_step, at_end,
+                                     eventually, eventually_always, leads_to, sometimes)
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
+from modelcheck.engine.simulation import simulate
 from modelcheck.engine.trace import check_replays
 from modelcheck.errors import ModelcheckError
 
 
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
-            progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None) -> Result:
+            progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None,
+            counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
     counts and verdicts; 0 means one per core. `max_memory` (megabytes) stops the search when its
     process holds that much (with workers, each worker its share). `checkpoint` writes the search to a
     file at intervals and when it ends, and resumes from it (`modelcheck.engine.checkpoint`); only the
-    one-process search does.
+    one-process search does. `counterexamples` > 1 keeps checking a violated safety property until that
+    many violating states (or steps) are found, each given its shortest trace (`PropertyResult.more`);
+    `keep_going` explores the whole graph even when every verdict is decided (TLC's -continue).
     """
+    if counterexamples < 1:
+        raise ValueError(f"counterexamples must be at least 1, not {counterexamples}")
     limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit, max_memory=max_memory)
     if workers == 0:
         import os
@@ -36,13 +45,17 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
         if checkpoint is not None:
             raise ModelcheckError("checkpoints are written by the one-process search: leave out workers")
         from modelcheck.engine.parallel import parallel_bfs
-        return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress)
+        return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress,
+                            counterexamples=counterexamples, keep_going=keep_going)
     from modelcheck.engine.bfs import bfs
-    return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint)
+    return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint,
+               counterexamples=counterexamples, keep_going=keep_going)
 
 
 __all__ = [
-    "StepLabel", "ALWAYS", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY", "HOLDS", "SOMETIMES", "VIOLATED",
+    "StepLabel", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
+    "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
     "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
-    "TraceStep", "always", "at_end", "check_replays", "eventually", "explore", "sometimes",
+    "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
+    "eventually_always", "explore", "leads_to", "simulate", "sometimes",
 ]

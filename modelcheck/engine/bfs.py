@@ -5,8 +5,12 @@ and its trace (rebuilt by `trace.replay`) is a shortest counterexample. It keeps
 state found, mapped to the state it was first reached from (None for an initial state). States are
 stored as they are (no hashing into fingerprints), so two different states are never merged.
 
-Properties are checked as states are found (`always`, `sometimes`), as states turn out to be terminal
-(`at_end`, deadlocks), and after the search on the recorded graph (`eventually`, see `liveness`).
+Properties are checked as states are found (`always`, `sometimes`), as steps are computed
+(`always_step`), as states turn out to be terminal (`at_end`, deadlocks), and after the search on the
+recorded graph (the temporal properties, see `liveness`). A model's `constraint` is TLC's: a successor
+outside it is counted and checked against the invariants, then dropped (its trace is a `trace.Beyond`,
+one step past a recorded state). With `counterexamples` > 1 a violated property stays checked until
+that many violating states are found; `keep_going` (TLC's -continue) never stops the search early.
 A search stopped by a limit or by Ctrl-C says so in `Result.stopped_by`, and every property it could
 not decide is `bounded`. The clock is looked at about every 50 ms whatever the model's speed (the
 number of expansions between two looks follows it, `limits.next_check`), so a search overruns
@@ -39,11 +43,11 @@ import time
 from modelcheck.engine import liveness
 from modelcheck.engine.checkpoint import Checkpoint, Snapshot
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
-from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
-from modelcheck.engine.trace import path_to
+from modelcheck.engine.trace import Beyond, path_to
 from modelcheck.engine.memory import resident_megabytes
-from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.engine.verdicts import UNDECIDED, all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 from modelcheck.engine.diagnose import model_error
 
@@ -53,7 +57,7 @@ class _LimitReached(Exception):
 
 def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         progress: ProgressCallback | None = None, progress_interval: float = 1.0,
-        checkpoint: Checkpoint | None = None) -> Result:
+        checkpoint: Checkpoint | None = None, counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore every state of `model` reachable within `limits`; see the module docstring."""
     started = time.perf_counter()
     actions = model.get_actions()
@@ -63,17 +67,40 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     properties = model.get_properties()
     warnings: list[str] = []
     canonical = model.canonical if symmetry else None
-    needs_graph = any(p.kind == EVENTUALLY for p in properties)
+    needs_graph = any(p.kind in TEMPORAL for p in properties)
     if canonical is not None and needs_graph:
         canonical = None
-        warnings.append("symmetry reduction is off: the model has `eventually` properties, whose "
-                        "fairness is per step label")
+        warnings.append("symmetry reduction is off: the model has temporal properties, checked under "
+                        "fairness on the concrete state graph")
+    constraint = getattr(model, "constraint", None)
 
     invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
     at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
     open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
+    step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
     violations: dict[str, object] = {}      # property -> first state found violating it (BFS order)
     witnesses: dict[str, object] = {}       # sometimes-property -> first state satisfying it
+    more: dict[str, list] = {}              # property -> further violating references (counterexamples > 1)
+    wanted = counterexamples
+
+    def record(name, reference, outside: bool = False) -> bool:
+        """Note a violation of `name`; True when it has all the counterexamples wanted. A state outside
+        the constraint may be generated again: it counts once."""
+        if name not in violations:
+            violations[name] = reference
+            return wanted <= 1
+        further = more.setdefault(name, [])
+        if outside and any(type(known) is Beyond and known.after == reference.after
+                           for known in [violations[name]] + further):
+            return False
+        further.append(reference)
+        return len(further) + 1 >= wanted
+
+    def complete() -> dict:
+        """The violated properties that have all the counterexamples wanted."""
+        if wanted <= 1:
+            return violations
+        return {name: ref for name, ref in violations.items() if len(more.get(name, ())) + 1 >= wanted}
     edges: list | None = [] if needs_graph else None
     terminal_states: list | None = [] if needs_graph else None
 
@@ -94,8 +121,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         nonlocal invariants, open_sometimes, checking
         for name, predicate in invariants:
             if not predicate(state):
-                violations[name] = state
-                invariants = [inv for inv in invariants if inv[0] != name]
+                if record(name, state):
+                    invariants = [inv for inv in invariants if inv[0] != name]
         for name, predicate in open_sometimes:
             if predicate(state):
                 witnesses[name] = state
@@ -112,10 +139,12 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         depth, generated, terminal, fired = snapshot.depth, snapshot.generated, snapshot.terminal, snapshot.fired
         violations.update(snapshot.violations)
         witnesses.update(snapshot.witnesses)
+        more.update({name: list(found) for name, found in snapshot.more.items()})
         if needs_graph:
             edges, terminal_states = snapshot.edges, snapshot.terminal_states
-        invariants = [inv for inv in invariants if inv[0] not in violations]
+        invariants = [inv for inv in invariants if inv[0] not in complete()]
         open_sometimes = [s for s in open_sometimes if s[0] not in witnesses]
+        step_checks = [check for check in step_checks if check[0] not in complete()]
         checking = bool(invariants or open_sometimes)
         earlier_seconds = snapshot.seconds
         warnings.append(f"resumed from the checkpoint {checkpoint.path} ({len(parents):,} states, depth {depth}, "
@@ -131,9 +160,16 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             except TypeError as error:
                 raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
                                    f"must be tuples, frozensets or NamedTuples of hashable values") from None
-            parents[state] = None
-            level.append(state)
             try:
+                if constraint is not None and not constraint(state):
+                    for name, predicate in invariants:  # checked, as TLC does, but not explored
+                        if not predicate(state):
+                            record(name, Beyond(None, None, state), outside=True)
+                    invariants = [inv for inv in invariants if inv[0] not in complete()]
+                    checking = bool(invariants or open_sometimes)
+                    continue
+                parents[state] = None
+                level.append(state)
                 found(state)
             except ModelcheckError:
                 raise
@@ -146,6 +182,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         return Snapshot(identity=checkpoint.identity, parents=parents, level=level, position=position,
                         next_level=next_level, depth=depth, generated=generated, terminal=terminal,
                         fired=list(fired), violations=dict(violations), witnesses=dict(witnesses),
+                        more={name: list(found) for name, found in more.items()},
                         edges=None if edges is None else list(edges),
                         terminal_states=None if terminal_states is None else list(terminal_states),
                         seconds=earlier_seconds + time.perf_counter() - started)
@@ -169,7 +206,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     previous_handler = None
     if checkpoint is not None and threading.current_thread() is threading.main_thread():
         previous_handler = signal.signal(signal.SIGINT, request_stop)
-    if snapshot is not None and start == 0 and level and all_decided(properties, violations, witnesses):
+    if (snapshot is not None and start == 0 and level and not keep_going
+            and all_decided(properties, complete(), witnesses)):
         level_done = True                   # the snapshot was written after an early stop
     else:
         level_done = False
@@ -177,14 +215,14 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     try:
         while level and not level_done:
             if not start:
-                next_level = []
                 if max_states is not None and len(parents) >= max_states:
                     stopped_by = "max_states"
                     break
             closed = max_depth is not None and depth >= max_depth
             if closed and checkpoint is not None:
                 level_start = snapshot_at(start)
-            plain = canonical is None and edges is None and not closed and max_states is None
+            plain = (canonical is None and edges is None and not closed and max_states is None
+                     and constraint is None and not step_checks)
             append = next_level.append
             resume_at = None
             for position in range(start, len(level)):
@@ -206,10 +244,24 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                                     found(successor)
                         continue
                     for label, successor in successors:
+                        if step_checks:
+                            for name, predicate in step_checks:
+                                if not predicate(state, label, successor):
+                                    if record(name, Beyond(state, label, successor if canonical is None
+                                                           else canonical(successor))):
+                                        step_checks = [c for c in step_checks if c[0] != name]
                         if canonical is not None:
                             successor = canonical(successor)
+                        if constraint is not None and not constraint(successor):
+                            # TLC's CONSTRAINT: generated and checked, never stored nor expanded.
+                            for name, predicate in invariants:
+                                if not predicate(successor) and record(name, Beyond(state, label, successor),
+                                                                       outside=True):
+                                    invariants = [inv for inv in invariants if inv[0] != name]
+                                    checking = bool(invariants or open_sometimes)
+                            continue
                         if edges is not None:
-                            edges.append((state, successor, label))
+                            edges.append((state, successor, label, index))
                         if successor in parents:
                             continue
                         if closed:
@@ -227,8 +279,9 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     if terminal_states is not None:
                         terminal_states.append(state)
                     for name, predicate in at_ends:
-                        if name not in violations and not predicate(state):
-                            violations[name] = state
+                        if (name not in violations or (wanted > 1 and name not in complete())) \
+                                and not predicate(state):
+                            record(name, state)
                 countdown -= 1
                 if not countdown:
                     now = time.perf_counter()
@@ -258,9 +311,10 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                     final = level_start
                 break
             level = next_level
-            if level:
+            next_level = []                 # (a snapshot taken part way into the first expansion of a
+            if level:                       # level keeps the successors it had found: see _LimitReached)
                 depth += 1
-            if all_decided(properties, violations, witnesses):
+            if not keep_going and all_decided(properties, complete(), witnesses):
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
@@ -298,7 +352,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                             f"before, if any")
 
     seconds = time.perf_counter() - started
-    early = stopped_by is None and bool(level) and all_decided(properties, violations, witnesses)
+    early = (stopped_by is None and bool(level) and not keep_going
+             and all_decided(properties, complete(), witnesses))
     if resume_at is not None:               # stopped part way through a level
         queued = len(level) - resume_at + len(next_level)
     else:
@@ -309,12 +364,27 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         if never:
             warnings.append(never)
 
+    graph = []
+    out_of_time = []
+
     def lasso(prop):
-        return liveness.counterexample(model, prop.predicate, parents, edges, terminal_states)
+        try:
+            if not graph:
+                graph.append(liveness.FairGraph(model, parents, edges, deadline=deadline))
+            return liveness.counterexample(graph[0], prop)
+        except liveness.OutOfTime:
+            out_of_time.append(prop.name)
+            return UNDECIDED
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
-                     stopped_by=stopped_by, early=early, liveness=lasso)
+                     stopped_by=stopped_by, early=early, liveness=lasso, more=more)
+    if graph or out_of_time:
+        seconds = time.perf_counter() - started    # the temporal checks are part of the work
+    if out_of_time:
+        stopped_by = "time_limit"
+        warnings.append(f"the time limit ran out while the temporal properties were checked after the search "
+                        f"(every state was explored): {', '.join(out_of_time)} bounded")
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

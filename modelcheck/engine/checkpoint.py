@@ -3,9 +3,9 @@
 A `Snapshot` is everything `bfs` needs to go on exactly where it was: the parent link of every state
 found, the level being expanded and how far into it the search got, the part of the next level found
 so far, the counters (generated, terminal, per-action coverage, depth, seconds), the states that
-decided a property, and for models with `eventually` properties the recorded edges and terminal
-states. A search resumed from one reaches the counts, verdicts and traces of a search never stopped:
-the queue keeps its order, so the first violating state of each property, and the path by which it
+decided a property (and the further counterexamples found), and for models with temporal properties
+the recorded edges (with the index of the action of each) and terminal states. A search resumed from
+one reaches the counts, verdicts and traces of a search never stopped: the queue keeps its order, so the first violating state of each property, and the path by which it
 was first reached, are the same (`tests/test_checkpoint.py` kills a run with SIGKILL midway and
 compares).
 
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from modelcheck.errors import ModelcheckError
 
-FORMAT = 1                       # the layout of a Snapshot; a file of another layout is refused
+FORMAT = 2                       # the layout of a Snapshot; a file of another layout is refused
 DEFAULT_INTERVAL = 300.0         # seconds between two checkpoints of a running search
 
 
@@ -68,6 +68,7 @@ class Snapshot:
     edges: list | None = None
     terminal_states: list | None = None
     seconds: float = 0.0          # search time spent before this snapshot, over every run
+    more: dict = field(default_factory=dict)    # further counterexamples found (counterexamples > 1)
     format: int = FORMAT
     written: float = field(default_factory=time.time)
 
@@ -79,12 +80,14 @@ def identity_of(model, *, symmetry: bool, extra: str = "") -> str:
         release = version("modelcheck")
     except PackageNotFoundError:           # pragma: no cover - running from a source tree
         release = "source"
-    actions = ",".join(action.name for action in model.get_actions())
+    actions = ",".join(action.name if action.fairness == "unfair" else f"{action.name}:{action.fairness}"
+                       for action in model.get_actions())
     properties = ",".join(f"{prop.name}:{prop.kind}" for prop in model.get_properties())
     parameters = ",".join(f"{name}={value!r}" for name, value in sorted((getattr(model, "parameters", None)
                                                                           or {}).items()))
     return "\n".join([f"model: {model.name}", f"parameters: {parameters}", f"actions: {actions}",
                       f"properties: {properties}", f"symmetry: {'on' if symmetry else 'off'}",
+                      f"constraint: {'yes' if getattr(model, 'constraint', None) is not None else 'no'}",
                       f"modelcheck: {release}", extra])
 
 

@@ -83,8 +83,11 @@ worker reports it before it exits (`RUSAGE_SELF`; `RUSAGE_CHILDREN` would give o
 would count children of earlier runs), or `RUSAGE_CHILDREN` for a worker that could not report. Pages
 shared by `fork` count once per process, so this is an upper bound.
 
-Left out: `eventually` properties need the whole state graph in one place; for a model that has any,
-the search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
+State constraints and `always_step` properties are checked by the worker that expands a state, each step
+at its place in the one-process search's order (`_careful`), so their traces are those of `bfs` too.
+
+Left out: temporal properties need the whole state graph in one place; for a model that has any, the
+search falls back to `bfs` on one process and says so in `Result.warnings`. Progress reports come
 from counters in shared memory, updated by the workers at each look at the clock.
 """
 
@@ -111,8 +114,9 @@ from multiprocessing.connection import wait as wait_for
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.memory import resident_megabytes
-from modelcheck.engine.model import ALWAYS, AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
+from modelcheck.engine.trace import Beyond, RecordedPath
 from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 
@@ -149,12 +153,20 @@ def _first(item):
 
 
 def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bool = True,
-                 progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> Result:
+                 progress: ProgressCallback | None = None, progress_interval: float = 1.0,
+                 counterexamples: int = 1, keep_going: bool = False) -> Result:
     """Explore `model` with `workers` processes; same counts and verdicts as `bfs` (module docstring)."""
     properties = model.get_properties()
-    if any(p.kind == EVENTUALLY for p in properties):
-        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval)
-        result.warnings.append(f"searched on one process, not {workers}: `eventually` properties need the "
+    if counterexamples > 1:
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval,
+                     counterexamples=counterexamples, keep_going=keep_going)
+        result.warnings.append(f"searched on one process, not {workers}: more than one counterexample per "
+                               "property is collected by the one-process search only")
+        return result
+    if any(p.kind in TEMPORAL for p in properties):
+        result = bfs(model, limits, symmetry=symmetry, progress=progress, progress_interval=progress_interval,
+                     keep_going=keep_going)
+        result.warnings.append(f"searched on one process, not {workers}: temporal properties need the "
                                "whole state graph in one process")
         return result
     actions = model.get_actions()
@@ -183,6 +195,7 @@ def parallel_bfs(model, limits: Limits = Limits(), *, workers: int, symmetry: bo
         raise ModelcheckError("the parallel search needs the 'fork' start method, which this platform "
                               "lacks; search with workers=1") from None
     search = _Search(model, properties, actions, canonical, partition, limits, workers, context)
+    search.keep_going = keep_going
     try:
         return search.run(len(initial_states), progress, progress_interval)
     except _ModelFailedInWorker as failure:
@@ -288,6 +301,7 @@ class _Search:
         self.connections = []
         self.interrupts = 0
         self.parent_pid = os.getpid()
+        self.keep_going = False             # explore the whole graph even when every verdict is decided
 
     # -- running -------------------------------------------------------------------------------
 
@@ -377,7 +391,7 @@ class _Search:
                 break
             if frontier:
                 depth += 1
-            if all_decided(properties, violations, witnesses):
+            if not self.keep_going and all_decided(properties, violations, witnesses):
                 break
 
         seconds = time.monotonic() - started
@@ -385,7 +399,8 @@ class _Search:
         generated = initial_count + sum(report["generated"] for report in reports)
         terminal = sum(report["terminal"] for report in reports)
         fired = [sum(counts) for counts in zip(*(report["fired"] for report in reports))]
-        early = stopped_by is None and bool(frontier) and all_decided(properties, violations, witnesses)
+        early = (stopped_by is None and bool(frontier) and not self.keep_going
+                 and all_decided(properties, violations, witnesses))
         warnings: list[str] = []
         coverage = coverage_of(self.actions, fired)
         if stopped_by is None and not early:
@@ -475,7 +490,13 @@ class _Search:
         raise ModelcheckError(f"worker {number} of the parallel search failed: {kind}: {text}\n{where}")
 
     def _path_of(self, reference) -> list:
-        """The recorded states from an initial state to the state numbered `reference`."""
+        """The recorded states from an initial state to the state numbered `reference` (or, for a
+        `Beyond`, to the state numbered its `before`, then its step)."""
+        if type(reference) is Beyond:
+            if reference.before is None:
+                return [reference.after]
+            path = self._path_of(reference.before)
+            return RecordedPath(path + [reference.after], [None] * (len(path) - 1) + [reference.label])
         path = []
         while reference != _NO_PARENT:
             owner = reference % self.workers
@@ -567,6 +588,9 @@ class _Worker:
         self.candidates: dict[str, list] = {}       # property -> positions of own violating new states
         self.witness_candidates: dict[str, list] = {}
         self.terminal_best: dict[str, tuple] = {}   # at_end property -> (key, number) at this level
+        self.beyond_best: dict[str, tuple] = {}     # property -> (key, Beyond) of a step at this level
+        self.constraint = getattr(model, "constraint", None)
+        self.step_checks: list = []
         self.invariants: list = []
         self.open_sometimes: list = []
         self.at_ends: list = []
@@ -671,6 +695,7 @@ class _Worker:
         self.invariants = open_(ALWAYS)
         self.open_sometimes = open_(SOMETIMES)
         self.at_ends = open_(AT_END)
+        self.step_checks = open_(ALWAYS_STEP)
 
     def _found(self, state, position):
         """Check an own state of the level being found. A property it decides stays checked to the end of
@@ -681,6 +706,43 @@ class _Worker:
         for name, predicate in self.open_sometimes:
             if predicate(state):
                 self.witness_candidates.setdefault(name, []).append(position)
+
+    def _beyond(self, checks, key, before, label, after, arguments: tuple):
+        """Check one step of the level being expanded, at its place `key` in the search's order (see
+        `_careful`): the `always_step` properties on (state, label, successor), or the invariants on a
+        successor outside the constraint. The least key per property at this level is kept."""
+        best = self.beyond_best
+        for name, predicate in checks:
+            if not predicate(*arguments):
+                if name not in best or key < best[name][0]:
+                    best[name] = (key, Beyond(before, label, after))
+
+    def _careful(self, state, reference, key, met, successors) -> list:
+        """The successors of `state` (canonical) that are inside the constraint, after checking each step
+        against the `always_step` properties and each successor outside the constraint against the
+        invariants. A step's place in the one-process search's order is given by a key between those of
+        the states `state` meets for the first time before and after it: `key` itself before the first,
+        else the key of the last one met followed by a byte (the parts are prefix-free, so it sorts
+        after that state and before the next)."""
+        canonical, constraint, seen = self.canonical, self.constraint, self.seen
+        kept = []
+        fresh: set = set()
+        for label, successor in successors:
+            place = key if not met else key + (_PARTS[met - 1] if met <= len(_PARTS) else _key_part(met - 1)) \
+                + b"\xff"
+            concrete = successor
+            if canonical is not None:
+                successor = canonical(successor)
+            if self.step_checks:
+                self._beyond(self.step_checks, place, reference, label, successor, (state, label, concrete))
+            if constraint is not None and not constraint(successor):
+                self._beyond(self.invariants, place, reference, label, successor, (successor,))
+                continue
+            if successor not in seen and successor not in fresh:
+                fresh.add(successor)
+                met += 1
+            kept.append((label, successor))
+        return kept
 
     def _terminal(self, state, reference, key):
         self.terminal += 1
@@ -706,6 +768,10 @@ class _Worker:
             found.clear()
         self.violations.update(self.terminal_best)
         self.terminal_best.clear()
+        for name, found in self.beyond_best.items():
+            if name not in self.violations or found[0] < self.violations[name][0]:
+                self.violations[name] = found
+        self.beyond_best.clear()
         self._update_checks()
 
     # -- the search ----------------------------------------------------------------------------
@@ -716,6 +782,9 @@ class _Worker:
             if canonical is not None:
                 state = canonical(state)
             if self._owner(state) != self.number or state in seen:
+                continue
+            if self.constraint is not None and not self.constraint(state):
+                self._beyond(self.invariants, _key_part(index), None, None, state, (state,))
                 continue
             seen[state] = len(order)
             order.append(state)
@@ -819,6 +888,7 @@ class _Worker:
         generated_before = self.generated
         generated = 0
         checking = bool(self.invariants or self.open_sometimes)
+        careful = self.constraint is not None or bool(self.step_checks)
         parts, part_count = _PARTS, len(_PARTS)
         interval = countdown = self.interval
         last_check = time.monotonic()
@@ -833,7 +903,9 @@ class _Worker:
                 number = len(successors)
                 enabled += number
                 fired[index] += number
-                if canonical is not None:
+                if careful:
+                    successors = self._careful(state, reference, key, met, successors)
+                elif canonical is not None:
                     successors = [(None, canonical(successor)) for _label, successor in successors]
                 for _label, successor in successors:
                     if successor in seen:

@@ -63,6 +63,9 @@ class PropertyResult:
     verdict: str
     description: str = ""
     trace: Trace | None = None        # the counterexample, or for `sometimes` the witness
+    # Further counterexamples (`explore(counterexamples=N)`): one per further violating state or step,
+    # each a shortest trace, in the order the search found them.
+    more: tuple = ()
     # The step from which the violation was inevitable (`engine.inevitable.Inevitability`), once a run
     # has asked for it within its limits (`report.explain.analyse`); None until then.
     inevitable: Any = None

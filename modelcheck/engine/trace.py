@@ -10,7 +10,7 @@ steps the second time, and `NondeterminismError` says so. (Stateright rebuilds i
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from modelcheck.errors import NondeterminismError
 from modelcheck.engine.result import Trace, TraceStep
@@ -21,8 +21,32 @@ _NONDETERMINISM_HINT = (
     "the state value")
 
 
+class RecordedPath(list):
+    """States from an initial state, with `labels[i]` the label of the step into state i + 1 (None where
+    any step between the two states will do)."""
+
+    def __init__(self, states, labels):
+        super().__init__(states)
+        self.labels = list(labels)
+
+
+class Beyond(NamedTuple):
+    """A reference to one step from a recorded state: the step that broke an `always_step` property, or
+    one into a state outside the model's constraint (which is not recorded) that broke an invariant."""
+
+    before: Any
+    label: Any
+    after: Any
+
+
 def path_to(parents: dict, state) -> list:
-    """The recorded states from an initial state to `state`, following parent links."""
+    """The recorded states from an initial state to `state`, following parent links; for a `Beyond`,
+    those to its `before` and then its step."""
+    if type(state) is Beyond:
+        if state.before is None:                # an initial state outside the constraint
+            return [state.after]
+        path = path_to(parents, state.before)
+        return RecordedPath(path + [state.after], [None] * (len(path) - 1) + [state.label])
     path = [state]
     parent = parents[state]
     while parent is not None:

@@ -7,20 +7,25 @@ way for all of them, so the strategies cannot drift apart. A state is named by a
 strategy can turn into the recorded path from an initial state (`path_of`): the state itself in `bfs`,
 a global number in `parallel`.
 
-It leaves out the search itself and the liveness check (`liveness`), which only `bfs` runs.
+It leaves out the search itself and the temporal checks (`liveness`), which only `bfs` runs. A
+reference may also be a `trace.Beyond`: one step from a recorded state (an `always_step` violation,
+or an invariant broken by a state outside the model's constraint).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from modelcheck.engine.model import EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult
 from modelcheck.engine.trace import replay
 
+UNDECIDED = object()        # what `liveness(prop)` returns when a limit stopped the check: bounded
+
 
 def all_decided(properties, violations, witnesses) -> bool:
-    """True when no further exploration can change any verdict."""
+    """True when no further exploration can change any verdict (or add a counterexample wanted:
+    `violations` then holds only the properties that have all theirs)."""
     for prop in properties:
         if prop.kind == SOMETIMES:
             if prop.name not in witnesses:
@@ -47,12 +52,13 @@ def never_fired_warning(coverage: dict[str, int], actions=()) -> str | None:
 
 def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Callable[[object], list],
            canonical, stopped_by: str | None, early: bool,
-           liveness: Callable | None = None) -> dict[str, PropertyResult]:
+           liveness: Callable | None = None, more: dict | None = None) -> dict[str, PropertyResult]:
     """A `PropertyResult` per property.
 
     `violations` and `witnesses` map property names to references of the first states found;
-    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of an `eventually` property, or
-    None when it holds (only asked for a complete search).
+    `liveness(prop)` returns the recorded lasso `(path, loop_start)` of a temporal property, None when it
+    holds, or `UNDECIDED` when a limit stopped the check (only asked for a complete search); `more` maps property names to the
+    references of further violating states, each given its own trace.
     """
     results = {}
     for prop in properties:
@@ -65,16 +71,19 @@ def decide(model, properties, *, violations: dict, witnesses: dict, path_of: Cal
                 trace = replay(model, path_of(witnesses[prop.name]), canonical)
             else:
                 verdict = BOUNDED if stopped_by else VIOLATED
-        elif prop.kind == EVENTUALLY:
+        elif prop.kind in TEMPORAL:
             if stopped_by or early or liveness is None:
                 verdict = BOUNDED
             else:
                 recorded = liveness(prop)
-                if recorded is not None:
+                if recorded is UNDECIDED:
+                    verdict = BOUNDED
+                elif recorded is not None:
                     verdict = VIOLATED
                     path, loop_start = recorded
                     trace = replay(model, path, None, loop_start)
         elif stopped_by:
             verdict = BOUNDED
-        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace)
+        further = tuple(replay(model, path_of(reference), canonical) for reference in (more or {}).get(prop.name, ()))
+        results[prop.name] = PropertyResult(prop.name, prop.kind, verdict, prop.description, trace, further)
     return results

@@ -57,7 +57,7 @@ class ExplainedStep:
     peer: str | None                # the actor a message went to, for sequence diagrams
     fault: bool                     # a crash, a lost message, a pause
     changes: tuple[str, ...]        # "what: before -> after" lines, or the model's own sentences
-    loop_start: bool = False        # an `eventually` lasso's cycle starts with this step
+    loop_start: bool = False        # the cycle of a temporal counterexample starts with this step
     action_name: str = ""           # the engine Action that fired (TraceStep.action)
 
     @property

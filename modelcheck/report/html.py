@@ -8,9 +8,9 @@ from a model or a spec is HTML-escaped.
 For each outcome: the spec (name, file, description), its configuration, the search statistics (and
 loudly a limit that stopped the search), the verdict table (✅/❌ for an expectation met or missed,
 ⏳ for bounded, with expected and found and the length of the trace), then every violated property
-with its explained steps as an ordered list (actor, action, what changed, the start of an `eventually`
-cycle, and highlighted with ⚑ the step from which the violation was inevitable), the evidence, and the
-sequence diagram. With more than one configuration the page opens with
+with its explained steps as an ordered list (actor, action, what changed, where a temporal
+counterexample's cycle starts, and highlighted with ⚑ the step from which the violation was
+inevitable), the evidence, and the sequence diagram. With more than one configuration the page opens with
 the matrix of every spec (`matrix`).
 """
 

@@ -13,7 +13,7 @@ several give a list.
 Choices the format leaves open, made here:
 - `expected` is always present, null when the spec states no expectation for the property;
 - `trace` is present only for a violated property: the steps of the shortest counterexample, numbered
-  from 1 (the initial state is not a step); an `eventually` counterexample that ends in a cycle also
+  from 1 (the initial state is not a step); a temporal counterexample that ends in a cycle also
   has `loop_start`, the number of the step the cycle begins with;
 - a violated `always` or `at_end` property of an outcome with its model also has `inevitable_from`:
   the number of the step from which the violation could no longer be avoided (0: from the initial
@@ -91,6 +91,8 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
             entry["trace"] = trace_to_list(prop.trace, outcome.model)
             if prop.trace.loop_start is not None:
                 entry["loop_start"] = prop.trace.loop_start + 1
+            if prop.more:
+                entry["more_traces"] = [trace_to_list(trace, outcome.model) for trace in prop.more]
             inevitable = inevitable_from(prop, outcome.model)
             if inevitable is not None:
                 entry["inevitable_from"] = inevitable.step

@@ -4,7 +4,7 @@ Participants are the actors and peers named by `StepLabel`s, in order of first a
 that names no actor belongs to one participant, "system"). A step with a peer is an arrow
 `actor->>peer`, a step without one an arrow from the actor to itself; a fault (crash, lost message) is a
 `Note` over the actor (and its peer) with a ⚡ marker, so it stands apart from ordinary messages. Steps
-are numbered as in the text trace; the cycle of an `eventually` counterexample is a `loop` block; the
+are numbered as in the text trace; the cycle of a temporal counterexample is a `loop` block; the
 step from which the violation was inevitable (`explain.inevitable_from`, with the model and the
 property given) is preceded by a ⚑ note across every participant; the violated property ends the
 diagram as a note across every participant.

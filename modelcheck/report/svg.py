@@ -4,7 +4,7 @@ The drawing follows the usual sequence-diagram conventions (as Mermaid draws the
 lifeline per actor, in order of first appearance; one row per step, top to bottom; a message is an
 arrow from the actor's lifeline to its peer's, labelled with the step number and the action; a step
 without a peer is a short loop back to the same lifeline; a fault (crash, lost message) is an amber
-note over the actor (and its peer) marked ⚡; the cycle of an `eventually` counterexample is framed as
+note over the actor (and its peer) marked ⚡; the cycle of a temporal counterexample is framed as
 a loop; the step from which the violation was inevitable (`explain.inevitable_from`, with the model
 and the property given) is preceded by a red dashed rule across every lifeline, labelled ⚑; the
 violated property is a red note across every lifeline at the bottom.

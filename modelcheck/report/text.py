@@ -3,7 +3,7 @@
 Every function returns a string and prints nothing; `color=True` adds ANSI colour codes (the caller
 decides whether the output is a terminal). A trace is shown as numbered steps, each with its actor, what
 it did and what changed (see `explain`), followed by the property in plain words and the model's
-evidence for the violation; an `eventually` counterexample marks where its cycle starts, and an
+evidence for the violation; a temporal counterexample marks where its cycle starts, and an
 `always` or `at_end` counterexample marks with ⚑ the step from which the violation was inevitable
 (`explain.inevitable_from`; found only when the model is given).
 
@@ -12,9 +12,10 @@ A search stopped by a limit is said loudly, because its `bounded` verdicts prove
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Mapping
 
-from modelcheck.engine.model import AT_END, EVENTUALLY, SOMETIMES
+from modelcheck.engine.model import AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
@@ -53,6 +54,9 @@ def stopped_sentence(result: Result) -> str | None:
     """The loud sentence for a search that a limit stopped, or None for a complete search."""
     if result.stopped_by is None:
         return None
+    if result.stopped_by == "simulation":
+        return (f"random simulation, not an exhaustive search ({result.stats.distinct:,} different states "
+                f"visited): verdicts marked bounded are NOT proofs")
     reason = STOP_REASONS.get(result.stopped_by, result.stopped_by)
     return (f"search stopped by {reason} after {result.stats.distinct:,} states: "
             f"verdicts marked bounded are NOT proofs")
@@ -126,11 +130,12 @@ def render_verdicts(result: Result, expected: Mapping[str, str] | None = None, *
     return "\n".join(out) + "\n"
 
 
-def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> str:
+def render_trace(prop: PropertyResult, model=None, *, color: bool = False, number: tuple | None = None) -> str:
     """A property's trace explained step by step, ending with the property and the evidence.
 
     `model` (the explored `Model`) supplies `describe_state`, `explain_step` and `explain_violation`
-    when it has them; without it the steps show a generic diff of the state.
+    when it has them; without it the steps show a generic diff of the state. `number` is (n, of) for
+    one of several counterexamples (`PropertyResult.more`).
     """
     paint = _Paint(color)
     role = trace_role(prop)
@@ -144,6 +149,8 @@ def render_trace(prop: PropertyResult, model=None, *, color: bool = False) -> st
         return "\n".join(lines) + "\n"
     count = len(trace.steps)
     kind = "shortest counterexample" if role == "counterexample" else "shortest witness"
+    if number is not None:
+        kind = f"counterexample {number[0]} of {number[1]} (shortest to its own violating state)"
     lines.append(f"{kind}, {count} step{'s' if count != 1 else ''}:")
     steps = explain_trace(trace, model)
     inevitable = inevitable_from(prop, model)
@@ -186,7 +193,10 @@ def _ending(prop: PropertyResult, model, paint, count: int) -> list[str]:
                     else f"where it was after step {trace.loop_start}")
             where = (f"after step {count} the system is back {back}, and it can go round that cycle "
                      f"for ever without the property coming true")
-        elif prop.kind in (EVENTUALLY, AT_END):
+        elif prop.kind in TEMPORAL and model is not None and model.successors(trace.last):
+            where = (f"after step {count} only steps without fairness (or faults) are enabled, so the run "
+                     f"may stay there for ever")
+        elif prop.kind in TEMPORAL or prop.kind == AT_END:
             where = f"after step {count} no step is enabled: the run ends here"
         else:
             where = f"the state after step {count} breaks it"
@@ -210,7 +220,14 @@ def render_result(result: Result, model=None, *, expected: Mapping[str, str] | N
     if traces:
         for prop in result.properties.values():
             if prop.verdict == VIOLATED:
-                parts.append(render_trace(prop, model, color=color))
+                if prop.more:
+                    count = 1 + len(prop.more)
+                    parts.append(render_trace(prop, model, color=color, number=(1, count)))
+                    for index, trace in enumerate(prop.more, start=2):
+                        other = replace(prop, trace=trace, more=(), inevitable=None)
+                        parts.append(render_trace(other, model, color=color, number=(index, count)))
+                else:
+                    parts.append(render_trace(prop, model, color=color))
     return "\n".join(parts)
 
 

@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, Mapping
 
 from modelcheck.engine.model import Model
-from modelcheck.errors import InvalidSpec, ModelcheckError
+from modelcheck.errors import InvalidModel, InvalidSpec, ModelcheckError
 
 
 def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) -> Model:
@@ -42,6 +42,8 @@ def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) 
     arguments = _arguments(factory, params, path)
     try:
         built = factory(**arguments)
+    except InvalidModel as error:              # a Model or Action built wrongly (a fairness, say)
+        raise InvalidSpec(f"model() {error}", file=str(path), line=line_in(path, error)) from None
     except ModelcheckError:
         raise
     except (Exception, SystemExit) as error:   # noqa: BLE001 -- any failure of user code is a spec error
