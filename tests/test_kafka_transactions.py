@@ -200,10 +200,29 @@ def test_a_transaction_fault_without_a_transactional_id_is_refused_with_its_line
     assert "line 3" in err and "faults.transaction.abort" in err and "producer.transactional.id" in err
 
 
-def test_several_instances_of_a_transform_application_are_still_refused(tmp_path, capsys):
+def test_several_transform_instances_with_one_transactional_id_are_refused(tmp_path, capsys):
     code, err = _run(tmp_path, "name: t\nproducer:\n  transactional.id: tx\nconsumer:\n  commit: transactional\n"
                                "  instances: 2\nsink:\n  type: topic\n", capsys)
-    assert code == 2 and "not modelled yet" in err and "consumer.instances" in err
+    assert code == 2 and "fences the other" in err and "consumer.instances" in err
+
+
+def test_two_transform_instances_each_with_its_own_id_write_one_output_exactly_once():
+    """Two instances, one input partition each, both writing the output partition in their own
+    transactions (their own transactional ids and producer ids): each result is committed once."""
+    config = _config("transform-exactly-once.yaml", consumer__instances=2, cluster__partitions=2,
+                     workload__keys=("k1", "k2"), faults__consumer__crash=0,
+                     producer__transactional__id="transform-tx-${instance}")
+    system = KafkaSystem(config)
+    assert len(system.consumers) == 2
+    ids = {system.actors[index].transactional_id(system.actors[index].initial().durable) for index in system.consumers}
+
+    def both_wrote(state):
+        log = state.actors[system.output].durable.partition.replica_on(0).log
+        return {record.producer_id for record in log if record.control == COMMIT} == {0, 1}
+    model, result = _explore_with(config, lambda _system: sometimes("both-instances-committed", both_wrote))
+    assert result.complete
+    assert {name for name, prop in result.properties.items() if prop.verdict != HOLDS} == set()
+    assert ids == {0, 1}
 
 
 # -- consume-transform-produce ------------------------------------------------------------------------

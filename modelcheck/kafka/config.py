@@ -207,13 +207,19 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
 
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
     layer refuses it with the file and line instead. Transactions are modelled on the actors layer
-    (`kafka.models`); an outbox relay with a transactional producer, several instances of a
-    consume-transform-produce application, zombie producers (`producer.pause`) and several producing
-    applications other than transactional ones with an id per instance are not yet.
+    (`kafka.models`); an outbox relay with a transactional producer, zombie producers (`producer.pause`)
+    and several producing applications other than transactional ones with an id per instance are not
+    yet; several applications (or consume-transform-produce instances) with one transactional.id would
+    fence each other for ever.
     """
     out = []
     if config.producer.transactional_id is not None and config.producer.source == "outbox":
         out.append(("producer.source", f"a transactional producer with source: outbox {LATER}"))
+    if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1 \
+            and INSTANCE not in (config.producer.transactional_id or ""):
+        out.append(("consumer.instances", "several instances of a consume-transform-produce application with one "
+                    "transactional.id: each one's initTransactions() fences the other's producer, which creates a new "
+                    "one and fences back, for ever (give each its own id with ${instance})"))
     if config.producer.instances > 1:
         if config.producer.transactional_id is None:
             out.append(("producer.instances", f"several producing applications without transactions {LATER}"))
@@ -224,8 +230,6 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
         elif config.producer.source != "direct" or config.sink.type == "topic":
             out.append(("producer.instances", "several producing applications with source: dual-write or "
                         f"outbox, or in consume-transform-produce, {LATER}"))
-    if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1:
-        out.append(("consumer.instances", f"several instances of a consume-transform-produce application {LATER}"))
     for kind in FAULTS.values():
         if kind.refused is not None and getattr(config.faults, kind.field):
             out.append((f"faults.{kind.key}", kind.refused))
