@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: check test install install-test browser reports benchmark benchmark-kafka-growth fuzz
+.PHONY: check test install install-test browser wheel reports benchmark benchmark-kafka-growth fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ browser:
 check: install
 	$(BIN)/modelcheck check specs/
 
-# The test suite.
+# A wheel in dist/, with the bundled specs inside: `pip install dist/modelcheck-*.whl` installs modelcheck
+# anywhere (build/ is removed first: setuptools would put what an earlier build left there in the wheel).
+wheel: $(BIN)/python
+	rm -rf build dist/modelcheck-*.whl
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist .
+
+# The test suite (tests/test_packaging.py builds a wheel and installs it in a fresh virtual environment).
 test: install-test browser
 	$(BIN)/python -m pytest
 

@@ -550,25 +550,44 @@ def init(files, client, commit, out, name, force):
 
 
 @main.command("specs")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False), default="specs")
-def list_specs(directory):
-    """List the specs in a directory (the bundled ones by default) with their descriptions."""
-    from modelcheck.spec import is_python_spec, load_spec
+@click.argument("directory", type=click.Path(exists=True, file_okay=False), required=False)
+@click.option("--path", "print_path", is_flag=True,
+              help="Print the bundled specs' directory and nothing else, as in: "
+                   "modelcheck check \"$(modelcheck specs --path)\".")
+def list_specs(directory, print_path):
+    """List the specs in DIRECTORY with their descriptions; without DIRECTORY, the bundled specs, which
+    are installed with modelcheck."""
+    from modelcheck.spec import bundled_specs, is_python_spec, load_spec
+    if print_path and directory is not None:
+        raise click.UsageError("--path prints the bundled specs' directory: give it no DIRECTORY")
     try:
-        files = _spec_files([directory])
+        if print_path:
+            _print_document(str(bundled_specs()))
+            return
+        files = _spec_files([directory if directory is not None else _shown(bundled_specs())])
     except ModelcheckError as error:
         _fail(error)
+    lines = []
     for path in files:
         if is_python_spec(path):
-            click.echo(f"{path}  (Python model)")
+            lines.append(f"{path}  (Python model)")
             continue
         try:
             spec = load_spec(path)
         except ModelcheckError as error:
-            click.echo(f"{path}  INVALID: {error}")
+            lines.append(f"{path}  INVALID: {error}")
             continue
         first = " ".join(spec.description.split())[:100]
-        click.echo(f"{path}  {spec.name}: {first}")
+        lines.append(f"{path}  {spec.name}: {first}")
+    _print_document("\n".join(lines))
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it is inside it (`specs` in a checkout), else whole."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

@@ -157,6 +157,42 @@ def test_specs_lists_the_bundled_specs_with_their_claims():
     assert any(line.endswith("two_phase_commit.py  (Python model)") for line in lines)
 
 
+def test_specs_without_a_directory_lists_the_bundled_ones_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                 # no specs/ here: the bundled ones are found by the package
+    result = run("specs")
+    assert result.exit_code == 0
+    listed = sorted(line.split("  ")[0] for line in result.stdout.splitlines())
+    assert listed == sorted(str(path) for path in SPECS.iterdir() if path.suffix in (".yaml", ".py"))
+
+
+def test_specs_path_prints_the_bundled_directory_for_check(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("specs", "--path")
+    assert result.exit_code == 0 and result.stdout == f"{SPECS}\n"
+    assert run("check", SPECS / "producer-acks-lost-request.yaml", "--quiet").exit_code == 0
+    refused = run("specs", "--path", SPECS)
+    assert refused.exit_code == 2 and "give it no DIRECTORY" in refused.stderr
+
+
+def test_specs_says_so_when_the_bundled_specs_are_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr("modelcheck.spec.bundled.LINK", tmp_path / "specs")   # a checkout without symbolic links
+    (tmp_path / "specs").write_text("../specs")
+    for args in (["specs"], ["specs", "--path"]):
+        result = run(*args)
+        assert result.exit_code == 2 and "the bundled specs are missing" in result.stderr, args
+        assert "Install modelcheck" in result.stderr
+
+
+def test_specs_into_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+    process = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "specs"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()                      # as `modelcheck specs | head -1` does once it has its line
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
 def test_a_setting_the_model_cannot_honour_yet_is_refused_with_its_line(tmp_path):
     spec = tmp_path / "zombie.yaml"
     spec.write_text("name: zombie\nfaults:\n  consumer.crash: 1\n  producer.pause: 1\n")
