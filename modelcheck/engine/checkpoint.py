@@ -5,9 +5,9 @@ found, the level being expanded and how far into it the search got, the part of 
 so far, the counters (generated, terminal, per-action coverage, depth, seconds), the states that
 decided a property (and the further counterexamples found), and for models with temporal properties
 the recorded edges (with the index of the action of each) and terminal states. A search resumed from
-one reaches the counts, verdicts and traces of a search never stopped: the queue keeps its order, so the first violating state of each property, and the path by which it
-was first reached, are the same (`tests/test_checkpoint.py` kills a run with SIGKILL midway and
-compares).
+one reaches the counts, verdicts and traces of a search never stopped: the queue keeps its order, so
+the first violating state of each property, and the path by which it was first reached, are the same
+(`tests/test_checkpoint.py` kills a run with SIGKILL midway and compares).
 
 A snapshot is written only where the search is consistent: between two expansions (never during
 one), at the start of a level that a depth bound closes (so a larger bound can go on), and after a
