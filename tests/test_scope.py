@@ -98,6 +98,9 @@ def test_every_format_opens_with_the_scope_and_the_hint(tmp_path):
         assert ACKS_1 in text, name
     text = render_outcomes(outcomes, timings=False)
     assert text.index("explored: topology") < text.index("gate:") < text.index("property")
+    markdown = render_markdown(outcomes)
+    assert "| | configuration | file | verdicts | states | scope |" in markdown.replace("|  |", "| |")
+    assert "| :---: | --- | --- | --- | ---: | --- |" in markdown          # the states right-aligned
     document = json.loads(render_json(outcomes))
     assert list(document)[:4] == ["spec", "name", "scope", "gate"]
     assert ACKS_1 in document["scope"]["not_explored"]

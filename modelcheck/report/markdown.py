@@ -109,7 +109,7 @@ def render_summary_table(outcomes: Iterable) -> str:
         rows.append([MARKS[standing(outcome)], escape(title_of(outcome)), f"`{escape(outcome.spec_path)}`",
                      _verdicts_cell(outcome), states, _scope_cell(outcome)])
     return _table(["", "configuration", "file", "verdicts", "states", "scope"], rows,
-                  [":---:", "---", "---", "---", "---", "---:"])
+                  [":---:", "---", "---", "---", "---:", "---"])
 
 
 def _scope_cell(outcome) -> str:
