@@ -151,3 +151,21 @@ def test_an_expected_violation_is_as_expected_and_still_named(tmp_path):
     assert exit_code(outcomes) == 0
     text = render_outcomes(outcomes, timings=False)
     assert "gate: as expected (violated as the spec expects: no-loss)" in text
+
+
+def test_a_bounded_expectation_is_bounded_in_every_format_and_exits_3():
+    from modelcheck.engine import explore
+    from modelcheck.spec.outcome import Outcome
+    from test_report_models import two_phase_commit
+    model = two_phase_commit(3)
+    outcome = Outcome("specs/two_phase_commit.py", "tp", explore(model, max_states=50), model,
+                      expected={"TCConsistent": "holds"})
+    assert outcome.gate == "bounded" and exit_code([outcome]) == 3
+    formats = every_format([outcome])
+    assert formats["check"].startswith("BOUNDED  tp")
+    assert "TCConsistent: expected holds, found bounded" in formats["check"]
+    assert "explored: limits: max_states=50" in formats["text"]
+    assert "gate: BOUNDED (not a proof)" in formats["text"]
+    assert json.loads(formats["json"])["gate"] == "bounded"
+    assert '<span class="badge bounded">BOUNDED (not a proof)</span>' in formats["html"]
+    assert "0 of 1 configuration as expected, 0 unexpected, 1 bounded (not a proof)" in formats["markdown"]

@@ -377,7 +377,8 @@ def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = Tru
             lines.append(paint(f"      !! {stopped}", "alarm"))
         for warning in result.warnings:
             lines.append(paint(f"      warning: {warning}", "yellow"))
-        for name, expected, found in outcome.failures:
+        limited = [(name, expected, found) for name, expected, found in outcome.mismatches if found == BOUNDED]
+        for name, expected, found in outcome.failures + limited:
             said = f"expected {expected}, found {found}" if expected else f"found {found}"
             lines.append(paint(f"      {name}: {said}", "red"))
             prop = result.properties.get(name)
