@@ -435,7 +435,7 @@ def simulate(spec, sets, params, depth, runs, seed, time_limit, fmt, out):
                     result = simulate_model(job.model, runs=runs, depth=depth, seed=seed, time_limit=time_limit)
                 outcomes.append(Outcome(spec_path=str(spec), name=job.name, result=result, model=job.model,
                                         description=job.description.strip(), config=job.values,
-                                        expected=job.expected))
+                                        expected=job.expected, scope=job.scope))
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
     except ModelcheckError as error:
         _fail(error)

@@ -21,7 +21,7 @@ from modelcheck.engine.limits import Limits
 from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.spec.expectations import VERDICTS
-from modelcheck.spec.outcome import Outcome
+from modelcheck.spec.outcome import LIMITED, UNEXPECTED, Outcome
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,14 @@ class Job:
     properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
     notes: tuple[str, ...] = ()                       # Kafka properties written that the model leaves out
+
+    @property
+    def scope(self):
+        """What a check of this job explores (`kafka.scope`); None for a Python spec."""
+        if self.config is None:
+            return None
+        from modelcheck.kafka.scope import scope_of
+        return scope_of(self.config)
 
 
 def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
@@ -123,7 +131,7 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
                                  if name in job.properties or prop.kind == "sometimes"}
         outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
                           description=job.description.strip(), config=job.values, expected=job.expected,
-                          expected_lines=job.expected_lines, notes=list(job.notes))
+                          expected_lines=job.expected_lines, notes=list(job.notes), scope=job.scope)
         if job.config is not None and result.stopped_by != "interrupted":
             from modelcheck.kafka.cost import cost_of
             remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)
@@ -224,11 +232,11 @@ def interrupted(outcome: Outcome) -> bool:
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
-    """0 all as expected; 1 a violation or a mismatch; 3 a limit left a verdict bounded (SPEC-FORMAT.md)."""
-    real_mismatch = any(found != "bounded" for outcome in outcomes for _name, _exp, found in outcome.mismatches)
-    unexpected_violation = any(not outcome.expected and outcome.result.violated for outcome in outcomes)
-    if real_mismatch or unexpected_violation:
+    """0 all as expected; 1 a violation or a mismatch; 3 a limit left a verdict bounded (SPEC-FORMAT.md):
+    the gate of the outcomes (`Outcome.gate`), the worst first."""
+    gates = {outcome.gate for outcome in outcomes}
+    if UNEXPECTED in gates:
         return 1
-    if any(outcome.bounded for outcome in outcomes):
+    if LIMITED in gates:
         return 3
     return 0

@@ -41,7 +41,7 @@ def test_expected_violation_exits_zero_and_shows_the_trace():
 def test_set_that_breaks_the_claim_exits_one():
     result = run("explore", SPECS / "consumer-commit-after-process.yaml", "--set", "sink.dedupe=processed-table")
     assert result.exit_code == 1
-    assert "MISMATCH" in result.stdout
+    assert "UNEXPECTED" in result.stdout
 
 
 def test_limit_exits_three_and_says_bounded():

@@ -162,7 +162,9 @@ def test_a_person_sees_verdicts_steps_and_diagrams(tmp_path):
     page.write_text(render_html(outcomes()), encoding="utf-8")
     dom = run_browser(tmp_path, "--dump-dom", page.as_uri())
     text = Visible(dom).text
-    assert "0 of 3 configurations passed" in text
+    assert "0 of 3 configurations as expected, 3 unexpected" in text
+    assert "gate: UNEXPECTED (no-duplicate violated, expected holds)" in text
+    assert "passed" not in text
     assert "❌ no-duplicate always holds violated 5 steps" in text
     assert "✅ no-loss at_end violated violated 6 steps" in text
     assert "⚡ fault: consumer crashes; restarts at offset 0" in text

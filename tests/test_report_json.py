@@ -21,6 +21,7 @@ from test_report_models import broken_two_phase_commit, retry_model, shop_outcom
 SPEC_FORMAT_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "spec-format-results.md"
 # Keys of `stats` beyond the contract's example: how the search ended (json_report's docstring).
 SEARCH_END_KEYS = {"complete", "stopped_by", "queue"}
+BEYOND_SPEC_FORMAT = {"scope", "gate"}    # what was explored, and the gate apart from the verdicts
 # The repository's own reference, whose example must show every key the report gives.
 DOCS_SPEC_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "spec-format.md"
 # Keys of a violated property that the example may leave out: the step from which the violation was
@@ -37,7 +38,7 @@ def documented_example() -> dict:
 
 def test_keys_are_the_documented_ones():
     document = json.loads(render_json([shop_outcome(expected={"no-duplicate": "violated"})]))
-    assert set(document) == {"spec", "name", "config", "stats", "properties"}
+    assert set(document) == {"spec", "name", "scope", "gate", "config", "stats", "properties"}
     assert set(document["stats"]) == {"distinct", "generated", "depth", "seconds", "terminal", "coverage",
                                       "complete", "stopped_by", "queue"}
     assert set(document["properties"]["no-duplicate"]) == {"verdict", "expected", "trace", "inevitable_from"}
@@ -49,7 +50,7 @@ def test_keys_are_the_documented_ones():
 def test_keys_match_the_example_in_spec_format():
     example = documented_example()
     ours = json.loads(render_json([shop_outcome(expected={"no-duplicate": "violated"})]))
-    assert set(ours) == set(example)
+    assert set(ours) == set(example) | BEYOND_SPEC_FORMAT
     assert set(ours["stats"]) == set(example["stats"]) | SEARCH_END_KEYS
     assert (set(ours["properties"]["no-duplicate"]) - OPTIONAL_PROPERTY_KEYS
             == set(example["properties"]["no-duplicate"]) - OPTIONAL_PROPERTY_KEYS)

@@ -28,6 +28,7 @@ def test_suites_cases_and_failures_are_counted():
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5", "1", "0")
     assert suites[1].get("name") == "shop [crash_budget=1, loss_budget=1]"
     assert {p.get("name"): p.get("value") for p in suites[1].iter("property")} == {
+        "scope.model": "shop", "scope.parameters": "crash_budget=1, loss_budget=1", "scope.limits": "none",
         "crash_budget": "1", "loss_budget": "1"}
 
 

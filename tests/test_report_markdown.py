@@ -24,7 +24,7 @@ def test_summary_table_has_a_row_per_configuration_failures_first():
     outcomes = [shop_outcome(expected={"no-duplicate": "violated"}, crash_budget=crash, loss_budget=loss)
                 for crash in (1, 0) for loss in (0, 1)]
     rows = table_rows(render_summary_table(outcomes))
-    assert rows[0] == ["", "configuration", "file", "verdicts", "states"]
+    assert rows[0] == ["", "configuration", "file", "verdicts", "states", "scope"]
     assert [row[:2] for row in rows[1:]] == [
         ["❌", "shop (crash\\_budget=0, loss\\_budget=0)"],     # no crash, no duplicate: not as expected
         ["❌", "shop (crash\\_budget=0, loss\\_budget=1)"],
@@ -93,7 +93,7 @@ def test_bounded_cells_show_the_hourglass():
     rows = table_rows(render_summary_table([outcome]))
     assert rows[1][0] == "⏳" and rows[1][4].endswith("(bounded)")
     assert render_failure(outcome) is None
-    assert "with bounded verdicts (not proofs)" in render_markdown([outcome])
+    assert "1 bounded (not a proof)" in render_markdown([outcome])
 
 
 def test_document_counts_and_collapses_failures_and_the_sweep_matrix():
@@ -112,5 +112,5 @@ def test_pipes_and_markup_cannot_break_a_table():
     outcome = shop_outcome()
     outcome.name = "evil | name <b>"
     rows = table_rows(render_summary_table([outcome]))
-    assert all(len(row) == 5 for row in rows)
+    assert all(len(row) == 6 for row in rows)
     assert rows[1][1] == "evil \\| name \\<b\\>"

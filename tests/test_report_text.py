@@ -43,9 +43,10 @@ def test_coverage_warning_names_the_step_that_never_fired():
 def test_verdict_table_compares_with_expectations():
     outcome = shop_outcome(expected={"no-duplicate": "holds", "no-loss": "violated", "progress": "holds"})
     table = render_verdicts(outcome.result, outcome.expected)
-    assert re.search(r"no-duplicate\s+always\s+holds\s+violated\s+5\s+MISMATCH", table)
-    assert re.search(r"no-loss\s+at_end\s+violated\s+violated\s+6\s+ok", table)
-    assert re.search(r"progress\s+-\s+holds\s+missing\s+MISMATCH", table)
+    assert re.search(r"no-duplicate\s+always\s+holds\s+violated\s+5\s+UNEXPECTED", table)
+    assert re.search(r"no-loss\s+at_end\s+violated\s+violated\s+6\s+as expected", table)
+    assert re.search(r"progress\s+-\s+holds\s+missing\s+UNEXPECTED", table)
+    assert re.search(r"key-order\s+always\s+-\s+holds\s+not judged", table)
 
 
 def test_trace_shows_actor_action_and_only_the_changed_fields():
@@ -109,8 +110,9 @@ def test_outcomes_count_passes_and_failures():
     good = shop_outcome(expected={"no-duplicate": "violated", "no-loss": "violated"})
     bad = shop_outcome(expected={"no-duplicate": "holds"})
     text = render_outcomes([good, bad])
-    assert text.rstrip().endswith("1 passed, 1 failed")
-    assert text.count("PASSED") == 1 and text.count("FAILED") == 1
+    assert text.rstrip().endswith("1 of 2 configurations as expected, 1 unexpected")
+    assert text.count("gate: as expected") == 1 and text.count("gate: UNEXPECTED") == 1
+    assert "PASS" not in text and "FAIL" not in text
 
 
 def test_outcome_shows_the_first_paragraph_of_a_long_description():

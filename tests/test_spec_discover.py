@@ -115,6 +115,6 @@ def test_check_runs_the_specs_of_a_directory_and_nothing_else(tmp_path):
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--quiet"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert not ran.exists()
-    assert "2 passed" in result.stdout
+    assert "2 of 2 configurations as expected" in result.stdout
     assert f"note: skipped {tmp_path / 'docker-compose.yml'}: no top-level key of a spec" in result.stderr
     assert f"note: skipped {tmp_path / 'seed.py'}: a Python file without MODELCHECK_SPEC = True" in result.stderr

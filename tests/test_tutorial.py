@@ -79,7 +79,7 @@ def test_the_tutorial_commands_run_and_print_what_it_shows(tmp_path, monkeypatch
 
     explored = outputs["modelcheck explore myspec.yaml"]
     assert "15,578 distinct states" in explored
-    for line in shown_after("The verdict table comes first") + shown_after("twelve steps"):
+    for line in shown_after("opens with what was explored") + shown_after("twelve steps"):
         assert squeezed(line) in explored, line
     for line in shown_after("lists those under which the violated property holds"):
         assert squeezed(line) in outputs["modelcheck explore specs/consumer-commit-after-process.yaml --suggest"], line

@@ -17,6 +17,7 @@ from modelcheck.engine.result import HOLDS
 from modelcheck.report.markdown import escape
 from modelcheck.report.matrix import COST_HEADER, LEGEND, build_matrices, config_value, cost_cell, has_cost
 from modelcheck.report.mermaid import render_property
+from modelcheck.report.scope import gate_counts
 from modelcheck.report.text import render_outcome
 
 
@@ -43,10 +44,10 @@ def render_bundle(outcomes: Iterable, *, title: str = "modelcheck: the bundled s
 def _overview(outcomes: list, title: str) -> str:
     """Every configuration as a row: its states and depth, the verdict of each property (guards folded
     into one column), one table for the specs explored under one configuration and one per sweep."""
-    passed = sum(outcome.passed for outcome in outcomes)
     lines = [f"# {title}", "",
-             f"{passed} of {len(outcomes)} configurations meet their expectations "
-             f"(regenerate with `make reports`).", "", LEGEND, "",
+             f"{gate_counts(outcomes)} "
+             f"(regenerate with `make reports`). Each spec's page opens with what was explored and "
+             f"what was not.", "", LEGEND, "",
              "The guards column says whether every `sometimes` guard holds (a claim's ingredients can "
              "happen at all); states and depth are those of the exhaustive exploration; requests/event is "
              "what the guarantee costs: the requests per event of the shortest fault-free run that "

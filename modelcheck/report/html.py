@@ -5,7 +5,9 @@ and its sequence diagrams are inline SVG (`svg`), so it reads the same offline, 
 attached to a ticket, and it works without JavaScript (collapsible parts are `<details>`). Every text
 from a model or a spec is HTML-escaped.
 
-For each outcome: the spec (name, file, description), its configuration, the search statistics (and
+For each outcome: the spec (name, file), what was explored and what was not (`scope`), the gate in
+its own words (as expected / unexpected / bounded, never "passed" above a violation), the description,
+its configuration, the search statistics (and
 loudly a limit that stopped the search), the verdict table (✅/❌ for an expectation met or missed,
 ⏳ for bounded, with expected and found and the length of the trace), then every violated property
 with its explained steps as an ordered list (actor, action, what changed, where a temporal
@@ -26,7 +28,9 @@ from modelcheck.report.explain import (describe_state, evidence, explain_trace, 
                                        inevitable_sentence, not_computed_sentence, undecided_sentence)
 from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
 from modelcheck.report.svg import render_svg
-from modelcheck.report.text import row_status, stats_sentence, stopped_sentence
+from modelcheck.report.scope import GATE_WORDS, gate_counts, scope_of
+from modelcheck.report.text import gate_sentence, row_status, stats_sentence, stopped_sentence
+from modelcheck.spec.outcome import AS_EXPECTED, LIMITED, UNEXPECTED
 
 PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
 
@@ -47,8 +51,8 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Dej
 .lead { color: var(--muted); margin: .25rem 0 1rem; }
 .badge { display: inline-block; padding: .05rem .55rem; border-radius: 1rem; font-size: .85rem;
   font-weight: 600; vertical-align: middle; }
-.badge.pass { background: var(--good-bg); color: var(--good); }
-.badge.fail { background: var(--bad-bg); color: var(--bad); }
+.badge.as-expected { background: var(--good-bg); color: var(--good); }
+.badge.unexpected { background: var(--bad-bg); color: var(--bad); }
 .badge.bounded { background: var(--warn-bg); color: var(--warn); }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .95rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .65rem; text-align: left; vertical-align: top; }
@@ -91,6 +95,13 @@ svg.sequence { max-width: 100%; height: auto; }
 .legend { color: var(--muted); font-size: .9rem; }
 details.description > summary { cursor: pointer; color: var(--accent); }
 .prose { white-space: pre-wrap; color: var(--muted); }
+.scope { background: var(--soft); border-left: 4px solid var(--accent); padding: .4rem .75rem; margin: .5rem 0; }
+.scope dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0; }
+.scope dt { font-weight: 600; }
+.scope dd { margin: 0; }
+.scope p { margin: .35rem 0 0; }
+ul.not-explored { margin: .1rem 0 0; padding-left: 1.25rem; }
+p.gate { font-weight: 600; }
 """
 
 
@@ -117,16 +128,17 @@ def _verdict_table(outcome, prefix: str) -> str:
     rows = []
     for name, cell in cells_of(outcome).items():
         prop = result.properties.get(name)
-        status = row_status(cell.verdict, cell.expected)
-        mark = {"ok": PASS, "BOUNDED": BOUNDED_MARK}.get(status, FAIL)
-        css = {"MISMATCH": "mismatch", "BOUNDED": "bounded", "VIOLATED": "mismatch"}.get(status, "")
+        judged = not outcome.expected or (prop is not None and prop.kind == "sometimes")
+        status = row_status(cell.verdict, cell.expected, judged=judged)
+        mark = {AS_EXPECTED: PASS, LIMITED: BOUNDED_MARK, None: "–"}.get(status, FAIL)
+        css = {UNEXPECTED: "mismatch", LIMITED: "bounded"}.get(status, "")
         length = cell.trace_length
         trace = f'<a href="#{prefix}-{anchor(name)}">{length} steps</a>' if length is not None else ""
         rows.append(f'<tr class="{css}"><td class="mark">{mark}</td><td><code>{_e(name)}</code></td>'
                     f'<td>{_e(prop.kind if prop else "-")}</td><td>{_e(cell.expected or "-")}</td>'
                     f'<td>{_e(cell.verdict)}</td><td class="num">{trace}</td>'
                     f'<td>{_e(prop.description if prop else "")}</td></tr>')
-    return ('<div class="scroll"><table class="verdicts"><thead><tr><th class="mark">ok</th><th>property</th><th>kind</th>'
+    return ('<div class="scroll"><table class="verdicts"><thead><tr><th class="mark">gate</th><th>property</th><th>kind</th>'
             '<th>expected</th><th>found</th><th>trace</th><th>meaning</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></div>")
 
@@ -187,18 +199,28 @@ def _trace_section(outcome, prop, prefix: str) -> str:
             f"<figure><figcaption>sequence diagram</figcaption>{diagram}</figure></details>")
 
 
+def _scope_block(outcome) -> str:
+    """What was explored, as a definition list, and what was not, as a list of sentences."""
+    scope = scope_of(outcome)
+    explored = "".join(f"<dt>{_e(what)}</dt><dd>{_e(said)}</dd>" for what, said in scope.explored)
+    missing = ""
+    if scope.not_explored:
+        missing = ('<p class="legend">not explored:</p><ul class="not-explored">'
+                   + "".join(f"<li>{_e(said)}</li>" for said in scope.not_explored) + "</ul>")
+    return f'<div class="scope"><dl>{explored}</dl>{missing}</div>'
+
+
 def _outcome_section(outcome, index: int, timings: bool) -> str:
     prefix = f"o{index}"
     result = outcome.result
-    badge = ('<span class="badge pass">passed</span>' if outcome.passed
-             else '<span class="badge fail">failed</span>')
-    if outcome.bounded:
-        badge += ' <span class="badge bounded">bounded</span>'
+    css = {AS_EXPECTED: "as-expected", UNEXPECTED: "unexpected", LIMITED: "bounded"}[outcome.gate]
+    badge = f'<span class="badge {css}">{_e(GATE_WORDS[outcome.gate])}</span>'
     config = ", ".join(f"{k}={config_value(v)}" for k, v in outcome.config.items())
     title = f"{_e(outcome.name)}" + (f" <span class=\"path\">[{_e(config)}]</span>" if config else "")
     parts = [f'<section class="outcome" id="{prefix}">',
              f"<h2>{title} {badge}</h2>",
-             f'<p class="lead"><code>{_e(outcome.spec_path)}</code> · model <code>{_e(result.model)}</code></p>']
+             f'<p class="lead"><code>{_e(outcome.spec_path)}</code> · model <code>{_e(result.model)}</code></p>',
+             _scope_block(outcome), f'<p class="gate">{_e(gate_sentence(outcome))}</p>']
     if outcome.description:
         paragraphs = [p for p in outcome.description.strip().split("\n\n") if p.strip()]
         parts.append(f"<p>{_e(' '.join(paragraphs[0].split()))}</p>")
@@ -284,11 +306,9 @@ def render_html(outcomes: Iterable, *, title: str = "modelcheck report", timings
     `timings=False` leaves out seconds and rates, so a stored page can be compared with a new one.
     """
     outcomes = list(outcomes)
-    failed = sum(not outcome.passed for outcome in outcomes)
-    bounded = sum(outcome.bounded for outcome in outcomes)
-    summary = f"{len(outcomes) - failed} of {len(outcomes)} configuration{'s' if len(outcomes) != 1 else ''} passed"
-    if bounded:
-        summary += f"; {bounded} with bounded verdicts ({SYMBOLS[BOUNDED]} a limit stopped the search: not a proof)"
+    summary = gate_counts(outcomes)
+    if any(outcome.gate == LIMITED for outcome in outcomes):
+        summary += f" ({SYMBOLS[BOUNDED]} a limit stopped the search)"
     body = [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(summary)}</p>']
     if len(outcomes) > 1:
         body.append(_overview(outcomes))

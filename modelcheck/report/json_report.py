@@ -2,7 +2,7 @@
 
 One object per spec:
 
-    {"spec", "name", "config",
+    {"spec", "name", "scope", "gate", "config",
      "stats": {distinct, generated, depth, seconds, terminal, coverage, complete, stopped_by, queue},
      "properties": {name: {"verdict", "expected", "trace": [{step, actor, action, changes}]}}}
 
@@ -11,6 +11,12 @@ becomes {"spec", "name", "configs": [one such object per configuration]}. One sp
 several give a list.
 
 Choices the format leaves open, made here:
+- `scope` is what was explored (`report.scope`): {"explored": {what: said}, "not_explored": [sentences]},
+  e.g. {"explored": {"topology": "1 broker, ...", "workload": "2 events, ...", "faults": "none"},
+  "not_explored": ["no broker crash was allowed; acks=1 loses only when the leader fails"]};
+- `gate` is what the CI gate makes of the verdicts (`spec.outcome`): "as expected", "unexpected" or
+  "bounded", the vocabulary apart from the verdicts' (holds / violated / bounded); `modelcheck check`
+  exits 0, 1 or 3 accordingly;
 - `expected` is always present, null when the spec states no expectation for the property;
 - `trace` is present only for a violated property: the steps of the shortest counterexample, numbered
   from 1 (the initial state is not a step); a temporal counterexample that ends in a cycle also
@@ -47,6 +53,7 @@ import json
 from typing import Any, Iterable
 
 from modelcheck.engine.result import VIOLATED
+from modelcheck.report.scope import scope_of
 from modelcheck.report.explain import NOT_COMPUTED, changes_as_dict, explain_trace, inevitable_from
 
 STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage", "complete", "stopped_by",
@@ -102,9 +109,12 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
         if advice:
             entry["suggestions"] = [_suggestion(item) for item in advice]
         properties[name] = entry
+    scope = scope_of(outcome)
     return {
         "spec": outcome.spec_path,
         "name": outcome.name,
+        "scope": {"explored": dict(scope.explored), "not_explored": list(scope.not_explored)},
+        "gate": outcome.gate,
         "config": _plain(dict(outcome.config)),
         "stats": {"distinct": stats.distinct, "generated": stats.generated, "depth": stats.depth,
                   "seconds": round(stats.seconds, 3) if timings else None, "terminal": stats.terminal,

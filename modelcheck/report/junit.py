@@ -15,6 +15,9 @@ property of the model when it states none).
   which CI annotations point at.
 - A `sometimes` guard the spec does not mention gets a testcase of its own when it is violated (its
   failure fails the gate, `Outcome.mismatches`).
+- Each testsuite opens with what was explored (`report.scope`): `scope.*` entries in its
+  `<properties>` (topology, workload, faults, and `scope.not-explored` for each sentence of what was
+  not), and the same lines first in its `<system-out>`.
 - A `bounded` verdict is an `<error type="bounded" message="bounded">`: the check could not be
   carried out (a limit stopped the search), which is neither a pass nor a found mismatch; `modelcheck
   check` exits with 3 for it (SPEC-FORMAT.md, "Results").
@@ -31,6 +34,7 @@ from typing import Iterable
 
 from modelcheck.engine.result import BOUNDED, VIOLATED
 from modelcheck.report.matrix import config_value
+from modelcheck.report.scope import scope_lines, scope_of
 from modelcheck.report.text import render_trace, stats_sentence, stopped_sentence
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -109,10 +113,14 @@ def render_junit(outcomes: Iterable, *, name: str = "modelcheck", timings: bool 
         result = outcome.result
         title = suite_name(outcome)
         suite = _sub(root, "testsuite", name=title, file=outcome.spec_path)
-        if outcome.config or result.parameters:
-            props = _sub(suite, "properties")
-            for key, value in {**result.parameters, **outcome.config}.items():
-                _sub(props, "property", name=key, value=config_value(value))
+        props = _sub(suite, "properties")
+        scope = scope_of(outcome)
+        for what, said in scope.explored:
+            _sub(props, "property", name=f"scope.{what}", value=said)
+        for said in scope.not_explored:
+            _sub(props, "property", name="scope.not-explored", value=said)
+        for key, value in {**result.parameters, **outcome.config}.items():
+            _sub(props, "property", name=key, value=config_value(value))
         names = list(outcome.expected) if outcome.expected else list(result.properties)
         names += [name for name, _expected, _found in outcome.mismatches if name not in names]
         counts = {"tests": 0, "failures": 0, "errors": 0}
@@ -130,7 +138,8 @@ def render_junit(outcomes: Iterable, *, name: str = "modelcheck", timings: bool 
         if timings:
             suite.set("time", f"{result.stats.seconds:.3f}")
         seconds += result.stats.seconds
-        summary = [f"{result.model}: {stats_sentence(result, timings=timings)}"]
+        summary = scope_lines(outcome) + [f"gate: {outcome.gate}",
+                                          f"{result.model}: {stats_sentence(result, timings=timings)}"]
         stopped = stopped_sentence(result)
         if stopped:
             summary.append(stopped)

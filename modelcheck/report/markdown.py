@@ -17,7 +17,10 @@ from typing import Iterable
 
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
 from modelcheck.report.matrix import COST_HEADER, LEGEND, Matrix, build_matrices, config_value, cost_cell, has_cost
+from modelcheck.report.scope import gate_counts, scope_lines, scope_summary
 from modelcheck.report.text import render_trace
+from modelcheck.spec.outcome import AS_EXPECTED as GATE_AS_EXPECTED, LIMITED as GATE_LIMITED
+from modelcheck.spec.outcome import UNEXPECTED as GATE_UNEXPECTED
 
 PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
 _SPECIAL = set("\\`*_[]<>|~#")
@@ -44,18 +47,18 @@ UNEXPECTED, LIMITED, AS_EXPECTED = 0, 1, 2       # the order of the rows
 
 
 def failures(outcome) -> list[tuple[str, str | None, str]]:
-    """(property, expected or None, found) for each verdict that fails the gate: every mismatch with
-    `expect:` (a failing guard too), or, with no `expect:`, every violation."""
-    if outcome.expected:
-        return outcome.mismatches
-    return [(prop.name, None, prop.verdict) for prop in outcome.result.violated]
+    """(property, expected or None, found) for each verdict that fails the gate (`Outcome.failures`),
+    and each expectation a limit left bounded."""
+    bounded = [(name, expected, found) for name, expected, found in outcome.mismatches if found == BOUNDED]
+    return outcome.failures + bounded
+
+
+_ORDER = {GATE_UNEXPECTED: UNEXPECTED, GATE_LIMITED: LIMITED, GATE_AS_EXPECTED: AS_EXPECTED}
 
 
 def standing(outcome) -> int:
-    """UNEXPECTED when a verdict fails the gate, LIMITED when a limit left one bounded, else AS_EXPECTED."""
-    if any(found != BOUNDED for _name, _expected, found in failures(outcome)):
-        return UNEXPECTED
-    return LIMITED if outcome.bounded else AS_EXPECTED
+    """The row order of the outcome's gate (`Outcome.gate`): unexpected, bounded, as expected."""
+    return _ORDER[outcome.gate]
 
 
 MARKS = {UNEXPECTED: FAIL, LIMITED: BOUNDED_MARK, AS_EXPECTED: PASS}
@@ -91,21 +94,28 @@ def ordered(outcomes: Iterable) -> list:
 
 
 def render_summary_table(outcomes: Iterable) -> str:
-    """| | configuration | file | verdicts | states |: one row per configuration, failures first.
+    """| | configuration | file | verdicts | states | scope |: one row per configuration, failures first.
 
     The first column is ❌ when a verdict is not what the spec expects (with no expectation at all:
     when one is violated), ⏳ when a limit left a verdict bounded, ✅ otherwise. The verdicts column
     names each property that went wrong, in bold, and counts the others, naming those violated as
-    the spec expects (a configuration as expected is not one where nothing is violated).
+    the spec expects (a configuration as expected is not one where nothing is violated). The scope
+    column says what was explored and, in italics, what was not.
     """
     rows = []
     for outcome in ordered(outcomes):
         result = outcome.result
         states = f"{result.stats.distinct:,}" + ("" if result.complete else " (bounded)")
         rows.append([MARKS[standing(outcome)], escape(title_of(outcome)), f"`{escape(outcome.spec_path)}`",
-                     _verdicts_cell(outcome), states])
-    return _table(["", "configuration", "file", "verdicts", "states"], rows,
-                  [":---:", "---", "---", "---", "---:"])
+                     _verdicts_cell(outcome), states, _scope_cell(outcome)])
+    return _table(["", "configuration", "file", "verdicts", "states", "scope"], rows,
+                  [":---:", "---", "---", "---", "---:", "---"])
+
+
+def _scope_cell(outcome) -> str:
+    """The explored scope on one line, then each "not explored" sentence in italics."""
+    first, *hints = scope_summary(outcome)
+    return escape(first.removeprefix("scope: ")) + "".join(f" · *{escape(hint)}*" for hint in hints)
 
 
 def _fenced(text: str) -> str:
@@ -147,7 +157,8 @@ def render_failure(outcome) -> str | None:
         else:
             body = f"{name}: expected {expected}, found {found}"
     summary = html.escape(f"{title_of(outcome)}: {head}")
-    return f"<details><summary>{FAIL} {summary}</summary>\n\n{_fenced(body)}\n\n</details>\n"
+    scope = "\n".join(f"- {escape(line)}" for line in scope_lines(outcome))
+    return f"<details><summary>{FAIL} {summary}</summary>\n\n{scope}\n\n{_fenced(body)}\n\n</details>\n"
 
 
 def render_matrix(matrix: Matrix) -> str:
@@ -170,12 +181,7 @@ def render_markdown(outcomes: Iterable, *, title: str = "modelcheck results") ->
     """A whole job summary: a heading, the counts, the summary table, the collapsed counterexample of
     every configuration that fails the gate, and the collapsed matrix of every sweep."""
     outcomes = list(outcomes)
-    standings = [standing(outcome) for outcome in outcomes]
-    count = len(outcomes)
-    head = (f"{standings.count(AS_EXPECTED)} of {count} configuration{'s' if count != 1 else ''} as expected"
-            f", {standings.count(UNEXPECTED)} unexpected")
-    if standings.count(LIMITED):
-        head += f", {standings.count(LIMITED)} with bounded verdicts (not proofs)"
+    head = gate_counts(outcomes)
     parts = [f"## {escape(title)}\n", f"{head}\n", render_summary_table(outcomes)]
     parts.extend(block for block in map(render_failure, ordered(outcomes)) if block)
     for matrix in build_matrices(outcomes):

@@ -18,6 +18,8 @@ from typing import Iterable, Mapping
 from modelcheck.engine.model import AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult, Result
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
+from modelcheck.report.scope import GATE_WORDS, gate_counts, scope_lines, scope_summary
+from modelcheck.spec.outcome import AS_EXPECTED, LIMITED, UNEXPECTED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
                                        inevitable_sentence, not_computed_sentence, trace_length, trace_role,
                                        undecided_sentence)
@@ -92,31 +94,40 @@ def render_summary(result: Result, *, color: bool = False, timings: bool = True)
     return "\n".join(lines) + "\n"
 
 
-def row_status(found: str, expected: str | None) -> str:
-    """"ok", "MISMATCH", "BOUNDED" or "VIOLATED" (a violation nobody expected or ruled out)."""
+def row_status(found: str, expected: str | None, judged: bool = True) -> str | None:
+    """The gate of one verdict (`spec.outcome`: as expected, unexpected, bounded), or None when the spec
+    states expectations but none for this property, which the gate then does not judge."""
     if found == BOUNDED:
-        return "BOUNDED"
+        return LIMITED
     if expected is not None:
-        return "ok" if found == expected else "MISMATCH"
-    return "VIOLATED" if found == VIOLATED else "ok"
+        return AS_EXPECTED if found == expected else UNEXPECTED
+    if not judged:
+        return None
+    return UNEXPECTED if found == VIOLATED else AS_EXPECTED
+
+
+ROW_WORDS = {AS_EXPECTED: "as expected", UNEXPECTED: "UNEXPECTED", LIMITED: "BOUNDED", None: "not judged"}
 
 
 def render_verdicts(result: Result, expected: Mapping[str, str] | None = None, *,
                     color: bool = False) -> str:
-    """A table: property, kind, expected, found, trace length, status; one row per property."""
+    """A table: property, kind, expected, found (the verdict), trace length, gate; one row per property.
+
+    With expectations, a property the spec says nothing of is not judged (a `sometimes` guard is
+    expected to hold); without any, a violation is unexpected."""
     paint = _Paint(color)
     expected = dict(expected or {})
-    rows = [("property", "kind", "expected", "found", "trace", "")]
+    rows = [("property", "kind", "expected", "found", "trace", "gate")]
     styles = [None]
     names = list(result.properties) + [name for name in expected if name not in result.properties]
     for name in names:
         prop = result.properties.get(name)
         found = prop.verdict if prop else "missing"
         length = trace_length(prop) if prop else None
-        status = row_status(found, expected.get(name))
+        status = row_status(found, expected.get(name), judged=not expected or (prop is not None and prop.kind == SOMETIMES))
         rows.append((name, prop.kind if prop else "-", expected.get(name, "-"), found,
-                     "" if length is None else str(length), status))
-        styles.append({"ok": "green", "BOUNDED": "yellow"}.get(status, "red"))
+                     "" if length is None else str(length), ROW_WORDS[status]))
+        styles.append({AS_EXPECTED: "green", LIMITED: "yellow", None: "dim"}.get(status, "red"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for index, (row, style) in enumerate(zip(rows, styles)):
@@ -236,6 +247,7 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     paint = _Paint(color)
     head = f"{outcome.name} ({outcome.spec_path})"
     lines = [paint(head, "bold")]
+    lines.extend(scope_lines(outcome))
     if outcome.description:
         lines.append(first_paragraph(outcome.description))
     if outcome.config:
@@ -243,11 +255,7 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
         lines.append("config: " + config_text(outcome.config))
     for note in getattr(outcome, "notes", ()):
         lines.append(f"not modelled, may matter: {note}")
-    verdict = "PASSED" if outcome.passed else "FAILED"
-    if outcome.bounded:
-        verdict += " (bounded)"
-    lines.append(paint(verdict, "green" if outcome.passed and not outcome.bounded else
-                       "yellow" if outcome.passed else "red"))
+    lines.append(paint(gate_sentence(outcome), GATE_STYLES[outcome.gate]))
     from modelcheck.report.matrix import cost_sentence
     cost = cost_sentence(outcome)
     if cost:
@@ -263,6 +271,24 @@ def render_outcome(outcome, *, color: bool = False, traces: bool = True, timings
     if advice:
         body += "\n" + "\n".join(advice) + "\n"
     return "\n".join(lines) + "\n" + body
+
+
+GATE_STYLES = {AS_EXPECTED: "green", UNEXPECTED: "red", LIMITED: "yellow"}
+
+
+def gate_sentence(outcome) -> str:
+    """"gate: as expected (violated as the spec expects: no-loss)", "gate: UNEXPECTED (no-loss violated)":
+    the gate's word, then the verdicts behind it, so a violation is never hidden behind a green word."""
+    text = f"gate: {GATE_WORDS[outcome.gate]}"
+    failures = outcome.failures
+    if failures:
+        said = [f"{name} {found}" + (f", expected {expected}" if expected else "")
+                for name, expected, found in failures]
+        return text + " (" + "; ".join(said) + ")"
+    violated = [prop.name for prop in outcome.result.violated]
+    if violated:
+        text += f" (violated as the spec expects: {', '.join(violated)})"
+    return text
 
 
 def render_matrix_text(outcomes: Iterable) -> str:
@@ -309,19 +335,14 @@ def render_matrix_text(outcomes: Iterable) -> str:
 
 def render_outcomes(outcomes: Iterable, *, color: bool = False, traces: bool = True,
                     timings: bool = True) -> str:
-    """Several outcomes, one after another, then one line counting those that passed. A spec explored
+    """Several outcomes, one after another, then one line counting them by their gate. A spec explored
     under several configurations (a sweep) starts with its matrix."""
     outcomes = list(outcomes)
     parts = [render_outcome(outcome, color=color, traces=traces, timings=timings) for outcome in outcomes]
     matrix = render_matrix_text(outcomes)
     if matrix:
         parts.insert(0, matrix + "\n")
-    failed = sum(not outcome.passed for outcome in outcomes)
-    bounded = sum(outcome.bounded for outcome in outcomes)
-    tail = f"{len(outcomes) - failed} passed, {failed} failed"
-    if bounded:
-        tail += f", {bounded} bounded"
-    parts.append(tail + "\n")
+    parts.append(gate_counts(outcomes) + "\n")
     return ("\n" + "-" * 72 + "\n").join(parts[:-1]) + "\n" + parts[-1] if len(parts) > 1 else parts[-1]
 
 
@@ -329,12 +350,15 @@ def _suggestions(outcome, name: str) -> list[str]:
     return [str(suggestion) for suggestion in (getattr(outcome, "suggestions", None) or {}).get(name, ())]
 
 
+CHECK_TAGS = {AS_EXPECTED: "AS EXPECTED", UNEXPECTED: "UNEXPECTED", LIMITED: "BOUNDED"}
+
+
 def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = True) -> str:
     """The CI gate's view: one line per configuration, and the trace of every missed expectation.
 
-    A configuration is PASS (every expectation met), FAIL (with each property that missed and its
-    explained trace) or BOUNDED (a limit stopped the search; the loud sentence follows). The last
-    line counts them.
+    A configuration is AS EXPECTED (every expectation met; with no `expect:`, nothing violated),
+    UNEXPECTED (with each property that missed and its explained trace) or BOUNDED (a limit stopped the
+    search; the loud sentence follows); under it, its explored scope. The last line counts them.
     """
     paint = _Paint(color)
     outcomes = list(outcomes)
@@ -345,21 +369,16 @@ def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = Tru
         config = config_text(outcome.config)
         where = f"{outcome.name} [{config}]" if config else outcome.name
         figures = stats_sentence(result, timings=timings)
-        if not outcome.passed:
-            tag = paint("FAIL", "red")
-        elif outcome.bounded:
-            tag = paint("BOUNDED", "yellow")
-        else:
-            tag = paint("PASS", "green")
+        tag = paint(CHECK_TAGS[outcome.gate], GATE_STYLES[outcome.gate])
         lines.append(f"{tag}  {where}  ({outcome.spec_path}: {figures})")
+        lines.extend(paint(f"      {line}", "dim") for line in scope_summary(outcome))
         stopped = stopped_sentence(result)
         if stopped:
             lines.append(paint(f"      !! {stopped}", "alarm"))
         for warning in result.warnings:
             lines.append(paint(f"      warning: {warning}", "yellow"))
-        failing = outcome.mismatches if outcome.expected else [
-            (prop.name, None, prop.verdict) for prop in result.violated]
-        for name, expected, found in failing:
+        limited = [(name, expected, found) for name, expected, found in outcome.mismatches if found == BOUNDED]
+        for name, expected, found in outcome.failures + limited:
             said = f"expected {expected}, found {found}" if expected else f"found {found}"
             lines.append(paint(f"      {name}: {said}", "red"))
             prop = result.properties.get(name)
@@ -368,10 +387,5 @@ def render_check(outcomes: Iterable, *, color: bool = False, timings: bool = Tru
                 lines.extend("      " + line if line else "" for line in trace.rstrip("\n").splitlines())
             for suggestion in _suggestions(outcome, name):
                 lines.append(f"      what to change: {suggestion}")
-    failed = sum(not outcome.passed for outcome in outcomes)
-    bounded = sum(outcome.bounded for outcome in outcomes)
-    tail = f"{len(outcomes) - failed} passed, {failed} failed"
-    if bounded:
-        tail += f", {bounded} bounded"
-    lines.append(paint(tail, "bold"))
+    lines.append(paint(gate_counts(outcomes), "bold"))
     return "\n".join(lines) + "\n"

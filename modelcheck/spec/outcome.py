@@ -1,6 +1,13 @@
 """One checked configuration: the spec it came from, its result, and what the spec expected.
 
 `modelcheck check` produces one `Outcome` per spec (per sweep point with a sweep); reports render them.
+
+Two vocabularies are kept apart. A property's verdict is what the search found: `holds`, `violated`,
+`bounded`. The gate (`Outcome.gate`) is what a CI job makes of the verdicts: `as expected` (every
+expectation met; with no `expect:`, nothing violated), `unexpected` (a verdict the spec did not expect;
+with no `expect:`, any violation) or `bounded` (otherwise, when a limit left a verdict bounded: not a
+proof). `runner.exit_code` reads the gate (0, 1, 3), and every report prints its words, never "passed"
+above a violation.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from typing import Any
 
 from modelcheck.engine.model import SOMETIMES
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, Result
+
+
+AS_EXPECTED, UNEXPECTED, LIMITED = "as expected", "unexpected", "bounded"   # the gate's words
 
 
 @dataclass
@@ -34,6 +44,9 @@ class Outcome:
     # Kafka properties the spec sets that the model leaves out and that may matter, each with where it
     # was written and why (`kafka.client_properties`); the text report prints them under the header.
     notes: list[str] = field(default_factory=list)
+    # What was explored (`kafka.scope.Scope`) for a Kafka configuration; None for a Python spec, whose
+    # scope is its model's name, parameters and limits (`report.scope`).
+    scope: Any = None
 
     @property
     def mismatches(self) -> list[tuple[str, str, str]]:
@@ -55,6 +68,21 @@ class Outcome:
     @property
     def bounded(self) -> bool:
         return any(p.verdict == BOUNDED for p in self.result.properties.values())
+
+    @property
+    def failures(self) -> list[tuple[str, str | None, str]]:
+        """(property, expected or None, found) for each verdict that fails the gate: every mismatch with
+        `expect:` other than a bounded one, or, with no `expect:`, every violation."""
+        if self.expected:
+            return [(name, expected, found) for name, expected, found in self.mismatches if found != BOUNDED]
+        return [(prop.name, None, prop.verdict) for prop in self.result.violated]
+
+    @property
+    def gate(self) -> str:
+        """UNEXPECTED, LIMITED or AS_EXPECTED: see the module docstring."""
+        if self.failures:
+            return UNEXPECTED
+        return LIMITED if self.bounded else AS_EXPECTED
 
     @property
     def passed(self) -> bool:
