@@ -117,6 +117,9 @@ _MODELLED = [
                    "cluster.partitions"),
     ClientProperty("num.partitions", BROKER, MODELLED, "partitions of an automatically created topic",
                    "cluster.partitions"),
+    ClientProperty("transaction.partition.verification.enable", BROKER, MODELLED, "KIP-890 part 1: a leader "
+                   "verifies a transaction's first record with the coordinator (Kafka 3.6+)",
+                   "cluster.transaction.partition.verification.enable"),
 ]
 
 _MAY_MATTER = [
@@ -194,8 +197,6 @@ _MAY_MATTER = [
                    "an idle transactional.id is forgotten, and with it the fencing of its zombies"),
     ClientProperty("producer.id.expiration.ms", BROKER, MAY_MATTER,
                    "an idle idempotent producer's state is forgotten; its retries are then not deduplicated"),
-    ClientProperty("transaction.partition.verification.enable", BROKER, MAY_MATTER,
-                   "KIP-890 part 1; cluster.transaction.version stands for the transaction protocol"),
     ClientProperty("auto.leader.rebalance.enable", BROKER, NO_EFFECT,
                    "a preferred leader takes over only from an in-sync replica; the model's leader changes "
                    "come from broker crashes"),
