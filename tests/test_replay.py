@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from modelcheck.cli import main
@@ -159,3 +160,14 @@ def test_check_saves_the_traces_of_every_spec_it_runs(tmp_path):
     assert sorted(f.name for f in (tmp_path / "traces").glob("*.json")) == [
         "consumer-commit-before-process--no-loss--1.json", "database-plain-insert--no-duplicate--1.json"]
     assert "wrote 2 trace files" in result.stderr
+
+
+def test_a_step_the_model_does_not_compute_again_is_a_nondeterminism_error():
+    from modelcheck.engine import Action, Model
+    from modelcheck.engine.result import Trace, TraceStep
+    from modelcheck.errors import NondeterminismError
+    from modelcheck.report.trace_file import trace_document
+    model = Model(name="counter", initial_states=[0], actions=[Action("up", lambda n: [(f"to {n + 1}", n + 1)])])
+    recorded = Trace(0, (TraceStep("up", "to 1", 1), TraceStep("up", "to 5", 5)))
+    with pytest.raises(NondeterminismError, match=r"step 2 \(to 5\)"):
+        trace_document(recorded, model, spec="spec.py", directory=".", prop="small", kind="always")

@@ -44,7 +44,7 @@ from typing import Any, Iterable
 
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END
 from modelcheck.engine.result import VIOLATED
-from modelcheck.errors import InvalidSpec
+from modelcheck.errors import InvalidSpec, NondeterminismError
 from modelcheck.report.explain import label_parts
 from modelcheck.report.json_report import _plain as plain
 from modelcheck.spec.values import format_value
@@ -89,8 +89,13 @@ def trace_document(trace, model, *, spec: str, directory: str | Path, sets=(), s
     current = trace.initial
     for step in trace.steps:
         successors = model.successors(current)
-        index = next(i for i, (action, label, state) in enumerate(successors)
-                     if action == step.action and label == step.label and state == step.state)
+        index = next((i for i, (action, label, state) in enumerate(successors)
+                      if action == step.action and label == step.label and state == step.state), None)
+        if index is None:
+            raise NondeterminismError(
+                f"model {model.name!r} is nondeterministic: writing a trace file, step {len(steps) + 1} "
+                f"({label_text(step.label, model)}) is not among the steps the model computes again from "
+                f"the same state; the model's steps must depend on the state alone")
         steps.append({"successor": index, "label": label_text(step.label, model)})
         current = step.state
     return {
