@@ -449,8 +449,7 @@ def replay(traces, spec, sets, params):
       modelcheck explore specs/consumer-commit-before-process.yaml --save-traces traces/
       modelcheck replay traces/*.json
     """
-    from modelcheck.replay import replay_trace
-    from modelcheck.report.trace_file import read_trace_file
+    from modelcheck.replay import read_trace_file, replay_trace
     code = 0
     try:
         with _spec_output_to_stderr():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END
 from modelcheck.report.json_report import _plain as plain
-from modelcheck.report.trace_file import InvalidTraceFile, TraceFile, label_text
+from modelcheck.report.trace_file import InvalidTraceFile, TraceFile, label_text, parse_trace_file
 from modelcheck.runner import RunOptions, load_models, model_errors_of
 from modelcheck.spec.values import format_value
 
@@ -37,6 +37,18 @@ class ReplayResult:
     reproduces: bool
     message: str
     step: int | None = None
+
+
+def read_trace_file(path: str | Path) -> TraceFile:
+    """Read and check the trace file at `path` (`trace_file.parse_trace_file`); a file that cannot be
+    read is an `InvalidTraceFile` naming it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidTraceFile(f"cannot read it: {error.strerror or error}", file=str(path)) from None
+    except UnicodeDecodeError as error:
+        raise InvalidTraceFile(f"not UTF-8 text: {error.reason}", file=str(path)) from None
+    return parse_trace_file(text, path)
 
 
 def replay_trace(trace: TraceFile, *, spec: str | Path | None = None, sets: tuple[str, ...] = (),

@@ -143,6 +143,10 @@ def test_a_damaged_trace_file_is_invalid_input_naming_file_and_key(tmp_path):
     result = run("replay", trace)
     assert result.exit_code == 2
     assert "not a JSON document" in result.stderr and str(trace) in result.stderr and "line" in result.stderr
+    trace.write_bytes(b"\xff\xfe")
+    result = run("replay", trace)
+    assert result.exit_code == 2
+    assert "not UTF-8 text" in result.stderr and str(trace) in result.stderr
 
 
 def test_only_safety_counterexamples_are_saved(tmp_path):

@@ -29,8 +29,8 @@ replay of the steps alone cannot judge, and a `sometimes` witness is not a viola
 leaves out: the states themselves (they are rebuilt by the replay, and would tie the file to the
 model's internal representation) and the timings of the run.
 
-Reading (`read_trace_file`) checks every key and gives an `InvalidTraceFile` naming the file and the
-key; the replay itself is `modelcheck.replay`.
+Parsing (`parse_trace_file`, given the text) checks every key and gives an `InvalidTraceFile` naming the file and the
+key; reading the file and the replay itself are `modelcheck.replay`.
 """
 
 from __future__ import annotations
@@ -135,17 +135,14 @@ def trace_files(outcomes: Iterable, directory: str | Path, *, sets=(), sweeps=()
     return files
 
 
-def read_trace_file(path: str | Path) -> TraceFile:
-    """Read and check a trace file; an `InvalidTraceFile` names the file and the key at fault."""
+def parse_trace_file(text: str, path: str | Path) -> TraceFile:
+    """Check the text of the trace file at `path` (read by the caller); an `InvalidTraceFile` names the
+    file and the key at fault."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidTraceFile(f"cannot read it: {error.strerror or error}", file=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        line = getattr(error, "lineno", None)
-        raise InvalidTraceFile(f"not a JSON document ({getattr(error, 'msg', error)})", file=str(path),
-                               line=line) from None
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidTraceFile(f"not a JSON document ({error.msg})", file=str(path), line=error.lineno) from None
 
     def fail(key: str, message: str):
         raise InvalidTraceFile(message, file=str(path), key=key)
