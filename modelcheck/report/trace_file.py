@@ -8,6 +8,7 @@
      "configuration": {"sets": ["consumer.max.poll.records=2"], "sweeps": [], "params": [],
                        "point": {"producer.enable.idempotence": false}},
      "property": {"name": "no-loss", "kind": "at_end"},
+     "initial": 0,
      "steps": [{"successor": 3, "label": "consumer[0] commits offset 2"}, ...]}
 
 - `spec`: the spec file, relative to the trace file's folder (so the two can move together), or
@@ -19,18 +20,17 @@
 - `property`: the violated property's name and kind (`always`, `at_end` or `always_step`);
 - `steps`: from the initial state, the step taken each time as its `successor`, the index of the step
   among the model's steps from that state in the engine's fixed order (`Model.successors`), and its
-  `label`, the text a trace shows; replay checks the label at that index, so a reordering of the
-  model's steps is reported rather than followed blindly;
-- the model's first initial state is the trace's start (`initial`, an index into the initial states,
-  is written too).
+  `label`, the text a trace shows; replay takes the step at that index when its label matches, else
+  the step with that label (the model's steps were reordered), else it reports the step as diverged;
+- `initial`: the index of the trace's first state among the model's initial states.
 
 Only safety counterexamples are written: a temporal counterexample ends in a cycle whose fairness a
 replay of the steps alone cannot judge, and a `sometimes` witness is not a violation. What the format
 leaves out: the states themselves (they are rebuilt by the replay, and would tie the file to the
 model's internal representation) and the timings of the run.
 
-Parsing (`parse_trace_file`, given the text) checks every key and gives an `InvalidTraceFile` naming the file and the
-key; reading the file and the replay itself are `modelcheck.replay`.
+Parsing (`parse_trace_file`, given the text) checks every key and gives an `InvalidTraceFile` naming
+the file and the key; reading the file and the replay itself are `modelcheck.replay`.
 """
 
 from __future__ import annotations
