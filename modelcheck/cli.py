@@ -1,4 +1,4 @@
-"""The `modelcheck` command line: explore, check, graph, report, schema, specs.
+"""The `modelcheck` command line: explore, check, replay, simulate, graph, report, schema, init, specs.
 
 Standard output carries the requested document (text, JSON, Markdown, Mermaid); progress and messages go
 to standard error, and progress only when standard error is a terminal; while specs load and run, what
@@ -329,6 +329,26 @@ def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
     raise click.BadParameter(fmt, param_hint="--format")
 
 
+def _save_traces(outcomes, directory, options: RunOptions):
+    """Write each safety counterexample of `outcomes` as a trace file in `directory` (`report.trace_file`)."""
+    if directory is None:
+        return
+    from modelcheck.report.trace_file import trace_files
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ModelcheckError(f"cannot create the --save-traces directory {str(directory)!r}: "
+                              f"{error.strerror or error}") from None
+    files = trace_files(outcomes, directory, sets=options.sets, sweeps=options.sweeps, params=options.params)
+    for name, text in files.items():
+        _write(Path(directory) / name, text, "the trace file")
+    click.echo(f"wrote {len(files)} trace files to {directory}", err=True)
+
+
+SAVE_TRACES_HELP = ("Write each counterexample of an always, at_end or always_step property as a trace file in DIR, "
+                    "for modelcheck replay.")
+
+
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="modelcheck", message=f"%(prog)s %(version)s\nKafka model: {MODELLED_KAFKA}")
 def main():
@@ -354,12 +374,14 @@ def main():
               help="How to print the result.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for --format html (index.html is written there).")
-def explore(spec, fmt, out, **search):
+@click.option("--save-traces", type=click.Path(file_okay=False), default=None, metavar="DIR", help=SAVE_TRACES_HELP)
+def explore(spec, fmt, out, save_traces, **search):
     """Explore one spec and print every property's verdict, with counterexample traces."""
     options, quiet = _options(**search), search["quiet"]
     try:
         outcomes = _run([spec], options, quiet)
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
+        _save_traces(outcomes, save_traces, options)
     except ModelcheckError as error:
         _fail(error)
     if text is not None:
@@ -377,7 +399,8 @@ def explore(spec, fmt, out, **search):
               help="Write JUnit XML here: one test case per spec and property.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
               callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
-def check(paths, fmt, out, junit, markdown_file, **search):
+@click.option("--save-traces", type=click.Path(file_okay=False), default=None, metavar="DIR", help=SAVE_TRACES_HELP)
+def check(paths, fmt, out, junit, markdown_file, save_traces, **search):
     """The CI gate: check every spec (files or directories) against its expect: block."""
     options, quiet = _options(**search), search["quiet"]
     try:
@@ -390,6 +413,7 @@ def check(paths, fmt, out, junit, markdown_file, **search):
             text = render_check(outcomes, color=sys.stdout.isatty())
         else:
             text = _render(outcomes, fmt, out, color=False)
+        _save_traces(outcomes, save_traces, options)
     except ModelcheckError as error:
         _fail(error)
     if text is not None:
@@ -404,6 +428,43 @@ def check(paths, fmt, out, junit, markdown_file, **search):
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _write(os.environ["GITHUB_STEP_SUMMARY"], summary + "\n", "GITHUB_STEP_SUMMARY", append=True)
     sys.exit(_exit_code(outcomes))
+
+
+@main.command()
+@click.argument("traces", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--spec", "spec", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Replay against this spec file instead of the one the trace file names.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override one key of the YAML spec, after the trace file's own --set.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the Python spec's model(), after the trace file's own.")
+def replay(traces, spec, sets, params):
+    """Replay saved counterexamples (from --save-traces) against the current code and spec.
+
+    Exit code 0 when every one still reproduces, 1 when one no longer does (the step that diverged is
+    named, with its label), 2 for a trace file or spec that cannot be read.
+
+    \b
+    Example:
+      modelcheck explore specs/consumer-commit-before-process.yaml --save-traces traces/
+      modelcheck replay traces/*.json
+    """
+    from modelcheck.replay import read_trace_file, replay_trace
+    code = 0
+    try:
+        with _spec_output_to_stderr():
+            answers = [(trace, replay_trace(read_trace_file(trace), spec=spec, sets=tuple(sets),
+                                            params=_param(params))) for trace in traces]
+    except ModelcheckError as error:
+        _fail(error)
+    lines = []
+    for trace, answer in answers:
+        lines.append(f"{trace}: {answer.message}" if answer.reproduces
+                     else f"{trace}: does not reproduce: {answer.message}")
+        if not answer.reproduces:
+            code = 1
+    _print_document("\n".join(lines))
+    sys.exit(code)
 
 
 @main.command()

@@ -47,6 +47,10 @@ JSON (`report.json_report`), the format of SPEC-FORMAT.md "Results":
     to_json_data(outcomes, *, timings=True)              an object for one spec, a list for several
     render_json(outcomes, *, timings=True, indent=2)     the same as text
 
+Trace files (`report.trace_file`), counterexamples saved for `modelcheck replay`:
+    trace_files(outcomes, directory, *, sets=(), sweeps=(), params=())   {file name: JSON text}
+    parse_trace_file(text, path)             the `TraceFile` a file's text holds, every key checked
+
 Shared pieces: `report.explain` (what each step did: `explain_trace`, `state_diff`), `report.matrix`
 (the verdict matrix behind the Markdown and HTML tables).
 """
