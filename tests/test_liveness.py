@@ -435,3 +435,26 @@ def test_a_search_whose_temporal_check_runs_out_of_time_says_so(monkeypatch):
     assert result.verdict("in-range") == "holds"              # the search itself was complete
     assert result.stopped_by == "time_limit" and result.stats.distinct == 10
     assert any("back-at-zero bounded" in warning for warning in result.warnings)
+
+
+def test_the_temporal_check_stops_at_the_memory_limit():
+    from modelcheck.engine import liveness
+    edges = [(n, (n + 1) % 5000, "next", 0) for n in range(5000)]
+    parents = {n: (n - 1 if n else None) for n in range(5000)}
+    with pytest.raises(liveness.OutOfTime) as cut:
+        liveness.FairGraph(ring(5000), parents, edges, max_memory=0.001)     # every process holds more
+    assert cut.value.reason == "max_memory"
+    graph = liveness.FairGraph(ring(5000), parents, edges, max_memory=10**6)      # a limit not reached
+    assert liveness.counterexample(graph, ring(5000).properties[1]) is None
+
+
+def test_a_search_whose_temporal_check_runs_out_of_memory_says_so(monkeypatch):
+    from modelcheck.engine import liveness
+
+    def out_of_memory(graph, prop):
+        raise liveness.OutOfTime("max_memory")
+    monkeypatch.setattr(liveness, "counterexample", out_of_memory)
+    result = explore(ring(10), max_memory=10**6)
+    assert result.verdict("back-at-zero") == "bounded"
+    assert result.stopped_by == "max_memory"
+    assert any("memory limit was reached" in warning for warning in result.warnings)

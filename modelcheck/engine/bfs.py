@@ -366,14 +366,17 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
 
     graph = []
     out_of_time = []
+    cut_by: list[str] = []                  # the limit that cut the temporal checks short
 
     def lasso(prop):
         try:
             if not graph:
-                graph.append(liveness.FairGraph(model, parents, edges, deadline=deadline))
+                graph.append(liveness.FairGraph(model, parents, edges, deadline=deadline,
+                                                max_memory=limits.max_memory))
             return liveness.counterexample(graph[0], prop)
-        except liveness.OutOfTime:
+        except liveness.OutOfTime as cut:
             out_of_time.append(prop.name)
+            cut_by.append(cut.reason)
             return UNDECIDED
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
@@ -382,8 +385,9 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     if graph or out_of_time:
         seconds = time.perf_counter() - started    # the temporal checks are part of the work
     if out_of_time:
-        stopped_by = "time_limit"
-        warnings.append(f"the time limit ran out while the temporal properties were checked after the search "
+        stopped_by = cut_by[0]
+        limit = "time limit ran out" if stopped_by == "time_limit" else "memory limit was reached"
+        warnings.append(f"the {limit} while the temporal properties were checked after the search "
                         f"(every state was explored): {', '.join(out_of_time)} bounded")
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,

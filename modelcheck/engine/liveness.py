@@ -55,22 +55,31 @@ import networkx as nx
 from modelcheck.engine.model import (ALWAYS_EVENTUALLY, EVENTUALLY, EVENTUALLY_ALWAYS, LEADS_TO, STRONG,
                                      UNFAIR)
 from modelcheck.engine.trace import RecordedPath
+from modelcheck.engine.memory import resident_megabytes
 from modelcheck.errors import InvalidModel
 
 _EPSILON = object()          # the move from a state's first phase to its second: no step
 
 
 class OutOfTime(Exception):
-    """The temporal checks reached the search's time limit (`FairGraph.deadline`)."""
+    """The temporal checks reached the search's time limit (`FairGraph.deadline`), or with `reason`
+    "max_memory" its memory limit (`FairGraph.max_memory`)."""
+
+    def __init__(self, reason: str = "time_limit"):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class FairGraph:
     """The explored graph as the temporal checks need it: for each state its steps inside the graph, as
     (target, label, fairness instance or None), and the fair instances enabled in it. `deadline` (a
-    `time.perf_counter()` value) bounds the checks: past it they raise `OutOfTime`."""
+    `time.perf_counter()` value) and `max_memory` (megabytes the process may hold) bound the checks:
+    past either they raise `OutOfTime`."""
 
-    def __init__(self, model, parents: dict, edges: list, deadline: float | None = None):
+    def __init__(self, model, parents: dict, edges: list, deadline: float | None = None,
+                 max_memory: float | None = None):
         self.deadline = deadline
+        self.max_memory = max_memory
         self._ticks = 0
         actions = model.get_actions()
         if hasattr(model, "is_fault"):
@@ -104,10 +113,14 @@ class FairGraph:
         return self.enabled.get(state, self._empty)
 
     def tick(self) -> None:
-        """One unit of work done; the clock is looked at every 1,024."""
+        """One unit of work done; the clock and the memory are looked at every 1,024."""
         self._ticks += 1
-        if self.deadline is not None and not self._ticks & 1023 and time.perf_counter() >= self.deadline:
-            raise OutOfTime
+        if self._ticks & 1023:
+            return
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            raise OutOfTime("time_limit")
+        if self.max_memory is not None and resident_megabytes() >= self.max_memory:
+            raise OutOfTime("max_memory")
 
 
 def _phases(kind, p, q):
