@@ -165,8 +165,8 @@ def test_a_person_sees_verdicts_steps_and_diagrams(tmp_path):
     assert "0 of 3 configurations as expected, 3 unexpected" in text
     assert "gate: UNEXPECTED (no-duplicate violated, expected holds)" in text
     assert "passed" not in text
-    assert "❌ no-duplicate always holds violated 5 steps" in text
-    assert "✅ no-loss at_end violated violated 6 steps" in text
+    assert "✗ no-duplicate always holds violated 5 steps" in text
+    assert "✓ no-loss at_end violated violated 6 steps" in text
     assert "⚡ fault: consumer crashes; restarts at offset 0" in text
     assert "the cycle starts here: steps 1–2 repeat for ever" in text
     assert "TM commits too early" in text

@@ -8,8 +8,8 @@ from a model or a spec is HTML-escaped.
 For each outcome: the spec (name, file), what was explored and what was not (`scope`), the gate in
 its own words (as expected / unexpected / bounded, never "passed" above a violation), the description,
 its configuration, the search statistics (and
-loudly a limit that stopped the search), the verdict table (✅/❌ for an expectation met or missed,
-⏳ for bounded, with expected and found and the length of the trace), then every violated property
+loudly a limit that stopped the search), the verdict table (✓/✗ for an expectation met or missed,
+… for bounded, with expected and found and the length of the trace), then every violated property
 with its explained steps as an ordered list (actor, action, what changed, where a temporal
 counterexample's cycle starts, and highlighted with ⚑ the step from which the violation was
 inevitable), the evidence, and the sequence diagram. With more than one configuration the page opens with
@@ -22,17 +22,18 @@ import re
 from html import escape
 from typing import Iterable
 
-from modelcheck.engine.result import BOUNDED, VIOLATED
+from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
                                        inevitable_sentence, not_computed_sentence, undecided_sentence)
-from modelcheck.report.matrix import LEGEND, SYMBOLS, build_matrices, cells_of, config_value
+from modelcheck.report.matrix import PLAIN, build_matrices, cells_of, config_value
 from modelcheck.report.svg import render_svg
 from modelcheck.report.scope import GATE_WORDS, gate_counts, scope_of
 from modelcheck.report.text import gate_sentence, row_status, stats_sentence, stopped_sentence
 from modelcheck.spec.outcome import AS_EXPECTED, LIMITED, UNEXPECTED
 
-PASS, FAIL, BOUNDED_MARK = "✅", "❌", "⏳"
+# Marks any system font draws (no emoji font needed): matrix.PLAIN.
+PASS, FAIL, BOUNDED_MARK = PLAIN.symbols[HOLDS], PLAIN.symbols[VIOLATED], PLAIN.symbols[BOUNDED]
 
 STYLE = """
 :root { color-scheme: light; --ink: #1d2230; --muted: #5b6275; --line: #d8dce6; --bg: #ffffff;
@@ -249,7 +250,7 @@ def _matrix_cell(cell, target: str) -> str:
     tip = cell.verdict + (f", {cell.trace_length} steps" if cell.trace_length is not None else "")
     tip += f", expected {cell.expected}" if cell.expected else ""
     css = f"mark v-{cell.verdict}" + (" mismatch" if cell.matches is False else "")
-    return f'<td class="{css}" title="{_e(tip)}"><a href="#{target}">{_e(cell.text)}</a></td>'
+    return f'<td class="{css}" title="{_e(tip)}"><a href="#{target}">{_e(cell.text_with(PLAIN))}</a></td>'
 
 
 def _matrix_table(first_columns: list[str], properties, rows) -> str:
@@ -296,7 +297,7 @@ def _overview(outcomes: list) -> str:
         parts.append(f"<h3>{_e(matrix.name)} <span class=\"path\"><code>{_e(matrix.spec_path)}</code></span></h3>"
                      + _matrix_table([f"<code>{_e(key)}</code>" for key in matrix.config_keys],
                                      matrix.properties, rows))
-    parts.append(f'<p class="legend">{_e(LEGEND)}</p>')
+    parts.append(f'<p class="legend">{_e(PLAIN.legend())}</p>')
     return '<section class="overview"><h2>Matrix</h2>' + "".join(parts) + "</section>"
 
 
@@ -308,7 +309,7 @@ def render_html(outcomes: Iterable, *, title: str = "modelcheck report", timings
     outcomes = list(outcomes)
     summary = gate_counts(outcomes)
     if any(outcome.gate == LIMITED for outcome in outcomes):
-        summary += f" ({SYMBOLS[BOUNDED]} a limit stopped the search)"
+        summary += f" ({PLAIN.symbols[BOUNDED]} a limit stopped the search)"
     body = [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(summary)}</p>']
     if len(outcomes) > 1:
         body.append(_overview(outcomes))

@@ -3,7 +3,9 @@
 A sweep explores one spec under many configurations; the matrix lays its outcomes side by side so a
 reader sees at a glance which settings lose or duplicate messages. A cell says what was found (✅
 holds, ❌ violated with the length of the shortest counterexample, ⏳ bounded: a limit stopped the
-search) and is flagged ⚠️ when that is not what the spec expects. Markdown and HTML render this data.
+search) and is flagged ⚠️ when that is not what the spec expects. Markdown and HTML render this data:
+Markdown with those emoji (GitHub and most viewers draw them), HTML with `PLAIN` marks (✓ ✗ … ⚠), which
+the fonts every system has can draw, so a page never shows empty boxes where no emoji font is installed.
 """
 
 from __future__ import annotations
@@ -14,11 +16,24 @@ from typing import Any, Iterable
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
 from modelcheck.report.explain import trace_length
 
-SYMBOLS = {HOLDS: "✅", VIOLATED: "❌", BOUNDED: "⏳", "missing": "∅"}
-MISMATCH = "⚠️"
-LEGEND = (f"{SYMBOLS[HOLDS]} holds · {SYMBOLS[VIOLATED]} violated (steps in the shortest counterexample)"
-          f" · {SYMBOLS[BOUNDED]} bounded (a limit stopped the search: not a proof)"
-          f" · {MISMATCH} not what the spec expects")
+@dataclass(frozen=True)
+class Marks:
+    """The marks a rendering draws for each verdict, and for a verdict not as expected."""
+
+    symbols: dict                     # verdict -> mark
+    mismatch: str
+
+    def legend(self) -> str:
+        return (f"{self.symbols[HOLDS]} holds · {self.symbols[VIOLATED]} violated (steps in the shortest "
+                f"counterexample) · {self.symbols[BOUNDED]} bounded (a limit stopped the search: not a proof)"
+                f" · {self.mismatch} not what the spec expects")
+
+
+EMOJI = Marks({HOLDS: "✅", VIOLATED: "❌", BOUNDED: "⏳", "missing": "∅"}, "⚠️")
+PLAIN = Marks({HOLDS: "✓", VIOLATED: "✗", BOUNDED: "…", "missing": "∅"}, "⚠")   # in DejaVu, Liberation...
+SYMBOLS = EMOJI.symbols
+MISMATCH = EMOJI.mismatch
+LEGEND = EMOJI.legend()
 
 
 @dataclass(frozen=True)
@@ -35,11 +50,15 @@ class Cell:
     @property
     def text(self) -> str:
         """"✅", "❌ 7", "⏳", with " ⚠️" appended when it is not what the spec expects."""
-        out = SYMBOLS.get(self.verdict, self.verdict)
+        return self.text_with(EMOJI)
+
+    def text_with(self, marks: Marks) -> str:
+        """The cell's text drawn with `marks`."""
+        out = marks.symbols.get(self.verdict, self.verdict)
         if self.trace_length is not None:
             out += f" {self.trace_length}"
         if self.matches is False:
-            out += f" {MISMATCH}"
+            out += f" {marks.mismatch}"
         return out
 
 
