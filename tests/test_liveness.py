@@ -458,3 +458,16 @@ def test_a_search_whose_temporal_check_runs_out_of_memory_says_so(monkeypatch):
     assert result.verdict("back-at-zero") == "bounded"
     assert result.stopped_by == "max_memory"
     assert any("memory limit was reached" in warning for warning in result.warnings)
+
+
+def test_ctrl_c_in_the_temporal_check_keeps_the_search_and_says_so(monkeypatch):
+    from modelcheck.engine import liveness
+
+    def interrupted(graph, prop):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(liveness, "counterexample", interrupted)
+    result = explore(ring(10))
+    assert result.verdict("back-at-zero") == "bounded"
+    assert result.verdict("in-range") == "holds"              # what the search found is kept
+    assert result.stopped_by == "interrupted" and result.stats.distinct == 10
+    assert any("Ctrl-C came while the temporal properties were checked" in w for w in result.warnings)

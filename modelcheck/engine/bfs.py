@@ -369,6 +369,9 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     cut_by: list[str] = []                  # the limit that cut the temporal checks short
 
     def lasso(prop):
+        if "interrupted" in cut_by:         # Ctrl-C during an earlier property's check: no more checks
+            out_of_time.append(prop.name)
+            return UNDECIDED
         try:
             if not graph:
                 graph.append(liveness.FairGraph(model, parents, edges, deadline=deadline,
@@ -378,6 +381,10 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             out_of_time.append(prop.name)
             cut_by.append(cut.reason)
             return UNDECIDED
+        except KeyboardInterrupt:
+            out_of_time.append(prop.name)
+            cut_by.append("interrupted")
+            return UNDECIDED
 
     results = decide(model, properties, violations=violations, witnesses=witnesses,
                      path_of=lambda state: path_to(parents, state), canonical=canonical,
@@ -386,8 +393,9 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         seconds = time.perf_counter() - started    # the temporal checks are part of the work
     if out_of_time:
         stopped_by = cut_by[0]
-        limit = "time limit ran out" if stopped_by == "time_limit" else "memory limit was reached"
-        warnings.append(f"the {limit} while the temporal properties were checked after the search "
+        limit = {"time_limit": "the time limit ran out", "max_memory": "the memory limit was reached",
+                 "interrupted": "Ctrl-C came"}[stopped_by]
+        warnings.append(f"{limit} while the temporal properties were checked after the search "
                         f"(every state was explored): {', '.join(out_of_time)} bounded")
     stats = Stats(distinct=len(parents), generated=generated, depth=depth, seconds=seconds,
                   terminal=terminal, queue=queued,
