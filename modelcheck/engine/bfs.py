@@ -177,14 +177,17 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 raise model_error(model, actions, properties, state, error, initial=True) from error
         depth = 1 if level else 0
 
-    def snapshot_at(position: int) -> Snapshot:
-        """The search as it stands, with the states of `level` before `position` expanded."""
+    def snapshot_at(position: int, kept: bool = True) -> Snapshot:
+        """The search as it stands, with the states of `level` before `position` expanded. A snapshot
+        `kept` past the next step copies the recorded graph (which the search goes on growing); one
+        written at once shares it (a copy of millions of edges at every checkpoint is memory for nothing)."""
+        share = not kept or edges is None
         return Snapshot(identity=checkpoint.identity, parents=parents, level=level, position=position,
                         next_level=next_level, depth=depth, generated=generated, terminal=terminal,
                         fired=list(fired), violations=dict(violations), witnesses=dict(witnesses),
                         more={name: list(found) for name, found in more.items()},
-                        edges=None if edges is None else list(edges),
-                        terminal_states=None if terminal_states is None else list(terminal_states),
+                        edges=edges if share else list(edges),
+                        terminal_states=terminal_states if share else list(terminal_states),
                         seconds=earlier_seconds + time.perf_counter() - started)
 
     interval = countdown = 1                # expansions between looks at the clock (limits.next_check)
@@ -297,14 +300,14 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                         resume_at = position + 1
                         break
                     if checkpoint is not None and checkpoint.due(now):
-                        checkpoint.write(level_start if closed else snapshot_at(position + 1))
+                        checkpoint.write(level_start if closed else snapshot_at(position + 1, kept=False))
                     if progress is not None and now >= next_report:
                         next_report = now + progress_interval
                         progress(Progress(len(parents), generated, len(next_level), depth, now - started))
             start = 0
             if resume_at is not None:
                 if checkpoint is not None:
-                    final = level_start if closed else snapshot_at(resume_at)
+                    final = level_start if closed else snapshot_at(resume_at, kept=False)
                 break
             if closed:
                 if checkpoint is not None:
@@ -343,7 +346,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             signal.signal(signal.SIGINT, previous_handler)
     if checkpoint is not None and (stopped_by != "interrupted" or final is not None):
         try:
-            checkpoint.write(final or snapshot_at(0))   # at a level boundary: the level to expand next
+            checkpoint.write(final or snapshot_at(0, kept=False))   # at a level boundary: the next level
             if stopped_by is not None:
                 warnings.append(f"checkpoint written, to go on from: {checkpoint.path}")
         except KeyboardInterrupt:

@@ -380,16 +380,16 @@ class ReplicatedPartition(KafkaRole):
         return None
 
     def _refuse(self, state, envelope, event: int, error: int) -> Out:
+        message = envelope.message
+        kind = type(message)
+        if kind is rpc.ProduceRequest:
+            return self._refused_produce(state, envelope.link, event, error, envelope.kind != ONE_WAY)
         partition = state.durable.partition
         leader = -1 if partition.leader is None else partition.leader
         what = Refuses(event, error)
         if envelope.kind == ONE_WAY:
             return Out(what, state)
-        message = envelope.message
-        kind = type(message)
-        if kind is rpc.ProduceRequest:
-            response = rpc.ProduceResponse(self.index, event, error, -1, leader, partition.leader_epoch)
-        elif kind is rpc.FetchRequest:
+        if kind is rpc.FetchRequest:
             response = rpc.FetchResponse(self.index, message.fetches[0][1], (), error, -1, leader,
                                          partition.leader_epoch)
         elif kind is rpc.OffsetsForLeaderEpochRequest:
@@ -461,10 +461,8 @@ class ReplicatedPartition(KafkaRole):
             error = rpc.INVALID_PRODUCER_EPOCH
         else:
             error = rpc.INVALID_TXN_STATE
-        leader = -1 if partition.leader is None else partition.leader
-        answer = rpc.ProduceResponse(self.index, record.event, error, -1, leader, partition.leader_epoch)
-        return Out(LearnsVerified(record.event, record.producer_id, response.error), ActorState(durable, owed),
-                   (Reply(link, answer),))
+        return self._refused_produce(ActorState(durable, owed), link, record.event, error, True,
+                                     what=LearnsVerified(record.event, record.producer_id, response.error))
 
     def failed(self, state, link, requests):
         """Its verifications were lost with the coordinator (a crash): each produce is answered
@@ -506,13 +504,16 @@ class ReplicatedPartition(KafkaRole):
             owed = owed._replace(answers=owed.answers + ((link, offset, record.event, partition.leader_epoch),))
         return self._settled(Out(what, ActorState(durable, owed)))
 
-    def _refused_produce(self, state, link, event: int, error: int, answered: bool) -> Out:
+    def _refused_produce(self, state, link, event: int, error: int, answered: bool, what=None) -> Out:
+        """A produce refused with `error` (answered on `link` unless it was acks=0), with the leader and
+        its epoch as the partition knows them (KIP-951)."""
         partition = state.durable.partition
+        what = what or Refuses(event, error)
         if not answered:
-            return Out(Refuses(event, error), state)
+            return Out(what, state)
         leader = -1 if partition.leader is None else partition.leader
         response = rpc.ProduceResponse(self.index, event, error, -1, leader, partition.leader_epoch)
-        return Out(Refuses(event, error), state, (Reply(link, response),))
+        return Out(what, state, (Reply(link, response),))
 
     def _fetch(self, state, envelope) -> Out:
         request = envelope.message

@@ -239,8 +239,7 @@ class TransactionCoordinator(KafkaRole):
         if kind is rpc.EndTxnRequest:
             return [self._end(state, envelope)]
         if kind is rpc.WriteTxnMarkersResponse:
-            txn = next((t for t, entry in enumerate(entries)
-                        if entry is not None and entry.producer_id == message.producer_id), None)
+            txn = _txn_of(entries, message.producer_id)
             key = (txn, message.partition)
             if txn is None or key not in markers.sent:
                 return []
@@ -265,8 +264,8 @@ class TransactionCoordinator(KafkaRole):
         an older epoch PRODUCER_FENCED, and otherwise INVALID_TXN_STATE (Kafka 3.6; 3.8 answers
         TRANSACTION_ABORTABLE, refused and abortable alike). Nothing changes here."""
         message = envelope.message
-        entry = next((entry for entry in state.durable if entry is not None and entry.producer_id == message.producer_id),
-                     None)
+        txn = _txn_of(state.durable, message.producer_id)
+        entry = None if txn is None else state.durable[txn]
         if entry is not None and entry.producer_epoch != message.producer_epoch:
             error = rpc.PRODUCER_FENCED
         elif entry is not None and entry.state in PREPARED:
@@ -424,6 +423,12 @@ class TransactionCoordinator(KafkaRole):
 
 def _participant(p: int) -> str:
     return "the group's offsets" if p == rpc.GROUP else f"p{p}"
+
+
+def _txn_of(entries, producer_id: int) -> int | None:
+    """The transactional id whose entry has `producer_id`, or None."""
+    return next((txn for txn, entry in enumerate(entries) if entry is not None and entry.producer_id == producer_id),
+                None)
 
 
 def _with(entries: tuple, txn: int, entry: TxnEntry) -> tuple:
