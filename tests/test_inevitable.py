@@ -198,15 +198,19 @@ def test_undecided_beyond_max_states():
     assert first_inevitable_step(model, trace, "never-bad", max_states=500) is None
 
 
-def test_the_bound_counts_expanded_states():
-    # a chain of 40 good states before a choice: deciding the first state needs them all
+def chain() -> Model:
+    """A chain of 40 good states before a step into a bad one: deciding the first state needs them all."""
     def step(n):
         if n < 40:
             return [("next", n + 1)]
         return [("bad", -1)] if n == 40 else []
 
-    model = Model(name="chain", initial_states=[0], actions=[Action("step", step)],
-                  properties=[always("never-bad", lambda n: n != -1)])
+    return Model(name="chain", initial_states=[0], actions=[Action("step", step)],
+                 properties=[always("never-bad", lambda n: n != -1)])
+
+
+def test_the_bound_counts_expanded_states():
+    model = chain()
     trace = explore(model).properties["never-bad"].trace
     answer = inevitability(model, trace, "never-bad")
     assert answer.step == 0 and answer.status == FOUND and answer.expanded == 41
@@ -404,13 +408,7 @@ def test_the_memory_limit_ends_the_analysis_as_a_limit():
     search stops at its first expansion and says the run's limit stopped it."""
     from modelcheck.engine.inevitable import LIMIT
 
-    def step(n):
-        if n < 40:
-            return [("next", n + 1)]
-        return [("bad", -1)] if n == 40 else []
-
-    model = Model(name="chain", initial_states=[0], actions=[Action("step", step)],
-                  properties=[always("never-bad", lambda n: n != -1)])
+    model = chain()
     trace = explore(model).properties["never-bad"].trace
     assert inevitability(model, trace, "never-bad", max_memory=1) == (None, LIMIT, 0)
     assert inevitability(model, trace, "never-bad", max_memory=100_000).status == FOUND
