@@ -33,6 +33,7 @@ the detection's weak fairness.
 from __future__ import annotations
 
 from itertools import permutations
+from pathlib import Path
 
 import pytest
 
@@ -229,3 +230,16 @@ def test_async_termination_detection_without_fair_detection(load_python_spec):
     assert check_replays(model, trace)
     assert trace.loop_start is None and trace.steps == ()   # terminated from the start; nobody notices
     assert trace.initial == ((0, 0), (0, 0), 0)
+
+
+PYTHON_SPECS = sorted((Path(__file__).resolve().parents[1] / "specs").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PYTHON_SPECS, ids=lambda p: p.stem)
+def test_every_bundled_python_spec_meets_its_expectations_and_its_traces_replay(path):
+    from modelcheck.runner import run_spec
+    for outcome in run_spec(path):
+        assert outcome.result.complete and outcome.mismatches == []
+        for name, prop in outcome.result.properties.items():
+            if prop.verdict == "violated" and prop.kind != "sometimes":
+                assert prop.trace is not None and check_replays(outcome.model, prop.trace), name
