@@ -212,3 +212,55 @@ def test_the_report_page_screenshot_is_not_blank(tmp_path):
     assert (width, height) == (1200, 1600)
     white = sum(_count(row, b"\xff\xff\xff") for row in rows)
     assert white < 0.97 * width * height                           # text and tables were drawn
+
+
+# Measures, in the browser, every table against the width of the page's column.
+MEASURE_TABLES = """
+<script>
+const limit = document.querySelector('main').clientWidth;
+const wide = [];
+for (const table of document.querySelectorAll('table')) {
+  const width = table.getBoundingClientRect().width;
+  if (width > limit + 0.5) wide.push(table.className + ' ' + Math.round(width) + 'px: '
+                                     + table.textContent.slice(0, 80));
+}
+const pre = document.createElement('pre');
+pre.id = 'measured';
+pre.textContent = JSON.stringify({limit: limit, wide: wide});
+document.body.appendChild(pre);
+</script>
+"""
+
+
+def test_every_table_of_the_bundled_report_fits_a_narrow_page(tmp_path):
+    """The committed report of every bundled spec (tests/test_reports_current keeps it current), in a
+    window 800 pixels wide, about a printed page: no table is wider than the page's column."""
+    from test_report_models import ROOT
+    page = tmp_path / "index.html"
+    text = (ROOT / "reports" / "index.html").read_text(encoding="utf-8")
+    page.write_text(text.replace("</body>", MEASURE_TABLES + "</body>"), encoding="utf-8")
+    dom = run_browser(tmp_path, "--window-size=800,1000", "--dump-dom", page.as_uri())
+    measured = json.loads(re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S).group(1)
+                          .replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+    assert 700 < measured["limit"] <= 800
+    assert measured["wide"] == []
+
+
+def test_the_parts_a_step_changed_are_highlighted_in_the_whole_state(tmp_path):
+    """Every state block opened: the rows a step changed are painted in the highlight colour; with the
+    mark taken off, nothing is (broken two-phase commit: a trace without faults, whose steps are not
+    painted in that colour themselves)."""
+    broken = broken_two_phase_commit(2)
+    page = render_html([Outcome("tests/broken.py", "broken-2pc", explore(broken), broken)])
+    page = page.replace('<details class="state">', '<details class="state" open>')
+    highlight = "fff4d6"                       # --warn-bg of the page's style
+    counts = []
+    for name, text in (("marked", page), ("unmarked", page.replace('class="changed"', 'class="same"'))):
+        path = tmp_path / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        shot = tmp_path / f"{name}.png"
+        run_browser(tmp_path, f"--screenshot={shot}", "--window-size=1000,2400", path.as_uri())
+        counts.append(count_color(read_png(shot)[2], highlight))
+    marked, unmarked = counts
+    assert unmarked == 0
+    assert marked > 5000

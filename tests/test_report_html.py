@@ -70,7 +70,7 @@ def test_verdict_table_and_steps_are_on_the_page():
     assert "– key-order always - holds" in text           # no expectation for it: not judged
     # the trace as an ordered list: the crash is step 4, marked as a fault (and as the step that made
     # the duplicate inevitable, see test_inevitable.py), with what it changed
-    item = re.search(r'<li value="4" class="fault(?: inevitable)?">(.*?)</li></ul></li>', page, re.S).group(1)
+    item = re.search(r'<li value="4" class="fault(?: inevitable)?">(.*?)</li></ul>', page, re.S).group(1)
     assert "consumer" in item and "crashes; restarts at offset 0" in item
     assert "position: 1 -&gt; 0" in item and "crashes: 0 -&gt; 1" in item
     assert "Evidence: e1 written to the database twice" in text
@@ -174,3 +174,33 @@ def test_the_page_needs_no_emoji_font():
     emoji = [character for character in page if character in "✅❌⏳\ufe0f" or ord(character) >= 0x1F000]
     assert emoji == []
     assert "✓" in page and "✗" in page and "…" in page
+
+
+def test_every_step_shows_the_whole_state_with_the_parts_it_changed_marked():
+    outcome = shop_outcome()
+    prop = outcome.result.properties["no-duplicate"]
+    page = render_html([outcome])
+    section = page.split('id="o1-no-duplicate">')[1].split('<div class="verdict-note">')[0]
+    blocks = re.findall(r'<details class="state">(.*?)</details>', section, re.S)
+    assert len(blocks) == len(prop.trace.steps) + 1          # the initial state, then one per step
+    fields = list(outcome.model.get_initial_states()[0]._fields)
+    for block in blocks:                                     # every field of the state, every time
+        assert re.findall(r'<th scope="row">(.*?)</th>', block) == fields
+    assert "changed" not in blocks[0].split("</summary>")[1]  # nothing changed before the first step
+    # the first step sends e1: it changes `sent` and `in_flight`, and nothing else
+    changed = re.findall(r'<tr class="changed"><th scope="row">(.*?)</th>', blocks[1])
+    assert changed == ["sent", "in_flight"]
+    assert "the whole state after step 1 (2 changed)" in blocks[1]
+
+
+def test_the_state_parts_come_from_the_model_when_it_names_them():
+    from modelcheck.engine.result import Trace, TraceStep
+    from modelcheck.report.explain import states_shown
+    model = Model(name="m", initial_states=[(1, 2)], state_parts=lambda s: [("left", s[0]), ("right", s[1])])
+    trace = Trace(initial=(1, 2), steps=(TraceStep("Step", "step", (1, 3)),))
+    shown = states_shown(trace, model)
+    assert [[(p.name, p.text, p.changed) for p in parts] for parts in shown] == [
+        [("left", "1", False), ("right", "2", False)], [("left", "1", False), ("right", "3", True)]]
+    plain = states_shown(trace, Model(name="plain", initial_states=[(1, 2)]))
+    assert [[(p.name, p.text, p.changed) for p in parts] for parts in plain][1] == [
+        ("[0]", "1", False), ("[1]", "3", True)]

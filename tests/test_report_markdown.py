@@ -114,3 +114,19 @@ def test_pipes_and_markup_cannot_break_a_table():
     rows = table_rows(render_summary_table([outcome]))
     assert all(len(row) == 6 for row in rows)
     assert rows[1][1] == "evil \\| name \\<b\\>"
+
+
+def test_specs_with_one_configuration_share_a_table_only_with_specs_they_share_properties_with():
+    from modelcheck.report.matrix import Matrix, Row, shared_tables
+
+    def spec(name, *properties, rows=1, keys=()):
+        return Matrix(f"specs/{name}", name, keys, properties, tuple(Row(None, {}, {}) for _ in range(rows)))
+
+    kafka_a, kafka_b = spec("a", "no-loss", "no-duplicate"), spec("b", "no-loss", "progress")
+    two_phase, tcommit = spec("2pc", "TCConsistent"), spec("tcommit", "TCConsistent", "all-committed")
+    alone, swept = spec("alone", "Safe"), spec("sweep", "no-loss", rows=2, keys=("producer.acks",))
+    # "left" and "right" share nothing until "bridge", which has a property of each, joins them
+    left, right, bridge = spec("left", "x"), spec("right", "y"), spec("bridge", "y", "x")
+    tables = shared_tables([kafka_a, two_phase, swept, alone, kafka_b, tcommit, left, right, bridge])
+    assert [[m.name for m in table] for table in tables] == [
+        ["a", "b"], ["2pc", "tcommit"], ["alone"], ["left", "right", "bridge"]]

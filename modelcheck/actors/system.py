@@ -165,7 +165,8 @@ class ActorSystem:
         return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
                      actions=actions, properties=self.properties, done=self.done, fault=is_fault,
                      step_label=lambda action: step_label(action, self.actors),
-                     describe_state=self.describe_state, explain_step=self.explain_step,
+                     describe_state=self.describe_state, state_parts=self.state_parts,
+                     explain_step=self.explain_step,
                      explain_violation=self.explain_violation)
 
     def _family_step(self, index: int):
@@ -400,17 +401,24 @@ class ActorSystem:
     def _message_text(self, receiver: int, message) -> str:
         return self.actors[receiver].describe_message(message)
 
-    def describe_state(self, state: SystemState) -> str:
+    def state_parts(self, state: SystemState) -> list[tuple[str, str]]:
+        """Each actor's state (and status, when not up), then each connection with messages in flight."""
         parts = []
         for index, actor in enumerate(self.actors):
             status = state.status[index]
-            text = f"{actor.name}: {actor.describe_state(state.actors[index])}" if status != DOWN \
-                else f"{actor.name}: down (durable {actor.describe_state(state.actors[index])})"
-            if status == PAUSED:
+            text = actor.describe_state(state.actors[index])
+            if status == DOWN:
+                text = f"down (durable {text})"
+            elif status == PAUSED:
                 text += " (paused)"
-            parts.append(text)
-        parts.extend(net.describe_wire(state.wire, self.name_of, self._describe_for))
-        return "; ".join(parts)
+            parts.append((actor.name, text))
+        for line in net.describe_wire(state.wire, self.name_of, self._describe_for):
+            where, _separator, what = line.partition(": ")
+            parts.append((where, what))
+        return parts
+
+    def describe_state(self, state: SystemState) -> str:
+        return "; ".join(f"{name}: {text}" for name, text in self.state_parts(state))
 
     def _describe_for(self, receiver: int, message) -> str:
         return self.actors[receiver].describe_message(message)

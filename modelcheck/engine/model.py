@@ -32,7 +32,8 @@ cannot be fair, and a step the model calls a fault (`Model.fault(label)`, or the
 `StepLabel`) is left out of its action's fairness.
 
 Reports use optional hooks when a model gives them: `describe_state` (a state in words),
-`explain_step` (what a step changed), `explain_violation` (the evidence at the end of a trace), and
+`state_parts` (the state as named parts, shown whole at each step of a trace), `explain_step` (what a
+step changed), `explain_violation` (the evidence at the end of a trace), and
 `step_label` (a structured label as the `StepLabel` a trace shows; labels can then be cheap values
 built per successor and put into words only when shown).
 
@@ -218,6 +219,9 @@ class Model:
     # did, whom it talked to, whether it was a fault. Called only when a trace is shown.
     step_label: Callable[[Label], Any] | None = None
     describe_state: Callable[[Any], str] = repr
+    # The state as named parts [("p0", "leader broker[0], log [e1]"), ...], for the full state a report
+    # shows at each step of a trace; without it the state's fields are shown (`report.explain`).
+    state_parts: Callable[[Any], list[tuple[str, str]]] | None = None
     # What a step changed, in the model's own words ("log of p0: [e1] -> [e1, e2]"), for traces.
     explain_step: Callable[[Any, Label, Any], list[str]] | None = None
     # The evidence of a violation at the end of a trace ("e1 written to the database twice: steps 6

@@ -30,7 +30,7 @@ def _leader(leader) -> str:
 
 
 def _producer_text(producer) -> str:
-    parts = [f"producer {producer.session} epoch {producer.producer_epoch}"]
+    parts = [f"producer id {producer.session}, epoch {producer.producer_epoch}"]
     queued = [f"e{b.record.event}" for q in producer.queues for b in q]
     if queued:
         parts.append(f"buffer {', '.join(queued)}")
@@ -63,26 +63,47 @@ def _producer_changes(old, new) -> list[str]:
     return out
 
 
-def describe_write(config, write) -> str:
+def write_parts(config, write) -> list[tuple[str, str]]:
+    """The write side as named parts: the application's tables, the producer, each partition, the
+    brokers down, the requests on the wire and what was acknowledged."""
     parts = []
     app = write.app
     if config.producer.source != "direct":
-        parts.append(f"database {_set(app.database)}")
+        parts.append(("database", _set(app.database)))
     if config.producer.source == "outbox":
-        parts.append(f"outbox {_set(app.outbox)}")
-    parts.append(_producer_text(write.producer))
+        parts.append(("outbox", _set(app.outbox)))
+    parts.append(("producer", _producer_text(write.producer).removeprefix("producer ")))
     for index, partition in enumerate(write.cluster.partitions):
         logs = " ".join(f"b{b}:{_events(partition.replica_on(b).log)}" for b in partition.brokers)
-        parts.append(f"p{index} leader {_leader(partition.leader)} ISR {_isr(partition.isr)} "
-                     f"hw {high_watermark(partition)} {logs}")
+        parts.append((f"p{index}", f"leader {_leader(partition.leader)} ISR {_isr(partition.isr)} "
+                                   f"hw {high_watermark(partition)} {logs}"))
     down = [f"broker[{b}]" for b, up in enumerate(write.cluster.up) if not up]
     if down:
-        parts.append("down: " + ", ".join(down))
+        parts.append(("down", ", ".join(down)))
     if write.requests:
-        parts.append("on the wire: " + ", ".join(f"e{r.batch.record.event}->broker[{r.broker}]" for r in write.requests))
+        parts.append(("on the wire", ", ".join(f"e{r.batch.record.event}->broker[{r.broker}]"
+                                               for r in write.requests)))
     if write.acknowledged:
-        parts.append("acknowledged " + ", ".join(f"e{e}@p{p}" for p, e in sorted(write.acknowledged)))
-    return "; ".join(parts)
+        parts.append(("acknowledged", ", ".join(f"e{e}@p{p}" for p, e in sorted(write.acknowledged))))
+    return parts
+
+
+_COLON_PARTS = ("down", "on the wire")     # "down: broker[1]", but "p0 leader broker[0] ..."
+
+
+def describe_write(config, write) -> str:
+    return "; ".join(f"{name}: {text}" if name in _COLON_PARTS else f"{name} {text}"
+                     for name, text in write_parts(config, write))
+
+
+def state_parts(config, read_side, state) -> list[tuple[str, str]]:
+    """The whole state as named parts: the write side's, then the read side's (its `read_parts`; a read
+    side without them shows its changes since the start, as `describe_state` does)."""
+    parts = getattr(read_side, "read_parts", None)
+    if parts is not None:
+        return write_parts(config, state.write) + parts(config, state.read)
+    changes = read_side.read_explain(config, read_side.initial_read(config), state.read)
+    return write_parts(config, state.write) + [tuple(_current(line).partition(": ")[::2]) for line in changes]
 
 
 def describe_state(config, read_side, state) -> str:

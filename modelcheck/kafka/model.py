@@ -146,6 +146,7 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
         actions=actions,
         properties=properties.build_properties(config, read_side, memos),
         describe_state=lambda state: explain.describe_state(config, read_side, state),
+        state_parts=lambda state: explain.state_parts(config, read_side, state),
         explain_step=lambda before, label, after: explain.explain_step(config, read_side, before, label, after),
         explain_violation=lambda prop, trace: explain.explain_violation(config, read_side, prop, trace),
     )

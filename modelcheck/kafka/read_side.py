@@ -216,6 +216,24 @@ def read_explain(config, before: ReadSide, after: ReadSide) -> list[str]:
     return out
 
 
+def read_parts(config, read: ReadSide) -> list[tuple[str, str]]:
+    """The read side as named parts, shown whole: the group's committed offsets, generation and owners,
+    each consumer, and the sink."""
+    s = settings(config)
+    committed = ", ".join(f"p{p} {_offset_text(offset)}" for p, offset in enumerate(read.group.committed))
+    owners = ", ".join(f"p{p} {name(owner)}" for p, owner in enumerate(read.group.owners))
+    parts = [("group", f"generation {read.group.generation}; committed {committed}; owners {owners}")]
+    for index, consumer in enumerate(read.consumers):
+        positions = ", ".join(f"p{p} {_position_text(position)}" for p, position in enumerate(consumer.positions))
+        parts.append((name(index), f"{Status(consumer.status).name.lower()}, positions {positions}, "
+                                   f"batch {_batch_text(consumer.batch)}"))
+    parts.append((sinks.SINKS[s.sink_type].effects, events_text(read.sink.effects) or "none"))
+    if any(offset != NO_OFFSET for offset in read.sink.stored_offsets):
+        parts.append(("offsets stored in the database", ", ".join(
+            f"p{p} {_offset_text(offset)}" for p, offset in enumerate(read.sink.stored_offsets))))
+    return parts
+
+
 def _position_text(position: int) -> str:
     return "unknown" if position == UNKNOWN else str(position)
 

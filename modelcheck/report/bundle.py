@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 from modelcheck.report.html import render_html
-from modelcheck.engine.model import SOMETIMES
-from modelcheck.engine.result import HOLDS
 from modelcheck.report.markdown import escape
-from modelcheck.report.matrix import COST_HEADER, LEGEND, build_matrices, config_value, cost_cell, has_cost
+from modelcheck.report.matrix import (COST_HEADER, GUARDS_HEADER, LEGEND, build_matrices, config_value,
+                                      cost_cell, guard_failures, has_cost, main_properties, shared_tables,
+                                      single_configuration)
 from modelcheck.report.mermaid import render_property
 from modelcheck.report.scope import gate_counts
 from modelcheck.report.text import render_outcome
@@ -43,7 +43,8 @@ def render_bundle(outcomes: Iterable, *, title: str = "modelcheck: the bundled s
 
 def _overview(outcomes: list, title: str) -> str:
     """Every configuration as a row: its states and depth, the verdict of each property (guards folded
-    into one column), one table for the specs explored under one configuration and one per sweep."""
+    into one column), the specs explored under one configuration in tables of specs that share
+    properties (`matrix.shared_tables`), and one table per sweep."""
     lines = [f"# {title}", "",
              f"{gate_counts(outcomes)} "
              f"(regenerate with `make reports`). Each spec's page opens with what was explored and "
@@ -53,31 +54,28 @@ def _overview(outcomes: list, title: str) -> str:
              "what the guarantee costs: the requests per event of the shortest fault-free run that "
              "delivers every event (`modelcheck/kafka/cost.py`).", ""]
     matrices = build_matrices(outcomes)
-    single = [m for m in matrices if len(m.rows) == 1 and not m.config_keys]
-    if single:
-        lines += ["## Specs with one configuration", "", _table(single, with_spec=True)]
+    tables = shared_tables(matrices)
+    if tables:
+        lines += ["## Specs with one configuration", ""]
+        for table in tables:
+            lines += [_table(table, with_spec=True)]
     for matrix in matrices:
-        if matrix in single:
+        if single_configuration(matrix):
             continue
         lines += [f"## {matrix.name}", "", f"`{matrix.spec_path}`", "", _table([matrix], with_spec=False)]
     return "\n".join(lines)
 
 
 def _table(matrices: list, *, with_spec: bool) -> str:
-    def main_properties(row):
-        return [name for name, prop in row.outcome.result.properties.items() if prop.kind != SOMETIMES]
-    properties: dict[str, None] = {}
+    properties = main_properties(row for matrix in matrices for row in matrix.rows)
     keys: dict[str, None] = {}
     for matrix in matrices:
         for key in matrix.config_keys:
             keys.setdefault(key, None)
-        for row in matrix.rows:
-            for name in main_properties(row):
-                properties.setdefault(name, None)
     costed = has_cost(row.outcome for matrix in matrices for row in matrix.rows)
     header = (["spec"] if with_spec else []) + [escape(k) for k in keys] + ["states", "depth"]
     header += [COST_HEADER] if costed else []
-    header += [escape(name) for name in properties] + ["guards"]
+    header += [escape(name) for name in properties] + [GUARDS_HEADER]
     rows = []
     for matrix in matrices:
         for row in matrix.rows:
@@ -86,8 +84,7 @@ def _table(matrices: list, *, with_spec: bool) -> str:
             cells += [escape(config_value(row.config[k])) if k in row.config else "" for k in keys]
             cells += [f"{stats.distinct:,}", str(stats.depth)] + ([cost_cell(row.outcome)] if costed else [])
             cells += [row.cells[name].text if name in row.cells else "" for name in properties]
-            failing = [name for name, prop in row.outcome.result.properties.items()
-                       if prop.kind == SOMETIMES and prop.verdict != HOLDS]
+            failing = guard_failures(row.outcome)
             cells.append("❌ " + ", ".join(failing) if failing else "✅")
             rows.append(cells)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -183,6 +183,43 @@ def describe_state(model, state) -> str:
     return str(describe(state)) if describe is not None else show_value(state)
 
 
+@dataclass(frozen=True)
+class StatePart:
+    """One named part of a state shown whole ("p0": "leader broker[0] ..."), and whether the step that
+    led to it changed it."""
+
+    name: str
+    text: str
+    changed: bool
+
+
+def state_parts(model, state) -> list[tuple[str, str]]:
+    """The state as (name, text) parts: the model's `state_parts` hook, or else the fields of a record,
+    the positions of a plain tuple, or the whole value."""
+    hook = getattr(model, "state_parts", None) if model is not None else None
+    if hook is not None:
+        return [(str(name), str(text)) for name, text in hook(state)]
+    fields = _record_fields(state, state)
+    if fields is not None:
+        return [(name, show_value(value)) for name, value, _same in fields]
+    if type(state) is tuple:
+        return [(f"[{index}]", show_value(value)) for index, value in enumerate(state)]
+    return [("state", show_value(state))]
+
+
+def states_shown(trace: Trace, model=None) -> list[list[StatePart]]:
+    """The whole state before the first step and after each step, as parts; a part is marked changed
+    when the state before had no part of that name or a different text (never in the initial state)."""
+    shown = []
+    before: dict[str, str] | None = None
+    for state in trace.states:
+        parts = state_parts(model, state)
+        shown.append([StatePart(name, text, before is not None and before.get(name) != text)
+                      for name, text in parts])
+        before = dict(parts)
+    return shown
+
+
 def evidence(model, prop: PropertyResult) -> str | None:
     """The model's own account of a violation (`explain_violation(name, trace)`), if it gives one."""
     hook = getattr(model, "explain_violation", None) if model is not None else None

@@ -25,8 +25,11 @@ from typing import Iterable
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
 from modelcheck.engine.inevitable import BOUNDED as UNDECIDED
 from modelcheck.report.explain import (describe_state, evidence, explain_trace, inevitable_from,
-                                       inevitable_sentence, not_computed_sentence, undecided_sentence)
-from modelcheck.report.matrix import PLAIN, build_matrices, cells_of, config_value
+                                       inevitable_sentence, not_computed_sentence, states_shown,
+                                       undecided_sentence)
+from modelcheck.report.matrix import (GUARDS_HEADER, PLAIN, build_matrices, cells_of, config_value,
+                                      guard_failures, guards_as_expected, is_guard, main_properties,
+                                      shared_tables, single_configuration)
 from modelcheck.report.svg import render_svg
 from modelcheck.report.scope import GATE_WORDS, gate_counts, scope_of
 from modelcheck.report.text import gate_sentence, row_status, stats_sentence, stopped_sentence
@@ -61,9 +64,14 @@ th { background: var(--soft); font-weight: 600; }
 td.mark, th.mark { text-align: center; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td code, th code { white-space: nowrap; }
+table.verdicts td code, table.matrix td code { white-space: normal; overflow-wrap: anywhere; }
 tr.mismatch td { background: var(--bad-bg); }
 .scroll { overflow-x: auto; max-width: 100%; }
 table.matrix td:first-child { white-space: nowrap; }
+table.matrix th.property { vertical-align: bottom; padding: .4rem .2rem; }
+table.matrix th.property > span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
+table.matrix td.mark { white-space: nowrap; min-width: 2.6rem; }
+table.matrix th.key code { white-space: normal; }
 td.v-holds { background: var(--good-bg); }
 td.v-violated { background: var(--bad-bg); }
 td.v-bounded { background: var(--warn-bg); }
@@ -87,6 +95,12 @@ ol.steps > li.inevitable-mark { list-style: none; margin-left: -2.75rem; color: 
 ol.steps > li.inevitable { background: var(--bad-bg); box-shadow: -4px 0 0 var(--bad); border-radius: .25rem; }
 .actor { font-weight: 700; }
 .fault-mark { color: var(--warn); font-weight: 700; }
+details.state > summary { cursor: pointer; color: var(--accent); font-size: .85rem; }
+table.state { margin: .25rem 0 .5rem; font-size: .85rem; }
+table.state th { font-weight: 600; white-space: nowrap; }
+table.state td code { white-space: normal; overflow-wrap: anywhere; }
+table.state tr.changed th, table.state tr.changed td { background: var(--warn-bg); }
+table.state tr.changed th::before { content: "● "; color: var(--warn); }
 ul.changes { margin: .1rem 0 .2rem; padding-left: 1.25rem; color: var(--muted); list-style: "→ "; }
 .verdict-note { background: var(--bad-bg); border-left: 4px solid var(--bad); padding: .5rem .75rem; }
 .verdict-note p { margin: .2rem 0; }
@@ -148,13 +162,14 @@ def _trace_section(outcome, prop, prefix: str) -> str:
     model = outcome.model
     trace = prop.trace
     steps = explain_trace(trace, model)
+    states = states_shown(trace, model)
     inevitable = inevitable_from(prop, model)
     sealed = inevitable.step if inevitable is not None else None
     items = []
     if sealed == 0:
         items.append(f'<li class="inevitable-mark">{_e(inevitable_sentence(0))}</li>')
-    items.append(f'<li class="initial{" inevitable" if sealed == 0 else ""}">initial state: '
-                 f'<code>{_e(describe_state(model, trace.initial))}</code></li>')
+    items.append(f'<li class="initial{" inevitable" if sealed == 0 else ""}">initial state'
+                 f'{_state_block(states[0], "the whole initial state")}</li>')
     for step in steps:
         if step.loop_start:
             items.append(f'<li class="cycle">⟲ the cycle starts here: steps {step.number}–{len(steps)} '
@@ -170,7 +185,8 @@ def _trace_section(outcome, prop, prefix: str) -> str:
                                                        for c in step.changes) + "</ul>"
         css = ("fault" if step.fault else "step") + (" inevitable" if step.number == sealed else "")
         items.append(f'<li value="{step.number}" class="{css}">'
-                     f'{fault}{actor}<span class="action">{_e(step.action)}</span>{peer}{changes}</li>')
+                     f'{fault}{actor}<span class="action">{_e(step.action)}</span>{peer}{changes}'
+                     f'{_state_block(states[step.number], f"the whole state after step {step.number}")}</li>')
     count = len(steps)
     note = [f"<p><strong>{_e(prop.name)} violated</strong>"
             + (f": {_e(prop.description)}" if prop.description else "") + "</p>"]
@@ -198,6 +214,16 @@ def _trace_section(outcome, prop, prefix: str) -> str:
             f'<ol class="steps" start="0">{"".join(items)}</ol>'
             f'<div class="verdict-note">{"".join(note)}</div>'
             f"<figure><figcaption>sequence diagram</figcaption>{diagram}</figure></details>")
+
+
+def _state_block(parts, summary: str) -> str:
+    """A state shown whole, collapsed: one row per part, the parts the step changed highlighted."""
+    changed = sum(part.changed for part in parts)
+    note = f" ({changed} changed)" if changed else ""
+    rows = "".join(f'<tr class="{"changed" if part.changed else "same"}"><th scope="row">{_e(part.name)}</th>'
+                   f"<td><code>{_e(part.text)}</code></td></tr>" for part in parts)
+    return (f'<details class="state"><summary>{_e(summary)}{note}</summary>'
+            f'<table class="state">{rows}</table></details>')
 
 
 def _scope_block(outcome) -> str:
@@ -253,51 +279,71 @@ def _matrix_cell(cell, target: str) -> str:
     return f'<td class="{css}" title="{_e(tip)}"><a href="#{target}">{_e(cell.text_with(PLAIN))}</a></td>'
 
 
-def _matrix_table(first_columns: list[str], properties, rows) -> str:
-    """rows: (first column cells, {property: Cell}, outcome index)."""
-    head = "".join(f"<th>{name}</th>" for name in first_columns)
-    head += "".join(f'<th class="mark"><code>{_e(name)}</code></th>' for name in properties)
+def _breakable(key: str) -> str:
+    """A dotted key that may wrap after each dot (`cluster.transaction.partition.verification.enable`)."""
+    return ".<wbr>".join(_e(part) for part in key.split("."))
+
+
+def _guards_cell(outcome, target: str) -> str:
+    """Every `sometimes` guard folded into one cell: ✓ when each can happen, else ✗ and the names."""
+    if not any(is_guard(outcome, name) for name in outcome.result.properties):
+        return "<td></td>"
+    failing = guard_failures(outcome)
+    text = f"{FAIL} {', '.join(failing)}" if failing else PASS
+    mismatch = not guards_as_expected(outcome)
+    css = f"mark v-{VIOLATED if failing else HOLDS}" + (" mismatch" if mismatch else "")
+    text += f" {PLAIN.mismatch}" if mismatch else ""
+    return f'<td class="{css}"><a href="#{target}">{_e(text)}</a></td>'
+
+
+def _matrix_table(first_columns: list[str], rows) -> str:
+    """rows: (first column cells, matrix.Row, outcome index). One column per property but the guards,
+    which share the last one."""
+    properties = main_properties(row for _leading, row, _index in rows)
+    head = "".join(f'<th class="key">{name}</th>' for name in first_columns)
+    head += "".join(f'<th class="property" scope="col"><span><code>{_e(name)}</code></span></th>'
+                    for name in properties)
+    head += f'<th class="property" scope="col"><span>{GUARDS_HEADER}</span></th>'
     body = []
-    for leading, cells, index in rows:
+    for leading, row, index in rows:
         line = "".join(leading)
         for name in properties:
-            cell = cells.get(name)
+            cell = row.cells.get(name)
             target = f"o{index}-{anchor(name)}" if cell and cell.trace_length is not None else f"o{index}"
             line += _matrix_cell(cell, target)
+        line += _guards_cell(row.outcome, f"o{index}")
         body.append(f"<tr>{line}</tr>")
     return (f'<div class="scroll"><table class="matrix"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _overview(outcomes: list) -> str:
-    """Specs checked under one configuration share a table; a sweep gets a matrix of its own."""
+    """Specs checked under one configuration share a table with the specs they share properties with
+    (`matrix.shared_tables`); a sweep gets a matrix of its own."""
     position = {id(outcome): index for index, outcome in enumerate(outcomes, start=1)}
     matrices = build_matrices(outcomes)
-    single = [m for m in matrices if len(m.rows) == 1 and not m.config_keys]
-    swept = [m for m in matrices if not (len(m.rows) == 1 and not m.config_keys)]
     parts = []
-    if single:
-        properties: dict[str, None] = {}
-        for matrix in single:
-            properties.update(dict.fromkeys(matrix.properties))
+    for table in shared_tables(matrices):
         rows = []
-        for matrix in single:
+        for matrix in table:
             row = matrix.rows[0]
             index = position[id(row.outcome)]
             leading = [f'<td><a href="#o{index}">{_e(matrix.name)}</a></td>']
-            rows.append((leading, row.cells, index))
-        parts.append(_matrix_table(["spec"], properties, rows))
-    for matrix in swept:
+            rows.append((leading, row, index))
+        parts.append(_matrix_table(["spec"], rows))
+    for matrix in matrices:
+        if single_configuration(matrix):
+            continue
         rows = []
         for row in matrix.rows:
             index = position[id(row.outcome)]
             leading = [f"<td><code>{_e(config_value(row.config[key]))}</code></td>" if key in row.config
                        else "<td></td>" for key in matrix.config_keys]
-            rows.append((leading, row.cells, index))
+            rows.append((leading, row, index))
         parts.append(f"<h3>{_e(matrix.name)} <span class=\"path\"><code>{_e(matrix.spec_path)}</code></span></h3>"
-                     + _matrix_table([f"<code>{_e(key)}</code>" for key in matrix.config_keys],
-                                     matrix.properties, rows))
-    parts.append(f'<p class="legend">{_e(PLAIN.legend())}</p>')
+                     + _matrix_table([f"<code>{_breakable(key)}</code>" for key in matrix.config_keys], rows))
+    parts.append(f'<p class="legend">{_e(PLAIN.legend())}; {GUARDS_HEADER}: whether each `sometimes` '
+                 f'guard holds (every ingredient of the claim can happen), or which do not</p>')
     return '<section class="overview"><h2>Matrix</h2>' + "".join(parts) + "</section>"
 
 

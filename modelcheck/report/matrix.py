@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from modelcheck.engine.model import SOMETIMES
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED
 from modelcheck.report.explain import trace_length
 
@@ -109,6 +110,71 @@ def build_matrices(outcomes: Iterable) -> list[Matrix]:
             rows.append(Row(outcome, dict(outcome.config), cells))
         matrices.append(Matrix(spec_path, members[0].name, tuple(keys), tuple(properties), tuple(rows)))
     return matrices
+
+
+GUARDS_HEADER = "guards"
+
+
+def is_guard(outcome, name: str) -> bool:
+    """A `sometimes` property: a claim's ingredient that must be able to happen, folded into one column."""
+    prop = outcome.result.properties.get(name)
+    return prop is not None and prop.kind == SOMETIMES
+
+
+def main_properties(rows: Iterable[Row]) -> list[str]:
+    """The properties of `rows` that get a column of their own (every one but the guards), in order."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update((name, None) for name in row.cells if not is_guard(row.outcome, name))
+    return list(names)
+
+
+def guard_failures(outcome) -> list[str]:
+    """The guards of an outcome that do not hold (empty: every ingredient of the claim can happen)."""
+    return [name for name, prop in outcome.result.properties.items()
+            if prop.kind == SOMETIMES and prop.verdict != HOLDS]
+
+
+def guards_as_expected(outcome) -> bool:
+    """No guard's verdict differs from what the spec expects of it."""
+    return all(outcome.expected.get(name, prop.verdict) == prop.verdict
+               for name, prop in outcome.result.properties.items() if prop.kind == SOMETIMES)
+
+
+def single_configuration(matrix: Matrix) -> bool:
+    """A spec explored under one configuration (no sweep): it shares a table with others."""
+    return len(matrix.rows) == 1 and not matrix.config_keys
+
+
+def shared_tables(matrices: Iterable[Matrix]) -> list[list[Matrix]]:
+    """The specs explored under one configuration, grouped into tables that share their columns.
+
+    Two specs go in one table when they have a property in common, directly or through a third (the
+    Kafka specs share `no-loss`, two models of two-phase commit share `TCConsistent`), so a table's
+    columns are one family's properties and never the union of unrelated models'. Tables come in the
+    order of their first spec; specs keep their order within a table.
+    """
+    singles = [matrix for matrix in matrices if single_configuration(matrix)]
+    group_of: dict[str, int] = {}           # property -> group index
+    groups: list[list[Matrix] | None] = []
+    for matrix in singles:
+        joined = sorted({group_of[name] for name in matrix.properties if name in group_of})
+        if joined:
+            target = joined[0]
+            for other in joined[1:]:        # this spec links two groups: merge them into the first
+                groups[target].extend(groups[other])
+                for name, index in group_of.items():
+                    if index == other:
+                        group_of[name] = target
+                groups[other] = None
+        else:
+            target = len(groups)
+            groups.append([])
+        groups[target].append(matrix)
+        for name in matrix.properties:
+            group_of[name] = target
+    order = {id(matrix): position for position, matrix in enumerate(singles)}
+    return [sorted(group, key=lambda matrix: order[id(matrix)]) for group in groups if group]
 
 
 COST_HEADER = "requests/event"
