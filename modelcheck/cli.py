@@ -619,6 +619,7 @@ def list_specs(directory, print_path):
     """List the specs in DIRECTORY with their descriptions; without DIRECTORY, the bundled specs, which
     are installed with modelcheck."""
     from modelcheck.spec import bundled_specs, is_python_spec, load_spec
+    from modelcheck.spec.discover import python_spec_summary
     if print_path and directory is not None:
         raise click.UsageError("--path prints the bundled specs' directory: give it no DIRECTORY")
     try:
@@ -631,16 +632,24 @@ def list_specs(directory, print_path):
     lines = []
     for path in files:
         if is_python_spec(path):
-            lines.append(f"{path}  (Python model)")
+            about = python_spec_summary(path)
+            lines.append(f"{path}  (Python model)" + (f" {_clip(about)}" if about else ""))
             continue
         try:
             spec = load_spec(path)
         except ModelcheckError as error:
             lines.append(f"{path}  INVALID: {error}")
             continue
-        first = " ".join(spec.description.split())[:100]
-        lines.append(f"{path}  {spec.name}: {first}")
+        lines.append(f"{path}  {spec.name}: {_clip(spec.description)}")
     _print_document("\n".join(lines))
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """`text` on one line, cut at a word boundary after at most `limit` characters (… when cut)."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _shown(path: Path) -> Path:

@@ -52,8 +52,8 @@ Sources: the Java client's `ConsumerCoordinator` (auto commit in poll, `allConsu
 the OffsetCommit error handling) and `ConsumerConfig` (`auto.offset.reset`: what to do when there is no
 committed offset or it is out of range; `max.poll.records`); KafkaConsumer javadoc (automatic commits
 give at-least-once only when every record of a poll is processed before the next poll; storing offsets
-outside Kafka); the source articles 000_8b59970d6a566428.txt (commit before / after processing),
-003_16892cdf19167ccc.txt (auto commit), 004_9b38fe947cbb9467.txt (auto.offset.reset, replay on crash).
+outside Kafka); the source articles 000 (commit before / after processing), 003 (auto commit) and 004
+(auto.offset.reset, replay on crash), listed by title in docs/kafka-model.md.
 """
 
 from __future__ import annotations

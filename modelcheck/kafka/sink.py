@@ -31,7 +31,7 @@ What it leaves out
 - Transactional output (the `topic` sink inside a producer transaction) belongs with transactions.
 - Deletion, retention or TTL of processed-event ids or idempotency keys.
 
-Sources: the source article 004_9b38fe947cbb9467.txt (processed-events table, in-batch dedupe);
+Sources: the source article 004, "Pretending to know Kafka" (processed-events table, in-batch dedupe);
 KafkaConsumer javadoc (storing offsets outside Kafka); draft-ietf-httpapi-idempotency-key-header.
 """
 

@@ -114,6 +114,16 @@ def not_a_spec(path: Path) -> str | None:
     return _yaml_not_a_spec(data)
 
 
+def python_spec_summary(path: str | Path) -> str:
+    """The first paragraph of a Python spec's module docstring, read without running the file ("" when
+    it has none or cannot be parsed)."""
+    try:
+        docstring = ast.get_docstring(ast.parse(Path(path).read_bytes())) or ""
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    return docstring.strip().split("\n\n")[0]
+
+
 def _python_not_a_spec(data: bytes) -> str | None:
     try:
         tree = ast.parse(data)
