@@ -60,14 +60,19 @@ class Job:
     properties: tuple[str, ...] | None = None         # the spec's `properties:` list, if it has one
     config: object = None                             # the KafkaConfig (YAML specs only)
     notes: tuple[str, ...] = ()                       # Kafka properties written that the model leaves out
+    client_defaults: str | None = None                # the keys a spec's `client:` set, in words
 
     @property
     def scope(self):
-        """What a check of this job explores (`kafka.scope`); None for a Python spec."""
+        """What a check of this job explores (`kafka.scope`), with the client defaults it took; None for
+        a Python spec."""
         if self.config is None:
             return None
-        from modelcheck.kafka.scope import scope_of
-        return scope_of(self.config)
+        from modelcheck.kafka.scope import Scope, scope_of
+        scope = scope_of(self.config)
+        if self.client_defaults is None:
+            return scope
+        return Scope(scope.explored + (("client defaults", self.client_defaults),), scope.not_explored)
 
 
 def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
@@ -108,8 +113,20 @@ def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: S
             model = replace(model, name=spec.name)
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
                   expected=point.expected, expected_lines=point.expected_lines,
-                  settings={**spec.settings, **point.values}, config=point.config,
-                  properties=spec.properties, notes=_may_matter(spec))
+                  settings=spec.settings_for(point.values)[0], config=point.config,
+                  properties=spec.properties, notes=_may_matter(spec),
+                  client_defaults=_client_defaults(spec, point.values))
+
+
+def _client_defaults(spec, values) -> str | None:
+    """"librdkafka 2.x (spec.yaml line 2): consumer.auto.offset.reset=latest, ...": what `client:` set."""
+    if spec.client is None:
+        return None
+    from modelcheck.spec.values import format_value
+    written = {**spec.settings, **values}
+    filled = {key: value for key, value in spec.settings_for(values)[0].items() if key not in written}
+    said = ", ".join(f"{key}={format_value(value)}" for key, value in filled.items()) or "none left to set"
+    return f"{spec.client.title} ({spec.client.origin}): {said}"
 
 
 def _may_matter(spec) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from modelcheck.engine.limits import Limits
 from modelcheck.kafka.config import KafkaConfig
+from modelcheck.spec.client_defaults import ClientChoice, client_defaults, with_client_defaults
 from modelcheck.spec.configuration import build_config
 from modelcheck.spec.values import format_value
 
@@ -96,6 +97,7 @@ class Spec:
     sweep: tuple[Axis, ...] = ()
     properties: tuple[str, ...] | None = None  # report only these (None: every property)
     unmodelled: tuple[Unmodelled, ...] = ()     # Kafka properties written that the model leaves out
+    client: ClientChoice | None = None          # `client:`: whose defaults the keys left out take
 
     @property
     def config(self) -> KafkaConfig:
@@ -103,13 +105,26 @@ class Spec:
 
         With a sweep, what is checked is each point's configuration (see `expand`), not this one.
         """
-        return build_config(self.settings, self.origins, strict=False)
+        settings, origins = self.settings_for({})
+        return build_config(settings, origins, strict=False)
+
+    def settings_for(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Origin]]:
+        """The settings of the configuration that the swept `values` single out ({} without a sweep),
+        and where each was written: the spec's own, the sweep's, then the defaults of its `client:` for
+        every key neither gives (`client_defaults`)."""
+        origins = dict(self.origins)
+        for axis in self.sweep:
+            for key in axis.keys:
+                origins[key] = axis.origin
+        return with_client_defaults(self.client, {**self.settings, **values}, origins)
 
     def origin_of(self, key: str) -> Origin | None:
         """Where `key` was written: its sweep axis when it is swept, else its setting (None: a default)."""
         for axis in self.sweep:
             if key in axis.keys:
                 return axis.origin
+        if key not in self.origins and self.client is not None and key in client_defaults(self.client.name):
+            return self.client.origin
         return self.origins.get(key)
 
     def expected_for(self, config: KafkaConfig) -> dict[str, str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck.engine.result import HOLDS, VIOLATED
+from modelcheck.kafka.client_properties import CLIENTS
 from modelcheck.kafka.config import KEYS, KafkaConfig, Key
 from modelcheck.kafka.properties import GUARD_NAMES, PROPERTY_NAMES
 from modelcheck.spec.values import SECTIONS
@@ -45,6 +46,9 @@ def spec_schema() -> dict[str, Any]:
         "properties": {
             "name": {**text, "description": "the spec's name (by default the file's)"},
             "description": {**text, "description": "the claim the spec checks"},
+            "client": {"enum": list(CLIENTS),
+                       "description": "the Kafka client the application runs: the keys the spec leaves out "
+                                      "take its defaults (retries excepted)"},
             **sections,
             "expect": _expect(),
             "limits": _limits(),

@@ -74,21 +74,16 @@ def parse_points(node: SequenceNode, source: Source) -> Axis:
 def expand(spec: Spec) -> list[Point]:
     """Every configuration of `spec`, in the sweep's order (one point without a sweep)."""
     if not spec.sweep:
-        config = build_config(spec.settings, spec.origins)
+        config = build_config(*spec.settings_for({}))
         return [Point({}, config, spec.expected_for(config), spec.expected_lines_for(config))]
     _check_size(spec.sweep)
-    origins = dict(spec.origins)
-    for axis in spec.sweep:
-        for key in axis.keys:
-            origins[key] = axis.origin
     points = []
     for combination in itertools.product(*(axis.values for axis in spec.sweep)):
         values = {}
         for axis, value in zip(spec.sweep, combination):
             values.update(axis.settings(value))
-        settings = {**spec.settings, **values}
         label = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
-        config = build_config(settings, origins, context=label)
+        config = build_config(*spec.settings_for(values), context=label)
         points.append(Point(values, config, spec.expected_for(config), spec.expected_lines_for(config)))
     return points
 

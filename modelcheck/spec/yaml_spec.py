@@ -1,6 +1,7 @@
 """Loading a YAML spec file into a validated `Spec` (the format is SPEC-FORMAT.md).
 
-Top-level keys: `name`, `description`, the configuration sections (`cluster`, `workload`, `producer`,
+Top-level keys: `name`, `description`, `client` (whose defaults the keys left out take,
+`client_defaults`), the configuration sections (`cluster`, `workload`, `producer`,
 `consumer`, `sink`, `faults`, whose keys are Kafka's property names as Kafka spells them), `expect`,
 `limits` (`max-states`, `time-limit`, `max-depth`, `max-memory` in megabytes), `sweep` and `properties`. Every key is optional:
 a spec names only what matters to its claim.
@@ -27,7 +28,8 @@ from yaml.nodes import Node, ScalarNode
 
 from modelcheck.engine.limits import Limits
 from modelcheck.errors import InvalidSpec, SpecErrors, raise_all
-from modelcheck.kafka.client_properties import ClientProperty
+from modelcheck.kafka.client_properties import CLIENTS, ClientProperty
+from modelcheck.spec.client_defaults import ClientChoice
 from modelcheck.spec.document import Origin, Spec, Unmodelled
 from modelcheck.spec.expectations import parse_expect, parse_properties
 from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, Source, compose, describe, did_you_mean, is_null,
@@ -35,7 +37,7 @@ from modelcheck.spec.nodes import (FLOAT_TAG, INT_TAG, Source, compose, describe
 from modelcheck.spec.sweep import expand, parse_sweep
 from modelcheck.spec.values import SECTIONS, format_value, section_key, value_of
 
-TOP_LEVEL = ("name", "description", *SECTIONS, "expect", "limits", "sweep", "properties")
+TOP_LEVEL = ("name", "description", "client", *SECTIONS, "expect", "limits", "sweep", "properties")
 LIMITS = {"max-states": "max_states", "time-limit": "time_limit", "max-depth": "max_depth",
           "max-memory": "max_memory"}
 
@@ -121,6 +123,7 @@ def parse_spec(text: str, source: Source, default_name: str) -> Spec:
     reported = part("properties", lambda node: parse_properties(node, source), None)
     name = part("name", lambda node: _text(parts, "name", source), None)
     description = part("description", lambda node: _text(parts, "description", source), None)
+    client = part("client", lambda node: _client(node, source), None)
     expect, expect_lines = part("expect", lambda node: parse_expect(node, source, reported), ({}, {}))
     limits = part("limits", lambda node: _limits(node, source), Limits())
     sweep = part("sweep", lambda node: () if is_null(node) else parse_sweep(node, source), ())
@@ -137,6 +140,7 @@ def parse_spec(text: str, source: Source, default_name: str) -> Spec:
         sweep=sweep,
         properties=reported,
         unmodelled=tuple(unmodelled),
+        client=client,
     )
     points = expand(spec)
     _check_rules_match(spec, points, source)
@@ -189,6 +193,17 @@ def _text(parts, name: str, source: Source) -> str | None:
     if not isinstance(node, ScalarNode):
         raise source.error(f"expected text, not {describe(node)}", node=node, key=name)
     return str(node.value)
+
+
+def _client(node: Node, source: Source) -> ClientChoice:
+    """`client: java | librdkafka | kafka-python`: whose defaults the keys the spec leaves out take."""
+    if not isinstance(node, ScalarNode) or is_null(node):
+        raise source.error(f"expected the name of a client ({', '.join(CLIENTS)}), not {describe(node)}",
+                           node=node, key="client")
+    if node.value not in CLIENTS:
+        raise source.error(f"{node.value!r}: not a client whose defaults are known"
+                           + did_you_mean(node.value, CLIENTS), node=node, key="client")
+    return ClientChoice(node.value, Origin(source.name, source.line_of(node)))
 
 
 def _limits(node: Node, source: Source) -> Limits:
