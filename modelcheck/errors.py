@@ -5,6 +5,8 @@ User errors (a bad spec, a model that breaks the engine's contract) are exceptio
 Every message says what is wrong and what to do about it.
 """
 
+import contextlib
+
 
 class ModelcheckError(Exception):
     """Base of every error modelcheck raises on purpose."""
@@ -44,6 +46,18 @@ class SpecErrors(InvalidSpec):
         super().__init__(first.message, file=first.file, line=first.line, key=first.key)
         self.errors = list(errors)
         self.args = ("\n".join(str(error) for error in self.errors),)
+
+
+@contextlib.contextmanager
+def collected(errors: list[InvalidSpec]):
+    """Add an InvalidSpec raised inside the block to `errors` (each of a SpecErrors), so that one read
+    goes on and reports every problem at once (with `raise_all`)."""
+    try:
+        yield
+    except SpecErrors as error:
+        errors.extend(error.errors)
+    except InvalidSpec as error:
+        errors.append(error)
 
 
 def raise_all(errors: list[InvalidSpec]):

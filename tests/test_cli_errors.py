@@ -209,3 +209,12 @@ def test_graph_names_the_spec_of_a_broken_model_and_does_not_pass_on_an_exit(tmp
     assert_refused(run("graph", write_spec(tmp_path, exits, "exits.py")), "exits.py", "sys.exit(0)")
     empty = "from modelcheck import Model\ndef model():\n    return Model(name='x', initial_states=[], actions=[])\n"
     assert_refused(run("graph", write_spec(tmp_path, empty, "empty.py")), "empty.py", "no initial state")
+
+
+def test_every_bad_set_and_sweep_is_reported_in_one_run():
+    result = run("explore", SPEC, "--set", "producer.acks=2", "--set", "consumer.foo=1",
+                 "--sweep", "producer.retries=a,b", "--sweep", "producer.acks=1", "-q")
+    assert_refused(result, "producer.acks: '2' is not one of", "(--set producer.acks)",
+                   "consumer.foo: unknown key", "producer.retries: expected a whole number",
+                   "(--sweep producer.retries)", "given to both --set and --sweep")
+    assert result.output.count("error: ") == 4

@@ -17,43 +17,53 @@ from typing import Iterable
 
 from yaml.nodes import Node, ScalarNode
 
-from modelcheck.errors import InvalidSpec
+from modelcheck.errors import InvalidSpec, collected, raise_all
 from modelcheck.spec.document import POINTS, Origin, Spec
 from modelcheck.spec.nodes import NULL_TAG, Source, compose
 from modelcheck.spec.sweep import expand, parse_axis
 from modelcheck.spec.values import config_key, value_of
 
 
-def apply_overrides(spec: Spec, assignments: Iterable[str]) -> Spec:
-    """`spec` with each `KEY=VALUE` of `--set` applied, in order."""
+def apply_overrides(spec: Spec, assignments: Iterable[str], *, check: bool = True) -> Spec:
+    """`spec` with each `KEY=VALUE` of `--set` applied, in order; every bad one is reported at once.
+    With `check`, every configuration of the result is validated too."""
     settings, origins = dict(spec.settings), dict(spec.origins)
     sweep = list(spec.sweep)
+    errors: list[InvalidSpec] = []
     for text in assignments:
-        key, value_text, source = _split(text, "--set")
-        value = value_of(key, _node(value_text, source), source)
-        settings[key] = value
-        origins[key] = Origin(source.name)
-        sweep = _without(sweep, key)
+        with collected(errors):
+            key, value_text, source = _split(text, "--set")
+            value = value_of(key, _node(value_text, source), source)
+            settings[key] = value
+            origins[key] = Origin(source.name)
+            sweep = _without(sweep, key)
+    raise_all(errors)
     changed = replace(spec, settings=settings, origins=origins, sweep=tuple(sweep))
-    expand(changed)
+    if check:
+        expand(changed)
     return changed
 
 
-def apply_sweeps(spec: Spec, axes: Iterable[str]) -> Spec:
-    """`spec` with each `KEY=V1,V2,...` of `--sweep` added as an axis (or replacing the file's)."""
+def apply_sweeps(spec: Spec, axes: Iterable[str], *, check: bool = True) -> Spec:
+    """`spec` with each `KEY=V1,V2,...` of `--sweep` added as an axis (or replacing the file's); every
+    bad one is reported at once. With `check`, every configuration of the result is validated too."""
     sweep = list(spec.sweep)
+    errors: list[InvalidSpec] = []
     for text in axes:
-        key, values_text, source = _split(text, "--sweep")
-        stripped = values_text.strip()
-        listed = stripped if stripped.startswith("[") else f"[{values_text}]"
-        axis = parse_axis(key, _node(listed, source), source, Origin(source.name))
-        positions = [index for index, existing in enumerate(sweep) if existing.key == key]
-        if positions:
-            sweep[positions[0]] = axis
-        else:
-            sweep = _without(sweep, key) + [axis]
+        with collected(errors):
+            key, values_text, source = _split(text, "--sweep")
+            stripped = values_text.strip()
+            listed = stripped if stripped.startswith("[") else f"[{values_text}]"
+            axis = parse_axis(key, _node(listed, source), source, Origin(source.name))
+            positions = [index for index, existing in enumerate(sweep) if existing.key == key]
+            if positions:
+                sweep[positions[0]] = axis
+            else:
+                sweep = _without(sweep, key) + [axis]
+    raise_all(errors)
     changed = replace(spec, sweep=tuple(sweep))
-    expand(changed)
+    if check:
+        expand(changed)
     return changed
 
 
@@ -75,15 +85,26 @@ def _without(sweep: list, key: str) -> list:
 
 
 def apply_command_line(spec: Spec, assignments: Iterable[str] = (), axes: Iterable[str] = ()) -> Spec:
-    """`--set` then `--sweep`; a key given to both is refused (it cannot be pinned and swept)."""
+    """`--set` then `--sweep`; a key given to both is refused (it cannot be pinned and swept). Every
+    problem of every option is reported at once; the configurations are validated once all apply."""
     assignments, axes = list(assignments), list(axes)
     pinned = {text.partition("=")[0].strip() for text in assignments}
+    errors: list[InvalidSpec] = []
     for text in axes:
         key = text.partition("=")[0].strip()
         if key in pinned:
-            raise InvalidSpec("given to both --set and --sweep; a key is either pinned or swept",
-                              file=f"--sweep {key}", key=key)
-    return apply_sweeps(apply_overrides(spec, assignments), axes)
+            errors.append(InvalidSpec("given to both --set and --sweep; a key is either pinned or swept",
+                                      file=f"--sweep {key}", key=key))
+    changed = spec
+    with collected(errors):
+        changed = apply_overrides(spec, assignments, check=False)
+    with collected(errors):
+        changed = apply_sweeps(changed, axes, check=False)
+    raise_all(errors)
+    if assignments or axes:
+        expand(changed)
+    return changed
+
 
 
 def _split(text: str, option: str) -> tuple[str, str, Source]:

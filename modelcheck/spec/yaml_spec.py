@@ -18,7 +18,6 @@ its section, as Kafka's clients spell it (`modelcheck.kafka.client_properties`),
 
 from __future__ import annotations
 
-import contextlib
 import math
 from pathlib import Path
 from typing import Any, Mapping
@@ -27,7 +26,7 @@ import yaml
 from yaml.nodes import Node, ScalarNode
 
 from modelcheck.engine.limits import Limits
-from modelcheck.errors import InvalidSpec, SpecErrors, raise_all
+from modelcheck.errors import InvalidSpec, collected, raise_all
 from modelcheck.kafka.client_properties import CLIENTS, ClientProperty
 from modelcheck.spec.client_defaults import ClientChoice
 from modelcheck.spec.document import Origin, Spec, Unmodelled
@@ -98,10 +97,10 @@ def parse_spec(text: str, source: Source, default_name: str) -> Spec:
     for section in SECTIONS:
         if section in parts and not is_null(parts[section][1]):
             items = []
-            with _collected(errors):
+            with collected(errors):
                 items = list(mapping_items(parts[section][1], source, what=section, key=section, errors=errors))
             for name, key_node, value_node in items:
-                with _collected(errors):
+                with collected(errors):
                     key = section_key(section, name, source, key_node)
                     origin = Origin(source.name, source.line_of(key_node))
                     if isinstance(key, ClientProperty):
@@ -116,7 +115,7 @@ def parse_spec(text: str, source: Source, default_name: str) -> Spec:
     def part(name, parse, default):
         if name not in parts:
             return default
-        with _collected(errors):
+        with collected(errors):
             return parse(parts[name][1])
         return default
 
@@ -146,16 +145,6 @@ def parse_spec(text: str, source: Source, default_name: str) -> Spec:
     _check_rules_match(spec, points, source)
     return spec
 
-
-@contextlib.contextmanager
-def _collected(errors: list[InvalidSpec]):
-    """Add an InvalidSpec raised inside the block to `errors` (several at once when it holds several)."""
-    try:
-        yield
-    except SpecErrors as error:
-        errors.extend(error.errors)
-    except InvalidSpec as error:
-        errors.append(error)
 
 
 MAX_BYTES = 1_000_000     # a spec is a few kilobytes; a larger file is not one (and would be slow to read)
