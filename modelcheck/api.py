@@ -5,7 +5,7 @@ files, `spec.discover`) and returns a `Checked`: one `Outcome` per configuration
 whether everything is as the specs expect, and `verdict(property)` to look a verdict up. `explore(target)`
 explores one configuration and returns the engine's `Result`: a `Model` as the engine does, a spec file,
 a spec given as a mapping (`{"producer": {"acks": 1}, "faults": {"broker.crash": 1}}`), or a
-`KafkaConfig`. Neither prints anything. Invalid input raises `InvalidSpec` (file, line, key); a found
+`KafkaConfig`. `replay(trace)` replays a counterexample saved with `--save-traces`. None prints anything. Invalid input raises `InvalidSpec` (file, line, key); a found
 violation is never an exception, it is a verdict.
 
 Leaves out: reports (render outcomes with `modelcheck.report`), the analysis of the step that makes a
@@ -138,6 +138,21 @@ def explore(target, **options) -> Result:
         return _one(_run(target, **options), str(target))
     raise TypeError(f"explore() takes a Model, a spec file, a spec mapping or a KafkaConfig, "
                     f"not {type(target).__name__}")
+
+
+def replay(trace: str | Path, *, spec: str | Path | None = None, sets: Iterable[str] = (),
+           params: Mapping[str, Any] | None = None):
+    """Replay a counterexample saved by `--save-traces` against the current code and spec, as
+    `modelcheck replay` does, and return its `ReplayResult`: `reproduces` (a bool) and `message`, with
+    `step` the step that diverged, if one did. `spec`, `sets` and `params` come after the trace's own.
+    A trace file or spec that cannot be read raises `InvalidSpec`.
+
+    >>> modelcheck.replay("traces/consumer-commit-before-process--no-loss--1.json").reproduces  # doctest: +SKIP
+    True
+    """
+    from modelcheck.trace_replay import read_trace_file, replay_trace
+    return replay_trace(read_trace_file(trace), spec=spec, sets=tuple(sets),
+                        params=tuple((name, _text(value)) for name, value in (params or {}).items()))
 
 
 def _run(path, *, spec=None, sets=(), sweeps=(), params=None, max_states=None, max_depth=None, time_limit=None,

@@ -330,7 +330,7 @@ def _render(outcomes, fmt: str, out: str | None, color: bool) -> str | None:
 
 
 def _save_traces(outcomes, directory, options: RunOptions):
-    """Write each safety counterexample of `outcomes` as a trace file in `directory` (`report.trace_file`)."""
+    """Write each counterexample of `outcomes` as a trace file in `directory` (`report.trace_file`)."""
     if directory is None:
         return
     from modelcheck.report.trace_file import trace_files
@@ -345,7 +345,7 @@ def _save_traces(outcomes, directory, options: RunOptions):
     click.echo(f"wrote {len(files)} trace files to {directory}", err=True)
 
 
-SAVE_TRACES_HELP = ("Write each counterexample of an always, at_end or always_step property as a trace file in DIR, "
+SAVE_TRACES_HELP = ("Write each counterexample (of a safety or a temporal property) as a trace file in DIR, "
                     "for modelcheck replay.")
 
 
@@ -449,7 +449,7 @@ def replay(traces, spec, sets, params):
       modelcheck explore specs/consumer-commit-before-process.yaml --save-traces traces/
       modelcheck replay traces/*.json
     """
-    from modelcheck.replay import read_trace_file, replay_trace
+    from modelcheck.trace_replay import read_trace_file, replay_trace
     code = 0
     try:
         with _spec_output_to_stderr():

@@ -84,5 +84,20 @@ def test_explore_files_models_and_configs():
 
 
 def test_the_api_is_exported():
-    assert {"check", "explore", "Checked"} <= set(modelcheck.__all__)
+    assert {"check", "explore", "replay", "Checked"} <= set(modelcheck.__all__)
     assert modelcheck.check.__doc__ and modelcheck.explore.__doc__ and Checked.verdict.__doc__
+
+
+def test_replay_a_saved_counterexample_from_python(tmp_path):
+    from click.testing import CliRunner
+    from modelcheck.cli import main
+    saved = CliRunner().invoke(main, ["explore", str(SPECS / "consumer-commit-before-process.yaml"), "--quiet",
+                                      "--save-traces", str(tmp_path)], catch_exceptions=False)
+    assert saved.exit_code == 0
+    [trace] = tmp_path.glob("*.json")
+    answer = modelcheck.replay(trace)
+    assert answer.reproduces and "no-loss (at_end) is violated" in answer.message
+    fixed = modelcheck.replay(trace, sets=["consumer.commit=after-process"])
+    assert not fixed.reproduces and fixed.step is not None          # diverges where the commit moved
+    with pytest.raises(InvalidSpec, match="cannot read it"):
+        modelcheck.replay(tmp_path / "missing.json")

@@ -29,6 +29,7 @@ from modelcheck.actors import Actor, ActorSystem
 from modelcheck.engine import (STRONG, UNFAIR, WEAK, Action, Model, always, always_eventually, check_replays,
                                eventually, eventually_always, explore, leads_to)
 from modelcheck.engine.label import StepLabel
+from modelcheck.engine.lasso import judge_lasso
 from modelcheck.errors import InvalidModel
 
 NAMES = ("a", "b", "c")
@@ -199,6 +200,52 @@ def test_each_temporal_operator_agrees_with_the_brute_force_oracle(system, kind)
     assert verdict.verdict == ("violated" if expected else "holds")
     if expected:
         assert_fair_violating_lasso(system, kind, model, verdict.trace)
+        trace = verdict.trace                             # and the lasso judge, used by replay, agrees
+        judged = judge_lasso(model, model.get_properties()[0], trace.states,
+                             [(step.action, step.label) for step in trace.steps], trace.loop_start)
+        assert judged.violates, judged.reason
+
+
+@settings(max_examples=500, deadline=None)
+@given(systems(), st.sampled_from(KINDS), st.lists(st.integers(0, 20), max_size=12))
+def test_the_lasso_judge_agrees_with_the_brute_force_definitions(system, kind, choices):
+    """Any lasso of a random system (a random walk until a state repeats, or to a state with no step):
+    `judge_lasso` finds it a fair violating behaviour exactly when the definitions above do."""
+    system = dict(system, inside=None)
+    model = build(system, kind)
+    state, states, steps, choices = system["initial"][0], [system["initial"][0]], [], list(choices)
+    loop_start = None
+    while True:
+        out = [(label, target) for source, label, target in system["edges"] if source == state]
+        if not out:
+            break                                         # the behaviour stays here for ever
+        label, state = out[(choices.pop(0) if choices else 0) % len(out)]
+        steps.append((f"do {label[0]}", label))
+        if state in states:
+            loop_start = states.index(state)
+            states.append(state)
+            break
+        states.append(state)
+    if loop_start is None:
+        cycle, cycle_steps = [states[-1]], []
+    else:
+        cycle = states[loop_start:-1]
+        cycle_steps = [(states[i], steps[i][1], states[i + 1]) for i in range(loop_start, len(states) - 1)]
+    taken = {instance(system, a, label, b) for a, label, b in cycle_steps} - {None}
+    fair = fair_tour(system, set(cycle), taken)
+    p, q = system["p"], system["q"]
+    broken = {"eventually": lambda: not any(x in p for x in states),
+              "always_eventually": lambda: not any(x in p for x in cycle),
+              "eventually_always": lambda: any(x not in p for x in cycle),
+              "leads_to": lambda: not any(x in q for x in cycle) and any(
+                  states[i] in p and states[i] not in q and not any(x in q for x in states[i:])
+                  for i in range(len(states)))}[kind]()
+    judged = judge_lasso(model, model.get_properties()[0], states, steps, loop_start)
+    assert judged.violates == (fair and broken), judged.reason
+    if fair and not broken:
+        assert "not fair" not in judged.reason
+    if not fair:
+        assert "not fair" in judged.reason
 
 
 # -- hand-made models ---------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_a_damaged_trace_file_is_invalid_input_naming_file_and_key(tmp_path):
         (lambda data: data.update(version=7), "version: version 7 is not one this modelcheck reads"),
         (lambda data: data.update(format="other"), "format: must be 'modelcheck-trace'"),
         (lambda data: data["steps"][2].update(successor="two"), "steps[2].successor: must be an integer, not str"),
-        (lambda data: data["property"].update(kind="eventually"), "property.kind: 'eventually' is not one of"),
+        (lambda data: data["property"].update(kind="sometimes"), "property.kind: 'sometimes' is not one of"),
+        (lambda data: data.update(loop_start=2), "loop_start: only a temporal counterexample has a cycle"),
         (lambda data: data["configuration"].update(params=[["x"]]), "configuration.params[0]: must be [name, value]"),
         (lambda data: data.update(spec="gone.yaml"), "spec: the spec"),
     ]
@@ -149,13 +150,43 @@ def test_a_damaged_trace_file_is_invalid_input_naming_file_and_key(tmp_path):
     assert "not UTF-8 text" in result.stderr and str(trace) in result.stderr
 
 
-def test_only_safety_counterexamples_are_saved(tmp_path):
-    # with weak allocation, simple_allocator's violations are temporal (leads_to, always_eventually): a cycle
-    result = run("explore", SPECS / "simple_allocator.py", "--param", "allocate=weak", "--param", "clients=2",
+def test_temporal_counterexamples_are_saved_with_their_cycle_and_replayed_whole(tmp_path):
+    """With weak allocation, simple_allocator's violations are temporal (leads_to, always_eventually),
+    lassos: saved with where their cycle starts, they reproduce; under strong allocation (the spec's
+    own fairness) the same behaviours are no longer fair, and the replay says so."""
+    allocator = SPECS / "simple_allocator.py"
+    result = run("explore", allocator, "--param", "allocate=weak", "--param", "clients=2",
                  "--quiet", "--save-traces", tmp_path)
     assert result.exit_code == 0
     assert "ClientsWillObtain  leads_to           violated" in result.stdout
-    assert list(tmp_path.glob("*.json")) == []
+    traces = sorted(tmp_path.glob("*.json"))
+    assert [trace.name for trace in traces] == ["simple_allocator--ClientsWillObtain--1.json",
+                                                "simple_allocator--InfOftenSatisfied--1.json"]
+    for trace in traces:
+        data = json.loads(trace.read_text())
+        assert data["property"]["kind"] in ("leads_to", "always_eventually")
+        assert data["loop_start"] is None or 0 <= data["loop_start"] < len(data["steps"])
+    replayed = run("replay", *traces)
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.stdout.count(": reproduces: ") == 2
+    fixed = run("replay", *traces, "--param", "allocate=strong")
+    assert fixed.exit_code == 1
+    assert fixed.stdout.count("is no longer violated by this behaviour: the behaviour is not fair") == 2
+    assert "is strongly fair" in fixed.stdout
+
+
+def test_a_cycle_that_does_not_come_back_does_not_reproduce(tmp_path):
+    run("explore", SPECS / "simple_allocator.py", "--param", "allocate=weak", "--param", "clients=2",
+        "--quiet", "--save-traces", tmp_path)
+    trace = next(trace for trace in sorted(tmp_path.glob("*.json"))
+                 if json.loads(trace.read_text())["loop_start"] is not None)
+    data = json.loads(trace.read_text())
+    data["steps"] = data["steps"][:-1]                        # the last step closed the cycle
+    data["loop_start"] = min(data["loop_start"], len(data["steps"]) - 1)
+    trace.write_text(json.dumps(data))
+    result = run("replay", trace)
+    assert result.exit_code == 1
+    assert "there is no cycle" in result.stdout
 
 
 def test_check_saves_the_traces_of_every_spec_it_runs(tmp_path):

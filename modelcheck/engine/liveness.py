@@ -52,8 +52,8 @@ from collections import deque
 
 import networkx as nx
 
-from modelcheck.engine.model import (ALWAYS_EVENTUALLY, EVENTUALLY, EVENTUALLY_ALWAYS, LEADS_TO, STRONG,
-                                     UNFAIR)
+from modelcheck.engine.model import ALWAYS_EVENTUALLY, EVENTUALLY, EVENTUALLY_ALWAYS, LEADS_TO, STRONG
+from modelcheck.engine.lasso import fair_instance, fault_test
 from modelcheck.engine.trace import RecordedPath
 from modelcheck.engine.memory import resident_megabytes
 from modelcheck.errors import InvalidModel
@@ -82,11 +82,7 @@ class FairGraph:
         self.max_memory = max_memory
         self._ticks = 0
         actions = model.get_actions()
-        if hasattr(model, "is_fault"):
-            is_fault = model.is_fault()
-        else:
-            def is_fault(label):
-                return bool(getattr(label, "fault", False))
+        is_fault = fault_test(model)
         self.initial = [state for state, parent in parents.items() if parent is None]
         self.successors: dict = {}
         self.enabled: dict = {}
@@ -95,9 +91,8 @@ class FairGraph:
             for source, target, label, index in edges:
                 self.tick()
                 action = actions[index]
-                instance = None
-                if action.fairness != UNFAIR and source != target and not is_fault(label):
-                    instance = (index, action.per(label) if action.per is not None else None)
+                instance = fair_instance(action, index, label, source, target, is_fault)
+                if instance is not None:
                     self.enabled.setdefault(source, set()).add(instance)
                     if action.fairness == STRONG:
                         self.strong.add(instance)

@@ -17,20 +17,23 @@
   as [name, value] pairs), and `point`, the values of the sweep point the counterexample belongs to
   ({} without a sweep): rebuilding the model means loading the spec with the same options and taking
   the configuration with those values;
-- `property`: the violated property's name and kind (`always`, `at_end` or `always_step`);
+- `property`: the violated property's name and kind (`always`, `at_end`, `always_step`, or a temporal
+  kind: `eventually`, `always_eventually`, `eventually_always`, `leads_to`);
 - `steps`: from the initial state, the step taken each time as its `successor`, the index of the step
   among the model's steps from that state in the engine's fixed order (`Model.successors`), and its
   `label`, the text a trace shows; replay takes the step at that index when its label matches, else
   the step with that label (the model's steps were reordered), else it reports the step as diverged;
-- `initial`: the index of the trace's first state among the model's initial states.
+- `initial`: the index of the trace's first state among the model's initial states;
+- `loop_start` (temporal counterexamples only; absent or null otherwise): the number of steps before the
+  cycle, whose last step comes back to the state after step `loop_start`; null for a behaviour that
+  stays in its last state for ever. A replay judges the lasso whole (`engine.lasso`): that it is fair
+  under the model's fairness and that it breaks the property.
 
-Only safety counterexamples are written: a temporal counterexample ends in a cycle whose fairness a
-replay of the steps alone cannot judge, and a `sometimes` witness is not a violation. What the format
-leaves out: the states themselves (they are rebuilt by the replay, and would tie the file to the
+A `sometimes` witness is not a violation and is never written. What the format leaves out: the states themselves (they are rebuilt by the replay, and would tie the file to the
 model's internal representation) and the timings of the run.
 
 Parsing (`parse_trace_file`, given the text) checks every key and gives an `InvalidTraceFile` naming
-the file and the key; reading the file and the replay itself are `modelcheck.replay`.
+the file and the key; reading the file and the replay itself are `modelcheck.trace_replay`.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, TEMPORAL
 from modelcheck.engine.result import VIOLATED
 from modelcheck.errors import InvalidSpec, NondeterminismError
 from modelcheck.report.explain import label_parts
@@ -51,7 +54,7 @@ from modelcheck.spec.values import format_value
 
 FORMAT = "modelcheck-trace"
 VERSION = 1
-REPLAYABLE_KINDS = (ALWAYS, AT_END, ALWAYS_STEP)
+REPLAYABLE_KINDS = (ALWAYS, AT_END, ALWAYS_STEP, *TEMPORAL)
 
 
 class InvalidTraceFile(InvalidSpec):
@@ -73,6 +76,7 @@ class TraceFile:
     kind: str
     initial: int
     steps: tuple[tuple[int, str], ...]         # (successor index, label text)
+    loop_start: int | None = None              # temporal counterexamples: where the cycle starts
 
 
 def label_text(label, model) -> str:
@@ -106,6 +110,7 @@ def trace_document(trace, model, *, spec: str, directory: str | Path, sets=(), s
         "property": {"name": prop, "kind": kind},
         "initial": initials.index(trace.initial),
         "steps": steps,
+        **({"loop_start": trace.loop_start} if kind in TEMPORAL else {}),
     }
 
 
@@ -117,7 +122,7 @@ def _relative(spec: str, directory: str | Path) -> str:
 
 
 def trace_files(outcomes: Iterable, directory: str | Path, *, sets=(), sweeps=(), params=()) -> dict[str, str]:
-    """{file name: JSON text} of every safety counterexample of `outcomes`, named
+    """{file name: JSON text} of every counterexample of `outcomes`, named
     `<spec>--<property>[--<sweep point>]--<n>.json` (n from 1, in the order the search found them)."""
     files: dict[str, str] = {}
     for outcome in outcomes:
@@ -189,8 +194,15 @@ def parse_trace_file(text: str, path: str | Path) -> TraceFile:
         if successor < 0:
             fail(f"{where}successor", "must be 0 or more")
         steps.append((successor, get(step, "label", str, where)))
+    loop_start = data.get("loop_start")
+    if loop_start is not None:
+        if kind not in TEMPORAL:
+            fail("loop_start", f"only a temporal counterexample has a cycle, not an {kind} one")
+        if not isinstance(loop_start, int) or isinstance(loop_start, bool) or not 0 <= loop_start < len(steps):
+            fail("loop_start", f"must be a step number from 0 to {len(steps) - 1}, or null")
     return TraceFile(path=path, spec=path.parent / spec, sets=sets, sweeps=sweeps, params=tuple(params),
-                     point=point, property=name, kind=kind, initial=initial, steps=tuple(steps))
+                     point=point, property=name, kind=kind, initial=initial, steps=tuple(steps),
+                     loop_start=loop_start)
 
 
 def _strings(values: list, key: str, fail) -> tuple[str, ...]:

@@ -7,13 +7,14 @@ step is the successor at the recorded index when its label is the recorded one, 
 successor with the recorded label (the model's steps were reordered), else the run has diverged there.
 At the end the property is checked as the search checks it: an `always` property on the last state,
 an `at_end` property on the last state when no step is enabled there, an `always_step` property on
-the last step.
+the last step, and a temporal property on the whole lasso (`engine.lasso`: the cycle comes back where
+the file says, the behaviour is fair under the model's fairness, and it breaks the property).
 
 The answer is one of: the counterexample reproduces; it diverged at a step (named with its label); the
 steps replay but the end no longer violates the property; the spec no longer has the configuration or
 the property. A trace file or spec that cannot be read is an `InvalidSpec` (exit code 2), as elsewhere.
-What it leaves out: temporal counterexamples (never saved, see `trace_file`), and any check that the
-replayed states are the ones the search saw (the model may have changed; only the verdict matters).
+What it leaves out: any check that the replayed states are the ones the search saw (the model may have
+changed; only the verdict matters).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END
+from modelcheck.engine.lasso import judge_lasso
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, TEMPORAL
 from modelcheck.report.json_report import _plain as plain
 from modelcheck.report.trace_file import InvalidTraceFile, TraceFile, label_text, parse_trace_file
 from modelcheck.runner import RunOptions, load_models, model_errors_of
@@ -73,14 +75,15 @@ def _replay(model, trace: TraceFile) -> ReplayResult:
     prop = properties.get(trace.property)
     if prop is None:
         return ReplayResult(False, f"the model has no property {trace.property!r} any more")
-    if prop.kind not in (ALWAYS, AT_END, ALWAYS_STEP):
+    if (prop.kind in TEMPORAL) != (trace.kind in TEMPORAL) or prop.kind not in (ALWAYS, AT_END, ALWAYS_STEP, *TEMPORAL):
         return ReplayResult(False, f"{trace.property} is now a {prop.kind} property, not {trace.kind}: "
-                                   f"a saved safety counterexample cannot show its violation")
+                                   f"the saved counterexample cannot show its violation")
     initials = model.get_initial_states()
     if trace.initial >= len(initials):
         return ReplayResult(False, f"the model has {len(initials)} initial states, and the trace starts from "
                                    f"number {trace.initial + 1}", step=0)
     current, before, label = initials[trace.initial], None, None
+    states, taken = [current], []
     for number, (index, text) in enumerate(trace.steps, start=1):
         successors = model.successors(current)
         texts = [label_text(step_label, model) for _action, step_label, _state in successors]
@@ -92,6 +95,14 @@ def _replay(model, trace: TraceFile) -> ReplayResult:
             return ReplayResult(False, f"diverged at step {number} ({text}): the model no longer offers this "
                                        f"step there; {_offered(texts)}", step=number)
         before, label, current = current, chosen[1], chosen[2]
+        states.append(current)
+        taken.append((chosen[0], chosen[1]))
+    if prop.kind in TEMPORAL:
+        judged = judge_lasso(model, prop, states, taken, trace.loop_start)
+        if judged.violates:
+            return ReplayResult(True, f"reproduces: {trace.property} ({prop.kind}) is violated: {judged.reason}")
+        return ReplayResult(False, f"the {len(trace.steps)} steps replay, but {trace.property} ({prop.kind}) is "
+                                   f"no longer violated by this behaviour: {judged.reason}")
     where = f"after step {len(trace.steps)} ({trace.steps[-1][1]})" if trace.steps else "in the initial state"
     if prop.kind == ALWAYS:
         violated = not prop.predicate(current)
