@@ -204,3 +204,15 @@ def test_the_state_parts_come_from_the_model_when_it_names_them():
     plain = states_shown(trace, Model(name="plain", initial_states=[(1, 2)]))
     assert [[(p.name, p.text, p.changed) for p in parts] for parts in plain][1] == [
         ("[0]", "1", False), ("[1]", "3", True)]
+
+
+def test_a_local_step_is_drawn_as_a_note_over_its_lifeline_not_a_message():
+    from test_report_models import broken_two_phase_commit
+    model = broken_two_phase_commit(2)
+    prop = explore(model).properties["TCConsistent"]
+    svg = render_svg(prop.trace, model, prop)
+    assert svg.count('<g class="note local">') == len(prop.trace.steps)     # every step names no peer
+    assert 'class="self"' not in svg and 'class="message"' not in svg
+    shop = shop_model()
+    drawn = render_svg(explore(shop).properties["no-loss"].trace, shop)
+    assert 'class="message"' in drawn and '<g class="note local">' not in drawn   # every step there has a peer

@@ -46,13 +46,16 @@ def test_a_crash_without_peer_is_a_note_over_the_actor_alone():
     assert f"    Note over {ids['consumer']}: ⚡ 4. crashes#59; restarts at offset 0" in source
 
 
-def test_plain_labels_use_one_system_participant():
+def test_plain_labels_use_one_system_participant_and_local_steps_are_notes():
+    """A label that names no peer is a step of one actor alone: a note over it, never a message to
+    itself."""
     model = broken_two_phase_commit(2)
     prop = explore(model).properties["TCConsistent"]
     source = render_sequence(prop.trace, model, prop)
     assert participants(source) == {"a1": "system"}
-    arrows = re.findall(r"^    a1->>a1: (\d+)\. ", source, re.M)
-    assert arrows == [str(n) for n in range(1, len(prop.trace.steps) + 1)]
+    notes = re.findall(r"^    Note over a1: (\d+)\. ", source, re.M)
+    assert notes == [str(n) for n in range(1, len(prop.trace.steps) + 1)]
+    assert "->>" not in source
 
 
 def test_eventually_lasso_is_a_loop_block():

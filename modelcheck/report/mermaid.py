@@ -2,8 +2,9 @@
 
 Participants are the actors and peers named by `StepLabel`s, in order of first appearance (a label
 that names no actor belongs to one participant, "system"). A step with a peer is an arrow
-`actor->>peer`, a step without one an arrow from the actor to itself; a fault (crash, lost message) is a
-`Note` over the actor (and its peer) with a ⚡ marker, so it stands apart from ordinary messages. Steps
+`actor->>peer`; a local step (no peer: the actor changes only its own state) is a `Note` over the actor,
+not a message; a fault (crash, lost message) is a `Note` over the actor (and its peer) with a ⚡ marker,
+so it stands apart from both. Steps
 are numbered as in the text trace; the cycle of a temporal counterexample is a `loop` block; the
 step from which the violation was inevitable (`explain.inevitable_from`, with the model and the
 property given) is preceded by a ⚑ note across every participant; the violated property ends the
@@ -62,9 +63,10 @@ def render_sequence(trace: Trace, model=None, prop: PropertyResult | None = None
             over = actor if not step.peer or step.peer == (step.actor or SYSTEM_ACTOR) \
                 else f"{actor},{ids[step.peer]}"
             lines.append(f"{indent}Note over {over}: {FAULT_MARK} {text}")
+        elif not step.peer or ids[step.peer] == actor:
+            lines.append(f"{indent}Note over {actor}: {text}")
         else:
-            peer = ids[step.peer] if step.peer else actor
-            lines.append(f"{indent}{actor}->>{peer}: {text}")
+            lines.append(f"{indent}{actor}->>{ids[step.peer]}: {text}")
     if trace.loop_start is not None and steps:
         lines.append("    end")
     if prop is not None:

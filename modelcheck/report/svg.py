@@ -2,9 +2,9 @@
 
 The drawing follows the usual sequence-diagram conventions (as Mermaid draws them): a box and a dashed
 lifeline per actor, in order of first appearance; one row per step, top to bottom; a message is an
-arrow from the actor's lifeline to its peer's, labelled with the step number and the action; a step
-without a peer is a short loop back to the same lifeline; a fault (crash, lost message) is an amber
-note over the actor (and its peer) marked ⚡; the cycle of a temporal counterexample is framed as
+arrow from the actor's lifeline to its peer's, labelled with the step number and the action; a local
+step (no peer: the actor changes only its own state) is a note over its lifeline, not a message; a
+fault (crash, lost message) is an amber note over the actor (and its peer) marked ⚡; the cycle of a temporal counterexample is framed as
 a loop; the step from which the violation was inevitable (`explain.inevitable_from`, with the model
 and the property given) is preceded by a red dashed rule across every lifeline, labelled ⚑; the
 violated property is a red note across every lifeline at the bottom.
@@ -34,7 +34,8 @@ NOTE_CHARS = 44
 MIN_GAP = 120             # between neighbouring lifelines
 FONT_STACK = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
               "'DejaVu Sans', sans-serif")
-COLORS = {"line": "#445", "actor_fill": "#eef2fb", "actor_stroke": "#6b7db3", "fault_fill": "#fff4d6",
+COLORS = {"line": "#445", "actor_fill": "#eef2fb", "actor_stroke": "#6b7db3", "local_fill": "#f3f4f7",
+          "local_stroke": "#9aa1b3", "fault_fill": "#fff4d6",
           "fault_stroke": "#c98a00", "bad_fill": "#fde8e8", "bad_stroke": "#c0392b",
           "good_fill": "#e6f6ea", "good_stroke": "#2e8b57", "loop_stroke": "#7a6bb3", "text": "#1d2230"}
 
@@ -69,9 +70,10 @@ def render_svg(trace: Trace, model=None, prop: PropertyResult | None = None, *,
         source = lane[step.actor or SYSTEM_ACTOR]
         target = lane.get(step.peer, source) if step.peer else source
         text = f"{step.number}. {step.action}"
-        if step.fault:
-            lines = _wrap(f"⚡ {text}", NOTE_CHARS)
-            rows.append(("fault", step, min(source, target), max(source, target), lines))
+        if step.fault or source == target:
+            kind = "fault" if step.fault else "local"
+            lines = _wrap(f"⚡ {text}" if step.fault else text, NOTE_CHARS)
+            rows.append((kind, step, min(source, target), max(source, target), lines))
             need = max(_width(line) for line in lines) + 20
             low, high = min(source, target), max(source, target)
             if low == high:
@@ -82,13 +84,7 @@ def render_svg(trace: Trace, model=None, prop: PropertyResult | None = None, *,
             lines = _wrap(text, MESSAGE_CHARS)
             rows.append(("message", step, source, target, lines))
             need = max(_width(line) for line in lines) + 24
-            if source == target:
-                if source < len(gaps):
-                    gaps[source] = max(gaps[source], need + 12)
-                else:
-                    right_room = max(right_room, need + 12 + MARGIN)
-            else:
-                _widen(gaps, min(source, target), max(source, target), need)
+            _widen(gaps, min(source, target), max(source, target), need)
 
     xs = [MARGIN + boxes[0] / 2]
     for gap in gaps:
@@ -110,27 +106,15 @@ def render_svg(trace: Trace, model=None, prop: PropertyResult | None = None, *,
         if sealed is not None and step.number == max(sealed, 1):
             body.append(_inevitable_rule(y, width))
             y += 30
-        if kind == "fault":
+        if kind in ("fault", "local"):
             left = xs[source] - max(boxes[source] / 2, 50)
             right = xs[target] + max(boxes[target] / 2, 50)
             text_width = max(_width(line) for line in lines) + 20
             if right - left < text_width:
                 right = left + text_width
             height = len(lines) * LINE_HEIGHT + 12
-            body.append(_note(left, y, right - left, height, lines, "fault_fill", "fault_stroke",
-                              css="fault"))
+            body.append(_note(left, y, right - left, height, lines, f"{kind}_fill", f"{kind}_stroke", css=kind))
             y += height + 14
-        elif source == target:
-            x = xs[source]
-            text_top = y
-            for index, line in enumerate(lines):
-                body.append(_text(x + 30, text_top + index * LINE_HEIGHT + 12, line, anchor="start"))
-            top = y + 4
-            bottom = top + max(22, len(lines) * LINE_HEIGHT)
-            body.append(f'<path class="self" d="M{x:.1f},{top:.1f} H{x + 24:.1f} V{bottom:.1f} '
-                        f'H{x + 3:.1f}" fill="none" stroke="{COLORS["line"]}" stroke-width="1.5" '
-                        f'marker-end="url(#{uid}-arrow)"/>')
-            y = bottom + 16
         else:
             x1, x2 = xs[source], xs[target]
             middle = (x1 + x2) / 2
