@@ -26,7 +26,7 @@ from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.kafka.commit_modes import STRATEGIES
-from modelcheck.runner import RunOptions, exit_code, run_specs
+from modelcheck.runner import RunOptions, Shard, exit_code, run_specs
 from modelcheck.spec.yaml_spec import limit_problem
 
 FORMATS = ("text", "json", "markdown", "mermaid", "html")
@@ -195,7 +195,20 @@ def _search_options(function):
     return function
 
 
-def _run(paths, options: RunOptions, quiet: bool):
+def _shard_option(_context, _parameter, value):
+    """`--shard K/N` as a `runner.Shard` (None when not given)."""
+    if value is None:
+        return None
+    number, slash, count = value.partition("/")
+    try:
+        if not slash:
+            raise ValueError
+        return Shard(int(number), int(count))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give K/N with 1 <= K <= N, such as 2/4") from None
+
+
+def _run(paths, options: RunOptions, quiet: bool, shard=None):
     """Run the specs, then the analysis of their violations (`explain.analyse`, within what each search
     left of its limits). Ctrl-C inside a search or the analysis keeps what was found (exit code 3, see
     `_exit_code`), and Ctrl-C between searches (while a spec loads or a model is built) ends the command
@@ -204,7 +217,7 @@ def _run(paths, options: RunOptions, quiet: bool):
     progress = Progress(not quiet)
     try:
         with _spec_output_to_stderr():
-            outcomes = run_specs(paths, options, progress=progress)
+            outcomes = run_specs(paths, options, progress=progress, chosen=shard)
             progress.clear()
             if analyse(outcomes):
                 click.echo("interrupted during the analysis of the violations: the verdicts stand, the "
@@ -400,14 +413,20 @@ def explore(spec, fmt, out, save_traces, **search):
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False), default=None,
               callback=_output_file, help="Write a Markdown summary here (GITHUB_STEP_SUMMARY is appended to when set).")
 @click.option("--save-traces", type=click.Path(file_okay=False), default=None, metavar="DIR", help=SAVE_TRACES_HELP)
-def check(paths, fmt, out, junit, markdown_file, save_traces, **search):
+@click.option("--shard", default=None, metavar="K/N", callback=_shard_option,
+              help="Run only the K-th of N shares of the configurations (dealt in turn over every spec's "
+                   "configurations, in order), for a CI matrix: the N shards together check each once.")
+def check(paths, fmt, out, junit, markdown_file, save_traces, shard, **search):
     """The CI gate: check every spec (files or directories) against its expect: block."""
     options, quiet = _options(**search), search["quiet"]
     try:
         files = _spec_files(paths)
         if not files:
             raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
-        outcomes = _run(files, options, quiet)
+        outcomes = _run(files, options, quiet, shard)
+        if shard is not None:
+            click.echo(f"shard {shard.number}/{shard.count}: {shard.taken} of {shard.seen} configurations",
+                       err=True)
         if fmt == "text":
             from modelcheck.report.text import render_check
             text = render_check(outcomes, color=sys.stdout.isatty())

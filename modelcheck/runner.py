@@ -43,6 +43,7 @@ class RunOptions:
     checkpoint_interval: float = DEFAULT_INTERVAL
     keep_going: bool = False       # --continue: the whole graph, whatever is found
     counterexamples: int = 1       # per violated property, at most this many traces
+    shard: tuple[int, int] | None = None   # (K, N): only the K-th of N shares of the configurations
 
 
 @dataclass
@@ -137,10 +138,14 @@ def _may_matter(spec) -> tuple[str, ...]:
 
 def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
              progress: Callable | None = None,
-             on_outcome: Callable[[Outcome], None] | None = None, spec: Spec | None = None) -> list[Outcome]:
-    """Explore every configuration of one spec file (or of `spec`, already read); see the module docstring."""
+             on_outcome: Callable[[Outcome], None] | None = None, spec: Spec | None = None,
+             chosen: Shard | None = None) -> list[Outcome]:
+    """Explore every configuration of one spec file (or of `spec`, already read), or those of them that
+    the shard `chosen` takes; see the module docstring."""
     outcomes = []
     for job in load_models(path, options, spec=spec):
+        if chosen is not None and not chosen.takes_next():
+            continue
         limits = limits_for(job.limits, options)
         result = _explore(job, path, limits, options, progress)
         if job.properties is not None:
@@ -234,13 +239,37 @@ def _python_expectations(model, path) -> dict[str, str]:
     return dict(expect)
 
 
-def run_specs(paths: Iterable[str | Path], options: RunOptions = RunOptions(), **kwargs) -> list[Outcome]:
+def run_specs(paths: Iterable[str | Path], options: RunOptions = RunOptions(), *, chosen: Shard | None = None,
+              **kwargs) -> list[Outcome]:
+    """Every configuration of every spec in `paths`, in order; with `options.shard` (K, N), only the
+    K-th of N shares of them, dealt round robin over the configurations of all the specs in order (so
+    the N shards of one run together explore each configuration exactly once). `chosen`, a `Shard`,
+    deals them instead, and keeps the counts."""
     outcomes = []
+    if chosen is None and options.shard is not None:
+        chosen = Shard(*options.shard)
     for path in paths:
-        outcomes.extend(run_spec(path, options, **kwargs))
+        outcomes.extend(run_spec(path, options, chosen=chosen, **kwargs))
         if outcomes and interrupted(outcomes[-1]):
             break
     return outcomes
+
+
+class Shard:
+    """Deals configurations to N shards in turn and says which are shard K's (both from 1)."""
+
+    def __init__(self, number: int, count: int):
+        if not 1 <= number <= count:
+            raise ValueError(f"shard {number}/{count}: K must be from 1 to N")
+        self.number, self.count = number, count
+        self.seen = 0          # configurations dealt so far
+        self.taken = 0         # ... of them this shard's
+
+    def takes_next(self) -> bool:
+        mine = self.seen % self.count == self.number - 1
+        self.seen += 1
+        self.taken += mine
+        return mine
 
 
 def interrupted(outcome: Outcome) -> bool:

@@ -242,3 +242,28 @@ def test_max_memory_bounds_the_search_and_says_so():
     assert {verdicts[name] for name in ("no-loss", "no-duplicate", "progress", "transaction-atomicity")} == {"bounded"}
     assert "cost" not in document          # the cost's own search is bounded by the same limit
     assert run("explore", SPECS / "consumer-commit-after-process.yaml", "--max-memory", "0").exit_code == 2
+
+
+def test_shards_check_every_configuration_once_between_them():
+    specs = [SPECS / "consumer-auto-commit.yaml", SPECS / "producer-retry-duplicates.yaml",
+             SPECS / "broker-acks-1-failover.yaml"]               # 1 + 2 + 2 configurations
+    def configurations(text: str) -> list:
+        found = json.loads(text)
+        found = found if isinstance(found, list) else [found]      # one outcome is printed as an object
+        return [(item["spec"], json.dumps(each["config"], sort_keys=True))          # a sweep groups its own
+                for item in found for each in item.get("configs", [item])]
+
+    every = configurations(run("check", *specs, "--format", "json", "--quiet").stdout)
+    assert len(every) == 5
+    seen = []
+    for number in (1, 2, 3):
+        result = run("check", *specs, "--format", "json", "--quiet", "--shard", f"{number}/3")
+        assert result.exit_code == 0, result.output
+        shard = configurations(result.stdout)
+        assert shard == every[number - 1::3]                     # dealt in turn, in order
+        assert f"shard {number}/3: {len(shard)} of 5 configurations" in result.stderr
+        seen.extend(shard)
+    assert sorted(seen) == sorted(every)
+    for bad in ("0/3", "4/3", "2", "a/b"):
+        refused = run("check", specs[0], "--shard", bad)
+        assert refused.exit_code == 2 and "give K/N with 1 <= K <= N" in refused.stderr, bad
