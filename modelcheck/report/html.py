@@ -12,8 +12,11 @@ loudly a limit that stopped the search), the verdict table (✓/✗ for an expec
 … for bounded, with expected and found and the length of the trace), then every violated property
 with its explained steps as an ordered list (actor, action, what changed, where a temporal
 counterexample's cycle starts, and highlighted with ⚑ the step from which the violation was
-inevitable), the evidence, and the sequence diagram. With more than one configuration the page opens with
-the matrix of every spec (`matrix`).
+inevitable), each with the whole state after it, collapsed, the parts the step changed highlighted
+(`explain.states_shown`), the evidence, and the sequence diagram. With more than one configuration the
+page opens with the matrix of every spec (`matrix`): one column per property, headers written
+upwards and the `sometimes` guards folded into one column so that a table fits a page, specs of one
+configuration grouped with those they share properties with (`matrix.shared_tables`).
 """
 
 from __future__ import annotations
@@ -300,10 +303,11 @@ def _matrix_table(first_columns: list[str], rows) -> str:
     """rows: (first column cells, matrix.Row, outcome index). One column per property but the guards,
     which share the last one."""
     properties = main_properties(row for _leading, row, _index in rows)
+    guarded = any(is_guard(row.outcome, name) for _leading, row, _index in rows for name in row.cells)
     head = "".join(f'<th class="key">{name}</th>' for name in first_columns)
     head += "".join(f'<th class="property" scope="col"><span><code>{_e(name)}</code></span></th>'
                     for name in properties)
-    head += f'<th class="property" scope="col"><span>{GUARDS_HEADER}</span></th>'
+    head += f'<th class="property" scope="col"><span>{GUARDS_HEADER}</span></th>' if guarded else ""
     body = []
     for leading, row, index in rows:
         line = "".join(leading)
@@ -311,7 +315,7 @@ def _matrix_table(first_columns: list[str], rows) -> str:
             cell = row.cells.get(name)
             target = f"o{index}-{anchor(name)}" if cell and cell.trace_length is not None else f"o{index}"
             line += _matrix_cell(cell, target)
-        line += _guards_cell(row.outcome, f"o{index}")
+        line += _guards_cell(row.outcome, f"o{index}") if guarded else ""
         body.append(f"<tr>{line}</tr>")
     return (f'<div class="scroll"><table class="matrix"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
