@@ -28,7 +28,7 @@ from modelcheck.spec.yaml_spec import load_spec
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 PER_INSTANCE = {"producer.transactional.id": "orders-tx-${instance}"}
-LATE_ADD = {"cluster.transaction.version": 1, "cluster.transaction.partition.verification.enable": True}
+LATE_ADD = {"cluster.transaction.version": 1, "cluster.transaction.partition.verification.enable": False}
 
 
 def _config(spec: str, point: dict):
@@ -102,14 +102,14 @@ def _reader_stuck_behind_the_open_transaction(system: KafkaSystem, state) -> boo
 @pytest.mark.parametrize("spec,point", [("transaction-producer-crash.yaml", PER_INSTANCE),
                                         ("transaction-version-hanging.yaml", LATE_ADD)])
 def test_without_the_timeout_a_transaction_nobody_ends_holds_the_reader_back_for_ever(spec, point, monkeypatch):
-    """The verdicts the timeout changed: with it nothing is left pending; without it (the model before
-    it, whose timeout was a budgeted fault only) the run ends with the transaction Ongoing at the
-    coordinator and the read_committed consumer at the last stable offset, records unread beyond it."""
-    system = KafkaSystem(_config(spec, point))
-    model = system.build().model()
-    result = explore(model)
-    assert result.complete and result.properties["progress"].verdict == HOLDS
-    assert result.stats.coverage["transaction-coordinator.expires"] > 0
+    """The verdicts the timeout changed (with it nothing is left pending: both specs pin progress
+    holding, and the crash spec is explored here too); without it (the model before, whose timeout was a
+    budgeted fault only) a run ends with the transaction Ongoing at the coordinator and, after a crash,
+    the read_committed consumer at the last stable offset, records unread beyond it."""
+    if spec == "transaction-producer-crash.yaml":
+        result = explore(KafkaSystem(_config(spec, point)).build().model())
+        assert result.complete and result.properties["progress"].verdict == HOLDS
+        assert result.stats.coverage["transaction-coordinator.expires"] > 0
 
     monkeypatch.setattr(TransactionCoordinator, "quiescent_steps", lambda self, state: [])
     system = KafkaSystem(_config(spec, point))
