@@ -11,6 +11,10 @@ of the actor's own state and, for a delivery, of the one message delivered:
 - `failed(state, link, requests)`: its connection `link` closed under requests it had sent and not
   had answered (a timeout, a crash of the peer, a fault): each of them has failed, as far as it can
   tell, though some may still reach the peer;
+- `quiescent_steps(state)`: what it does for sure once nothing else can happen (a timer that always
+  fires in the end, such as a transaction timeout): the layer offers these steps only in states where
+  no step of any actor, but faults, is enabled, so the timer fires at the latest point it can and never
+  races the rest of the system;
 - `restart(durable)`: the state it comes back with after a crash (by default the durable part with a
   fresh volatile part from `initial`); `resumed(state)`: the state it goes on with after a pause (by
   default the one it had).
@@ -145,6 +149,11 @@ class Actor:
         return ()
 
     def receive(self, state: ActorState, envelope: Envelope) -> Sequence[Out]:
+        return ()
+
+    def quiescent_steps(self, state: ActorState) -> Sequence[Out]:
+        """Its steps that happen for sure, but only once the system is quiescent (no step of any actor
+        but faults is enabled). By default none."""
         return ()
 
     def failed(self, state: ActorState, link: Link, requests: tuple) -> Sequence[Out]:

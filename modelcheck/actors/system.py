@@ -8,7 +8,12 @@ after a crash, paused), the network's `Wire` and the fault units spent. The step
   whose requests will never be answered (`Actor.failed` says how it reacts; an actor that does not
   override `failed` has no timeout and waits for ever);
 - the faults the budgets allow (`faults`): a crash of an actor that is up or paused, its restart, a
-  pause and its resumption, the loss or the delay of a message, the close of a connection.
+  pause and its resumption, the loss or the delay of a message, the close of a connection;
+- only when none of the above but faults would change the state (the system is quiescent), the
+  quiescent steps of each actor that is up (`Actor.quiescent_steps`): a timer that is sure to fire,
+  taken at the latest point it can. SPIN's `timeout` works so (the Promela reference, timeout(5): true
+  only in global states where no statement of any process is executable; a premature expiry is
+  modelled apart, as a timer that may fire at any point, which is what an actor's budgeted fault is).
 
 An actor's steps depend only on its own state and on the message delivered, so they are worked out
 once per (actor, state) and per (actor, state, message), and remembered (`_Memo`): the search meets the
@@ -107,6 +112,16 @@ def _handles_failures(actor: Actor) -> bool:
     return type(actor).failed is not Actor.failed
 
 
+def _quiescent(state: SystemState, out: list[list]) -> bool:
+    """Whether no step in `out` but a fault changes `state`: a step back to the same state is no
+    activity (as it does not count for fairness either), and faults are never sure to happen."""
+    for family in out:
+        for action, after in family:
+            if not is_fault(action) and after != state:
+                return False
+    return True
+
+
 def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
@@ -140,6 +155,8 @@ class ActorSystem:
         self._memo = _Memo(memo_limit)
         self._monitors = self._monitors_of()
         self._abandoning = frozenset(index for index, actor in enumerate(self.actors) if actor.abandons_closed)
+        self._waiting_for_quiescence = tuple(index for index, actor in enumerate(self.actors)
+                                             if type(actor).quiescent_steps is not Actor.quiescent_steps)
         self._crash = [self.budgets.index("crash", a.role) if self.budgets.allows("crash", a.role) else None
                        for a in self.actors]
         self._pause = [self.budgets.index("pause", a.role) if self.budgets.allows("pause", a.role) else None
@@ -277,7 +294,22 @@ class ActorSystem:
                         family = timeout if what is None else self._family(actor, what, "failed")
                         out[family].append((Timeout(index, link, what), after))
         self._faults(state, out)
+        if self._waiting_for_quiescence and _quiescent(state, out):
+            self._quiescent_steps(state, out)
         return out
+
+    def _quiescent_steps(self, state: SystemState, out: list[list]) -> None:
+        """Add to `out` the quiescent steps of every actor that is up (`Actor.quiescent_steps`)."""
+        locals_, status, wire, spent = state
+        for index in self._waiting_for_quiescence:
+            if status[index] != UP:
+                continue
+            actor, local = self.actors[index], locals_[index]
+            for step in self._memo.outs((index, "quiescent", local), lambda: actor.quiescent_steps(local)):
+                after = self._apply(state, index, step, wire, spent)
+                if after is not None:
+                    out[self._family(actor, step.what, "step")].append(
+                        (Act(index, step.what, step.fault, _first_destination(step)), after))
 
     def _apply(self, state: SystemState, index: int, step: Out, wire: Wire, spent: tuple) -> SystemState | None:
         """`state` after actor `index` took `step` (the message it took, if any, already off `wire`);

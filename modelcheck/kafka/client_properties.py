@@ -131,7 +131,8 @@ _MAY_MATTER = [
                    "a request without a response in time is retried; the model's faults.response.lost and "
                    "faults.request.lost stand for it"),
     ClientProperty("transaction.timeout.ms", PRODUCER, MAY_MATTER,
-                   "the coordinator aborts a transaction open longer; faults.transaction.timeout stands for it"),
+                   "the coordinator aborts a transaction open longer: the model does so once nothing else can "
+                   "happen, and earlier within faults.transaction.timeout"),
     ClientProperty("partitioner.class", PRODUCER, MAY_MATTER,
                    "key-order holds per partition: a partitioner that does not send a key to one partition "
                    "breaks it; the model hashes a key to one partition (workload.keyed)"),

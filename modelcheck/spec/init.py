@@ -77,7 +77,8 @@ BUDGET_MEANING = {
 }
 TRANSACTION_BUDGET_MEANING = {
     "transaction.abort": "the application aborts a transaction (0: not explored)",
-    "transaction.timeout": "the coordinator aborts a transaction open past transaction.timeout.ms (0: not explored)",
+    "transaction.timeout": "the coordinator aborts a transaction open past transaction.timeout.ms while its "
+                           "producer is still at work (0: only once nothing else can happen, as it always does)",
     "transaction.coordinator.crash": "the transaction coordinator crashes (0: not explored)",
 }
 RETRY_FAULTS = ("broker.crash", "request.lost", "response.lost", "request.delayed")

@@ -24,9 +24,33 @@ What it does, after the broker's `TransactionCoordinator` and `TransactionStateM
   repeated EndTxn of a decided transaction is answered CONCURRENT_TRANSACTIONS while its markers are
   written and NONE once they are (a retry after a lost answer); an EndTxn that does not match the
   state is INVALID_TXN_STATE.
-- `transaction.timeout` (a budgeted fault of this actor): an Ongoing transaction has outlived
-  `transaction.timeout.ms`; the coordinator bumps the epoch (fencing the producer) and aborts it, as
-  `abortTimedOutTransactions` does.
+- The transaction timeout: the coordinator aborts an Ongoing transaction that has outlived
+  `transaction.timeout.ms` (60 s by default), as `abortTimedOutTransactions` does every
+  `transaction.abort.timed.out.transaction.cleanup.interval.ms` (10 s): `prepareFenceProducerEpoch`
+  bumps the epoch (PrepareEpochFence, folded here into PrepareAbort with the bumped epoch), then
+  `endTransaction(ABORT, isFromClient = false)` writes PrepareAbort and the ABORT markers go out with the
+  new epoch. The old producer's next AddPartitionsToTxn or EndTxn is answered PRODUCER_FENCED, its next
+  produce INVALID_PRODUCER_EPOCH (the marker raised the partition's epoch). The model has no clock, so
+  the timeout comes in two forms that share that step (`_fence`):
+  - `Expires`, for sure: a quiescent step (`Actor.quiescent_steps`), offered only in states where no
+    step of any actor but faults is enabled, for each Ongoing transaction. Kafka's timer always fires in
+    the end, whether or not the producer is alive; here it fires at the latest point it can: when
+    nothing else will happen first. A transaction its producer can still finish is never cut short by
+    it, and one nobody will end (its producer crashed and came back under another transactional.id, or
+    is stuck) is aborted, so no run ends with a transaction Ongoing. It is not a fault and spends no
+    budget. It cannot repeat without end: it fires only when every actor is idle, and it only aborts
+    (the fenced producer learns of it from its next request, which it sends only if it had something
+    to do, so a second expiry of the same id needs new work, which the finite workload and the fault
+    budgets bound). Under a system's weak fairness it is weakly fair, like any step that is not a fault.
+  - `transaction.timeout` (a budgeted fault of this actor): the same step at any earlier point, while
+    the producer is still working (a slow producer, a long pause), within the budget.
+  Two other designs were set aside. A clock that counts down per step (TLA+'s usual tick) would be
+  closer in shape, but the state space would then depend on the timeout's value and on how many steps
+  stand for a second, which the model has no ground for; the two forms cover both ends instead (a
+  timeout at any point, which over-approximates an early one, and one that always comes). And a
+  timeout enabled whenever a transaction is Ongoing, made weakly fair so that it must come (issue 9's
+  fairness), would be unbudgeted at every point: each timeout fences the producer, which retries in a
+  new epoch, which may time out again, and the state space would be infinite.
 - A crash loses the markers in flight and nothing else (the transaction log is durable: the log of
   the `__transaction_state` partition is taken to be replicated and never lost); the restarted
   coordinator (a new one taking the partition over) writes the markers of every transaction it finds
@@ -59,7 +83,11 @@ Sources: KIP-98 (transactional messaging), KIP-360 (epoch bump on InitProducerId
 defense, transaction.version 2), KIP-939 (participation in two-phase commit); apache/kafka
 `TransactionCoordinator.scala` (handleInitProducerId,
 handleAddPartitionsToTransaction, endTransaction, abortTimedOutTransactions), `TransactionMetadata`
-(the state machine), `TransactionMarkerChannelManager` (markers retried until answered).
+(the state machine, prepareFenceProducerEpoch), `TransactionStateManager.timedOutTransactions` (only
+Ongoing transactions time out), `TransactionMarkerChannelManager` (markers retried until answered),
+read in apache/kafka at 1eb7644 (4.0.0-SNAPSHOT, October 2024); `ProducerConfig` (transaction.timeout.ms,
+60000) and `TransactionStateManagerConfig` (the cleanup interval, 10000) there too. The quiescent step
+follows SPIN's `timeout` (the Promela reference, timeout(5)).
 """
 
 from __future__ import annotations
@@ -107,6 +135,13 @@ class Fences(NamedTuple):
     why: str                      # "InitProducerId", "transaction timeout"
 
 
+class Expires(NamedTuple):
+    """transaction.timeout.ms ends an Ongoing transaction nothing else will end (a quiescent step)."""
+
+    transactional_id: int
+    producer_epoch: int           # the new epoch
+
+
 class AddsPartition(NamedTuple):
     transactional_id: int
     partition: int
@@ -143,7 +178,7 @@ class LearnsMarker(NamedTuple):
 
 class TransactionCoordinator(KafkaRole):
     role = "transaction-coordinator"
-    kinds = (AnswersInit, Fences, AddsPartition, Verifies, Decides, WritesMarkers, LearnsMarker)
+    kinds = (AnswersInit, Fences, Expires, AddsPartition, Verifies, Decides, WritesMarkers, LearnsMarker)
     faults = ("transaction.timeout",)
 
     def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int,
@@ -176,8 +211,17 @@ class TransactionCoordinator(KafkaRole):
                 if waiting:
                     out.append(self._markers(state, txn, waiting))
             elif entry.state == ONGOING and not self.two_phase_commit:   # KIP-939: no timeout for prepared ones
-                out.append(self._fence(state, txn, "transaction timeout", fault="transaction.timeout"))
+                out.append(self._fence(state, txn, Fences(txn, entry.producer_epoch + 1, "transaction timeout"),
+                                       fault="transaction.timeout"))
         return out
+
+    def quiescent_steps(self, state):
+        """transaction.timeout.ms, for sure: once nothing else can happen, each Ongoing transaction is
+        fenced and aborted (not with KIP-939, whose prepared transactions wait for their database)."""
+        if self.two_phase_commit:
+            return []
+        return [self._fence(state, txn, Expires(txn, entry.producer_epoch + 1))
+                for txn, entry in enumerate(state.durable) if entry is not None and entry.state == ONGOING]
 
     def _markers(self, state, txn: int, partitions: tuple) -> Out:
         entries, markers = state
@@ -189,15 +233,15 @@ class TransactionCoordinator(KafkaRole):
         sent = markers._replace(sent=markers.sent | {(txn, p) for p in partitions})
         return Out(WritesMarkers(txn, commit, partitions), ActorState(entries, sent), sends)
 
-    def _fence(self, state, txn: int, why: str, reply=None, fault: str | None = None) -> Out:
-        """Bump the epoch of `txn` and abort its open transaction (PrepareEpochFence, then PrepareAbort)."""
+    def _fence(self, state, txn: int, what, reply=None, fault: str | None = None) -> Out:
+        """Bump the epoch of `txn` and abort its open transaction (PrepareEpochFence, then PrepareAbort);
+        `what` says why (a `Fences` or an `Expires` naming the new epoch)."""
         entries, markers = state
         entry = entries[txn]
-        epoch = entry.producer_epoch + 1
-        fenced = entry._replace(producer_epoch=epoch, state=PREPARE_ABORT, previous_epoch=-1)
+        fenced = entry._replace(producer_epoch=entry.producer_epoch + 1, state=PREPARE_ABORT, previous_epoch=-1)
         after = self._decided(ActorState(_with(entries, txn, fenced), markers), txn)
         sends = after.sends + ((reply,) if reply is not None else ())
-        return Out(Fences(txn, epoch, why), after.state, sends, fault)
+        return Out(what, after.state, sends, fault)
 
     @staticmethod
     def _decided(state, txn: int) -> Out:
@@ -322,7 +366,8 @@ class TransactionCoordinator(KafkaRole):
             return Out(AnswersInit(txn, rpc.NONE, kept.producer_epoch, kept=True),
                        ActorState(_with(entries, txn, kept), markers), (Reply(envelope.link, response),))
         if entry.state == ONGOING:
-            return self._fence(state, txn, "InitProducerId", reply(rpc.CONCURRENT_TRANSACTIONS, entry))
+            return self._fence(state, txn, Fences(txn, entry.producer_epoch + 1, "InitProducerId"),
+                               reply(rpc.CONCURRENT_TRANSACTIONS, entry))
         if entry.state in PREPARED:
             return Out(AnswersInit(txn, rpc.CONCURRENT_TRANSACTIONS, -1), state,
                        (reply(rpc.CONCURRENT_TRANSACTIONS, entry),))
@@ -378,6 +423,9 @@ class TransactionCoordinator(KafkaRole):
         if kind is Fences:
             return (f"fences transactional id {what.transactional_id} ({what.why}): epoch {what.producer_epoch}, "
                     f"aborts its open transaction")
+        if kind is Expires:
+            return (f"times out transactional id {what.transactional_id}'s open transaction "
+                    f"(transaction.timeout.ms passes, nothing else can happen): epoch {what.producer_epoch}, aborts it")
         if kind is Verifies:
             verdict = "is" if what.error == rpc.NONE else f"is not ({rpc.ERROR_NAMES[what.error]})"
             return f"tells p{what.partition} it {verdict} in the ongoing transaction of producer {what.producer_id}"

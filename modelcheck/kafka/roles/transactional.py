@@ -52,7 +52,7 @@ For `transaction-atomicity` each record carries an observer's note of the transa
 (`Record.written_in`), and the application notes how each of its transactions ended as it was told.
 
 Left out: several transactions per run of one application (its events are one transaction), `transaction.timeout.ms` as the
-client sees it (the coordinator's timeout is a budgeted fault there), `max.block.ms`, an outbox relay
+client sees it (the timeout is the coordinator's: `transaction_coordinator`), `max.block.ms`, an outbox relay
 with a transactional producer, and a zombie instance (`producer.pause`); the consume-transform-produce
 loop is `transform`.
 
