@@ -70,11 +70,14 @@ answering with the epoch the transaction was prepared in too, so that the applic
 aborts it as its database decided; the timeout does not abort a transaction then. KIP-939 is modelled
 as the KIP specifies it, with transaction.version 2; it is not in a released Kafka as of 4.0.
 
+KIP-890 part 1's partition verification (on by default since Kafka 3.6,
+`transaction.partition.verification.enable`) is answered here: a verify-only AddPartitionsToTxn from a
+partition's leader (`replicas`) is verified when the producer id's transaction, in that epoch, has the
+partition added.
+
 Left out: coordinator discovery (FindCoordinator: there is one coordinator), the transaction log's own
-replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660), KIP-890
-part 1's partition verification (the broker asks the coordinator before a transaction's first append;
-on by default since Kafka 3.6, `transaction.partition.verification.enable`: transaction.version 1 here
-is the protocol without it), transaction.version 2's implicit AddPartitionsToTxn and AddOffsetsToTxn
+replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660),
+transaction.version 2's implicit AddPartitionsToTxn and AddOffsetsToTxn
 (the Kafka 4.0 client sends neither; here they are sent as in version 1), the retry of an epoch bump
 whose answer was lost (`lastProducerEpoch`), and KIP-939's own prepared state (a kept transaction is an
 Ongoing one here).
