@@ -105,6 +105,7 @@ class TransactionManager(Actor):
     def __init__(self, rms: int, log_decision: bool, resend: bool = True):
         super().__init__("TM")
         self.rms = tuple(range(1, rms + 1))
+        self.sends_to = self.rms           # it asks the RMs; they only answer (partial-order reduction)
         self.everyone = (1 << rms) - 1
         self.log_decision = log_decision
         self.resend = resend
@@ -200,6 +201,7 @@ class Applies(NamedTuple):
 
 class ResourceManager(Actor):
     role = "rm"
+    sends_to = ()                      # it only answers the TM's requests
     kinds = (AbortsAlone, AnswersPrepare, Applies)
 
     def __init__(self, index: int):
@@ -292,7 +294,7 @@ def model(rms: int = 2, loss: int = 1, crashes: int = 1, log_decision: bool = Tr
     ]
     system = ActorSystem(actors, Network(ordering="fifo", request_response=True),
                          {"loss": loss, "crash:tm": crashes},
-                         properties=properties, name="two-phase commit over a lossy network",
+                         properties=properties, observes=ids, name="two-phase commit over a lossy network",
                          description=__doc__.split("\n\n")[0])
     built = system.model()
     built.parameters = {"rms": rms, "loss": loss, "crashes": crashes, "log_decision": log_decision,
