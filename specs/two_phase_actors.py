@@ -20,6 +20,10 @@ send it again, and an RM whose decision was lost stays prepared for ever: `all-d
 (tests/test_actors_example.py checks all three). Run it:
 `modelcheck explore specs/two_phase_actors.py --param log_decision=false`.
 
+The system says which actors its properties read (`observes`: the RMs) and each actor whom it sends to
+(`sends_to`), so `--reduction por` applies (docs/actors.md, "Partial-order reduction"); it gains little
+here (benchmarks/reduction.md).
+
 Nothing in it is Kafka: the point of the example is that the actors layer is generic.
 """
 

@@ -11,6 +11,7 @@ one model must be reduced strictly.
 
 from __future__ import annotations
 
+import json
 import random
 from typing import NamedTuple
 
@@ -295,3 +296,27 @@ def test_reduction_refused_or_off_where_it_does_not_apply():
         explore(_spinner(), reduction="por", workers=2)
     with pytest.raises(ModelcheckError, match="not one of"):
         explore(_spinner(), reduction="partial")
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+def _cli(*args):
+    from click.testing import CliRunner
+    from modelcheck.cli import main
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_cli_reduction_keeps_the_expected_verdicts_and_refuses_workers():
+    from conftest import SPECS
+    spec = SPECS / "two_phase_actors.py"
+    reduced = _cli("explore", spec, "--param", "log_decision=false", "--reduction", "por", "--format", "json", "-q")
+    assert reduced.exit_code == 0
+    report = json.loads(reduced.output)
+    assert report["gate"] == "as expected"
+    assert report["stats"]["distinct"] == 13_079            # 13,088 without the reduction
+    assert _cli("check", spec, "--reduction", "por", "-q").exit_code == 0
+    refused = _cli("explore", spec, "--reduction", "por", "--workers", "2")
+    assert refused.exit_code == 2 and "one process" in refused.output
+    assert "--reduction [none|por]" in _cli("check", "--help").output
+    other = _cli("explore", SPECS / "two_phase_commit.py", "--reduction", "por", "-q")
+    assert other.exit_code == 0 and "declares no independence" in other.output
