@@ -320,3 +320,11 @@ def test_cli_reduction_keeps_the_expected_verdicts_and_refuses_workers():
     assert "--reduction [none|por]" in _cli("check", "--help").output
     other = _cli("explore", SPECS / "two_phase_commit.py", "--reduction", "por", "-q")
     assert other.exit_code == 0 and "declares no independence" in other.output
+
+
+def test_api_check_takes_the_reduction():
+    import modelcheck
+    from conftest import SPECS
+    checked = modelcheck.check(SPECS / "two_phase_actors.py", params={"log_decision": False}, reduction="por")
+    assert checked.passed
+    assert checked.outcomes[0].result.stats.distinct == 13_079

@@ -36,7 +36,7 @@ Declaring `Actor.sends_to` (the actors it may ever send to of its own accord; re
 connection a request came on and need not be declared) is what lets an actor be found persistent
 while others are busy: with the default (anyone), an actor is persistent only when the others have
 nothing to do. A wrong declaration (an actor that sends to one it did not list) makes the reduction
-unsound; `check_sends` in the system raises an error when a step breaks it.
+unsound, so the system raises an error when a step sends to an actor its list leaves out.
 
 Sources: Godefroid, "Partial-Order Methods for the Verification of Concurrent Systems" (LNCS 1032),
 ch. 3-4, for persistent sets built from the processes' local steps and the channels they share;
@@ -77,11 +77,16 @@ class ActorIndependence:
         self.monitors = [frozenset(actor.monitors) for actor in system.actors]
         self.watchers = system._monitors                   # per actor, who monitors it
         budgets = system.budgets
-        self.actor_faults = [tuple(budgets.index(fault, actor.role) for fault in getattr(actor, "faults", ()))
+        self.actor_faults = [tuple(key for key in (budgets.index(fault, actor.role) for fault in
+                                                   getattr(actor, "faults", ())) if key is not None)
                              for actor in system.actors]
         crash_keys, pause_keys = system._crash, system._pause
         self.own_crash = [key is not None and crash_keys.count(key) == 1 for key in crash_keys]
         self.own_pause = [key is not None and pause_keys.count(key) == 1 for key in pause_keys]
+        self.may_fault = [system._crash[i] is not None or system._pause[i] is not None or bool(self.actor_faults[i])
+                          for i in range(count)]
+        self._facts_of = None                # the state `_facts` was last worked out for
+        self._facts_value: tuple = ()
         self.network_keys = tuple(index for index, key in enumerate(budgets.keys)
                                   if key.partition(":")[0] in ("loss", "delay", "close"))
 
@@ -138,49 +143,72 @@ class ActorIndependence:
             shared = True
         return shared, own
 
-    def persistent(self, state, actor: int, owners: frozenset) -> bool:
+    def _facts(self, state) -> tuple:
+        """What `persistent` needs of `state` whatever the actor asked about, worked out once per state:
+        whether a network fault may happen, the actors that may suffer a fault and those that are down,
+        each actor's connections, the actors a fault may wake, and who awaits an answer from whom."""
+        if state is self._facts_of:
+            return self._facts_value
         system = self.system
         _locals, status, wire, spent = state
-        shared, own = self._may_fail(state, actor, exposed=True)
-        if shared or (own and self.watchers[actor]):
-            return False                     # a fault another may spend first, or a notice to a monitor
         network_faults = system._lossy or any(system.budgets.can_spend(spent, key) for key in self.network_keys)
-        peers = set()                                        # actors A has a connection with
+        failing = [other for other in range(self.count) if self.may_fault[other] and any(self._may_fail(state, other))]
+        down = [other for other in range(self.count) if status[other] == DOWN]
+        connections_of: dict[int, list] = {}
         woken = set()                                        # actors a fault may wake
         repliers: dict[int, set] = {}                        # acceptor -> initiators awaiting its answer
         for connection in wire.connections:
             initiator, acceptor, _number = connection.link
-            busy = connection.outbound or connection.inbound or connection.awaiting or connection.stuck
-            if actor in (initiator, acceptor):
-                if connection.closed or connection.stuck or (network_faults and busy):
-                    return False
-                if own and ((acceptor == actor and connection.inbound)
-                            or (initiator == actor and connection.outbound and acceptor in system._abandoning)):
-                    return False             # A's crash would take back what the other may take now
-                peers.add(acceptor if initiator == actor else initiator)
-            if network_faults and busy:
+            connections_of.setdefault(initiator, []).append(connection)
+            connections_of.setdefault(acceptor, []).append(connection)
+            if network_faults and (connection.outbound or connection.inbound or connection.awaiting or connection.stuck):
                 woken.add(initiator)
             if connection.awaiting or any(kind == REQUEST for kind, _message in connection.outbound):
                 repliers.setdefault(acceptor, set()).add(initiator)
+        for other in failing:
+            woken.add(other)                                 # it restarts or resumes
+            woken.update(self.watchers[other])
+            woken.update(c.link.initiator for c in connections_of.get(other, ()) if c.link.acceptor == other)
+        self._facts_of = state
+        self._facts_value = (network_faults, failing, down, connections_of, woken, repliers)
+        return self._facts_value
+
+    def persistent(self, state, actor: int, owners: frozenset) -> bool:
+        network_faults, failing, down, connections_of, woken, repliers = self._facts(state)
+        if self.may_fault[actor]:
+            shared, own = self._may_fail(state, actor, exposed=True)
+            if shared or (own and self.watchers[actor]):
+                return False                 # a fault another may spend first, or a notice to a monitor
+        else:
+            own = False
+        abandoning = self.system._abandoning
+        peers = set()                                        # actors A has a connection with
+        for connection in connections_of.get(actor, ()):
+            initiator, acceptor, _number = connection.link
+            if connection.closed or connection.stuck or (network_faults and (
+                    connection.outbound or connection.inbound or connection.awaiting)):
+                return False
+            if own and ((acceptor == actor and connection.inbound)
+                        or (initiator == actor and connection.outbound and acceptor in abandoning)):
+                return False                 # A's crash would take back what the other may take now
+            peers.add(acceptor if initiator == actor else initiator)
         may_send = self.sends_to[actor]
-        for other in range(self.count):
-            if other == actor:
-                continue
-            failing = any(self._may_fail(state, other))
-            if status[other] == DOWN and other in may_send:
-                return False                                 # what A sends is refused or not, as B restarts
-            if failing:
-                if other in self.monitors[actor] or other in peers or other in may_send:
-                    return False
-                woken.add(other)                             # it restarts or resumes
-                woken.update(self.watchers[other])
-                woken.update(c.link.initiator for c in wire.connections if c.link.acceptor == other)
+        for other in down:
+            if other != actor and other in may_send:
+                return False                 # what A sends is refused or not, as the other restarts
+        for other in failing:
+            if other != actor and (other in self.monitors[actor] or other in peers or other in may_send):
+                return False
         # The actors that may act before A does, and whom they may send to.
-        active = [other for other in (owners | woken) if other != actor]
+        active = [other for other in owners | woken if other != actor]
         reached = set(active)
+        sends_to = self.sends_to
         while active:
             other = active.pop()
-            targets = self.sends_to[other] | repliers.get(other, set())
+            targets = sends_to[other]
+            answered = repliers.get(other)
+            if answered:
+                targets = targets | answered
             if actor in targets:
                 return False
             for target in targets:

@@ -133,8 +133,6 @@ class Reducer:
         self.indexed_steps = list(enumerate(steps))
         self.depth = None
         self.next_level: set = set()
-        self.ample = 0               # states expanded through an ample set
-        self.full = 0                # states with steps of more than one owner, expanded fully
 
     def steps(self, state, depth: int, seen) -> list:
         """(action index, step function) pairs for `state` on level `depth`, as the search iterates
@@ -142,29 +140,35 @@ class Reducer:
         if depth != self.depth:
             self.depth = depth
             self.next_level = set()
-        computed = [(index, step(state)) for index, step in self.indexed_steps]
+        computed = []
         owner_of = self.independence.owner
         groups: dict = {}
-        for index, successors in computed:
-            for label, successor in successors or ():
+        for index, step in self.indexed_steps:
+            successors = step(state)
+            if not successors:
+                continue
+            computed.append((index, successors))
+            for label, successor in successors:
                 owner = owner_of(label)
-                groups.setdefault(owner, []).append((index, label, successor))
-        owners = frozenset(owner for owner in groups if owner is not None)
+                group = groups.get(owner)
+                if group is None:
+                    groups[owner] = [(index, label, successor)]
+                else:
+                    group.append((index, label, successor))
         if len(groups) > 1:
-            chosen = self._ample(state, groups, owners, seen)
+            chosen = self._ample(state, groups, seen)
             if chosen is not None:
-                self.ample += 1
                 by_index: dict = {}
                 for index, label, successor in chosen:
                     by_index.setdefault(index, []).append((label, successor))
                 return [(index, _Fixed(found)) for index, found in by_index.items()]
-            self.full += 1
         return [(index, _Fixed(successors)) for index, successors in computed]
 
-    def _ample(self, state, groups: dict, owners: frozenset, seen) -> list | None:
+    def _ample(self, state, groups: dict, seen) -> list | None:
         visible = self.independence.visible
         persistent = self.independence.persistent
         candidates = [owner for owner in groups if owner is not None]     # in the order of the steps
+        owners = frozenset(candidates)
         for owner in sorted(candidates, key=lambda o: len(groups[o])):
             steps = groups[owner]
             if any(visible(state, label, successor) for _index, label, successor in steps):
