@@ -328,3 +328,8 @@ def test_api_check_takes_the_reduction():
     checked = modelcheck.check(SPECS / "two_phase_actors.py", params={"log_decision": False}, reduction="por")
     assert checked.passed
     assert checked.outcomes[0].result.stats.distinct == 13_079
+
+
+def test_observes_must_name_actors():
+    with pytest.raises(InvalidModel, match="neither an actor id"):
+        ActorSystem([Log(), Worker(1)], observes=(0, 5)).model()
