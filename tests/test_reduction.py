@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from modelcheck.actors import (Actor, ActorState, ActorSystem, Network, Out, Reply, Request, Send)
 from modelcheck.actors.actor import REQUEST
-from modelcheck.engine import VIOLATED, Action, Model, always, at_end, check_replays, explore, sometimes
-from modelcheck.engine.reduction import Independence
+from modelcheck.engine import VIOLATED, Action, Independence, Model, always, at_end, check_replays, explore, sometimes
 from modelcheck.errors import InvalidModel, ModelcheckError
 
 

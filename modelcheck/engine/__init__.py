@@ -16,6 +16,7 @@ from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_
                                      eventually, eventually_always, leads_to, sometimes)
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
+from modelcheck.engine.reduction import Independence
 from modelcheck.engine.simulation import simulate
 from modelcheck.engine.trace import check_replays
 from modelcheck.errors import ModelcheckError
@@ -60,7 +61,7 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
 __all__ = [
     "StepLabel", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
     "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
-    "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
+    "Action", "Checkpoint", "CheckpointError", "Independence", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
     "eventually_always", "explore", "leads_to", "simulate", "sometimes",
 ]
