@@ -52,6 +52,8 @@ def main(argv=None) -> int:
     print("|---|---|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     print(f"\nslowest configuration: {slowest:.2f} s")
+    print("\nPartial-order reduction (`--reduction por`), per spec where it applies: reduction.md "
+          "(`python3 benchmarks/reduction.py`).")
     return 0
 
 

@@ -87,11 +87,12 @@ class Checked:
 def check(paths: str | Path | Iterable[str | Path], *, sets: Iterable[str] = (), sweeps: Iterable[str] = (),
           params: Mapping[str, Any] | None = None, max_states: int | None = None, max_depth: int | None = None,
           time_limit: float | None = None, max_memory: int | None = None, workers: int = 1,
-          suggest: bool = False) -> Checked:
+          suggest: bool = False, reduction: str = "none") -> Checked:
     """Check spec files and directories against their `expect:` blocks, as `modelcheck check` does.
 
     `sets` and `sweeps` are the command line's `--set KEY=VALUE` and `--sweep KEY=V1,V2`; `params` the
-    parameters of Python specs (`--param`); the limits override the specs' own `limits:`.
+    parameters of Python specs (`--param`); the limits override the specs' own `limits:`; `reduction="por"`
+    is `--reduction por`.
 
     >>> checked = modelcheck.check("specs/")                        # doctest: +SKIP
     >>> checked.passed, len(checked)
@@ -105,7 +106,7 @@ def check(paths: str | Path | Iterable[str | Path], *, sets: Iterable[str] = (),
     options = RunOptions(sets=tuple(sets), sweeps=tuple(sweeps),
                          params=tuple((name, _text(value)) for name, value in (params or {}).items()),
                          max_states=max_states, max_depth=max_depth, time_limit=time_limit,
-                         max_memory=max_memory, workers=workers, suggest=suggest)
+                         max_memory=max_memory, workers=workers, suggest=suggest, reduction=reduction)
     return Checked(run_specs(found.specs, options), found.skipped)
 
 
@@ -115,10 +116,10 @@ def explore(target, **options) -> Result:
 
     `target` is one of:
     - a `Model`: explored as the engine's `explore` does (`options`: max_states, max_depth, time_limit,
-      max_memory, workers, symmetry, progress);
+      max_memory, workers, symmetry, progress, reduction);
     - a spec file (a path, YAML or Python) or a spec as a mapping, as its YAML would read; it must have
       one configuration (for a sweep, use `check`). `options` are those of `check` (sets, params,
-      limits, workers);
+      limits, workers, reduction);
     - a `KafkaConfig`, taken as it is.
 
     >>> modelcheck.explore({"producer": {"acks": 1}, "cluster": {"brokers": 2, "replication.factor": 2},
@@ -156,12 +157,12 @@ def replay(trace: str | Path, *, spec: str | Path | None = None, sets: Iterable[
 
 
 def _run(path, *, spec=None, sets=(), sweeps=(), params=None, max_states=None, max_depth=None, time_limit=None,
-         max_memory=None, workers=1):
+         max_memory=None, workers=1, reduction="none"):
     from modelcheck.runner import RunOptions, run_spec
     options = RunOptions(sets=tuple(sets), sweeps=tuple(sweeps),
                          params=tuple((name, _text(value)) for name, value in (params or {}).items()),
                          max_states=max_states, max_depth=max_depth, time_limit=time_limit,
-                         max_memory=max_memory, workers=workers)
+                         max_memory=max_memory, workers=workers, reduction=reduction)
     return run_spec(path, options, spec=spec)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
+from modelcheck.engine.reduction import NONE, REDUCTIONS
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.kafka.commit_modes import STRATEGIES
@@ -134,7 +135,7 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
              max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
-             keep_going=False, counterexamples=1) -> RunOptions:
+             keep_going=False, counterexamples=1, reduction=NONE) -> RunOptions:
     """The run's options from the search options of the command line (`_search_options`)."""
     if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
         raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
@@ -144,11 +145,15 @@ def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers
         raise click.UsageError("--checkpoint and --resume search on one process: leave out --workers")
     if checkpoint_interval is not None and directory is None:
         raise click.UsageError("--checkpoint-interval applies with --checkpoint DIR or --resume DIR")
+    if reduction != NONE and workers != 1:
+        raise click.UsageError(f"--reduction {reduction} searches on one process: leave out --workers")
+    if reduction != NONE and directory is not None:
+        raise click.UsageError(f"--reduction {reduction} writes no checkpoints: leave out --checkpoint and --resume")
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
                       suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
                       checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval,
-                      keep_going=keep_going, counterexamples=counterexamples)
+                      keep_going=keep_going, counterexamples=counterexamples, reduction=reduction)
 
 
 def _search_options(function):
@@ -172,6 +177,10 @@ def _search_options(function):
                      help=f"Processes to search with (at most {MAX_WORKERS}); 0 means one per core."),
         click.option("--no-symmetry", "symmetry", flag_value=False, default=True,
                      help="Turn symmetry reduction off (the model's canonical form is ignored)."),
+        click.option("--reduction", type=click.Choice(REDUCTIONS), default=NONE, show_default=True,
+                     help="por: partial-order reduction, for models that declare the independence of their "
+                          "steps (an actor system given `observes`); same verdicts, fewer states, traces "
+                          "possibly longer than shortest (docs/engine.md). One process only."),
         click.option("--checkpoint", type=click.Path(file_okay=False), default=None, metavar="DIR",
                      help="Write each search's state to DIR at intervals and when it stops, to go on later "
                           "with --resume DIR (one process only)."),

@@ -44,6 +44,7 @@ class RunOptions:
     keep_going: bool = False       # --continue: the whole graph, whatever is found
     counterexamples: int = 1       # per violated property, at most this many traces
     shard: tuple[int, int] | None = None   # (K, N): only the K-th of N shares of the configurations
+    reduction: str = "none"        # "por": partial-order reduction (engine.reduction)
 
 
 @dataclass
@@ -188,7 +189,7 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress, max_memory=limits.max_memory,
                        checkpoint=checkpoint_of(job, path, options), counterexamples=options.counterexamples,
-                       keep_going=options.keep_going)
+                       keep_going=options.keep_going, reduction=options.reduction)
 
 
 def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:

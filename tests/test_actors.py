@@ -540,3 +540,14 @@ def test_a_quiescent_step_offered_early_is_caught(monkeypatch):
     model, result = _explore_flusher(Client(messages=(1, 2)))
     found = result.properties["flushes-only-when-nothing-else-can"]
     assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+def test_partial_order_reduction_is_off_where_an_actor_has_quiescent_steps():
+    """Any step of any actor disables a quiescent step, so no step is independent of it: asked for,
+    the reduction says it is off and the search is the full one."""
+    system = ActorSystem([Client(messages=(1, 2)), Flusher()], Network(), {"crash:client": 1}, observes=(1,),
+                         properties=[always("short-log", lambda s: len(server_log(s)) <= 3)])
+    full = explore(system.model())
+    reduced = explore(system.model(), reduction="por")
+    assert any("partial-order reduction is off: server has quiescent steps" in w for w in reduced.warnings)
+    assert reduced.stats.distinct == full.stats.distinct

@@ -136,6 +136,10 @@ class Actor:
     # taking it as TCP delivers it (a broker handles the requests in its socket buffer).
     abandons_closed: bool = False
     faults: tuple[str, ...] = ()          # the faults of its own that its steps may be (`Out.fault`)
+    # The ids of the actors it may ever send to of its own accord (Send, Request, Disconnect; replies
+    # need not be listed); None: any. Partial-order reduction relies on it (`independence`), and a step
+    # that sends to an actor not listed is an error.
+    sends_to: tuple[int, ...] | None = None
 
     def __init__(self, name: str | None = None):
         self.name = name or self.role

@@ -133,13 +133,17 @@ class ActorSystem:
     `properties` and `done` are over `SystemState`s: `state.actors[i]` is actor i's `ActorState`
     (`durable`, `volatile`), `state.status[i]` whether it is up, and `state.wire` the messages in flight.
     `explain_violation(name, trace)`, when given, is the evidence a report prints under a violation.
+    `observes`, when given, are the ids of the actors whose state and status the `always` and
+    `sometimes` properties read, and "spent" if they read the fault units spent (nothing else of the
+    state, the wire in particular, may be read by them): the model then declares the
+    independence of its steps, and partial-order reduction can apply (`independence`).
     """
 
     def __init__(self, actors: Sequence[Actor], network: Network = Network(), budgets=None, *,
                  properties: Sequence[Property] = (), done: Callable[[SystemState], bool] | None = None,
                  name: str = "actors", description: str = "", memo_limit: int = 200_000,
                  explain_violation: Callable[[str, Any], str | None] | None = None,
-                 fairness: str = UNFAIR):
+                 fairness: str = UNFAIR, observes: Iterable[int] | None = None):
         if not actors:
             raise InvalidModel("an actor system needs at least one actor")
         self.actors = list(actors)
@@ -150,6 +154,8 @@ class ActorSystem:
         self.done = done
         self.explain_violation = explain_violation     # the evidence at the end of a trace, in the domain's words
         self.fairness = fairness         # of every family that is not a fault, per actor (engine.model)
+        self.observes = None if observes is None else tuple(observes)
+        self._sends_to = [None if actor.sends_to is None else frozenset(actor.sends_to) for actor in self.actors]
         self.name = name
         self.description = description
         self._memo = _Memo(memo_limit)
@@ -179,8 +185,13 @@ class ActorSystem:
             fault = index in self._fault_families
             actions.append(Action(name, self._family_step(index), expected=False, fault=fault,
                                   fairness=UNFAIR if fault else self.fairness, per=acting_actor))
+        independence = None
+        if self.observes is not None:
+            from modelcheck.actors.independence import ActorIndependence
+            independence = ActorIndependence(self, self.observes).independence()
         return Model(name=self.name, description=self.description, initial_states=[self.initial_state()],
                      actions=actions, properties=self.properties, done=self.done, fault=is_fault,
+                     independence=independence,
                      step_label=lambda action: step_label(action, self.actors),
                      describe_state=self.describe_state, state_parts=self.state_parts,
                      explain_step=self.explain_step,
@@ -320,9 +331,13 @@ class ActorSystem:
                 return None
             spent = self.budgets.spend(spent, key)
         status = state.status
+        allowed = self._sends_to[index]
         for output in step.sends:
             wire = net.send(wire, index, output)
             destination = getattr(output, "dst", None)
+            if allowed is not None and destination is not None and destination not in allowed:
+                raise InvalidModel(f"{self.actors[index].name} sends to actor {destination}, which is not in its "
+                                   f"sends_to {tuple(sorted(allowed))}: add it there")
             if destination is not None and status[destination] == DOWN and not isinstance(output, Disconnect):
                 wire = net.refuse(wire, index, destination)
         locals_ = state.actors

@@ -16,6 +16,7 @@ from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_
                                      eventually, eventually_always, leads_to, sometimes)
 from modelcheck.engine.result import (BOUNDED, HOLDS, VIOLATED, PropertyResult, Result, Stats, Trace,
                                       TraceStep)
+from modelcheck.engine.reduction import Independence
 from modelcheck.engine.simulation import simulate
 from modelcheck.engine.trace import check_replays
 from modelcheck.errors import ModelcheckError
@@ -24,7 +25,7 @@ from modelcheck.errors import ModelcheckError
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
             progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None,
-            counterexamples: int = 1, keep_going: bool = False) -> Result:
+            counterexamples: int = 1, keep_going: bool = False, reduction: str = "none") -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
@@ -34,6 +35,8 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
     one-process search does. `counterexamples` > 1 keeps checking a violated safety property until that
     many violating states (or steps) are found, each given its shortest trace (`PropertyResult.more`);
     `keep_going` explores the whole graph even when every verdict is decided (TLC's -continue).
+    `reduction="por"` applies partial-order reduction where the model declares the independence of its
+    steps (`modelcheck.engine.reduction`); the parallel search does not.
     """
     if counterexamples < 1:
         raise ValueError(f"counterexamples must be at least 1, not {counterexamples}")
@@ -44,18 +47,21 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
     if workers > 1:
         if checkpoint is not None:
             raise ModelcheckError("checkpoints are written by the one-process search: leave out workers")
+        if reduction != "none":
+            raise ModelcheckError("partial-order reduction is for the one-process search: leave out workers "
+                                  "or --reduction")
         from modelcheck.engine.parallel import parallel_bfs
         return parallel_bfs(model, limits, workers=workers, symmetry=symmetry, progress=progress,
                             counterexamples=counterexamples, keep_going=keep_going)
     from modelcheck.engine.bfs import bfs
     return bfs(model, limits, symmetry=symmetry, progress=progress, checkpoint=checkpoint,
-               counterexamples=counterexamples, keep_going=keep_going)
+               counterexamples=counterexamples, keep_going=keep_going, reduction=reduction)
 
 
 __all__ = [
     "StepLabel", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
     "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
-    "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
+    "Action", "Checkpoint", "CheckpointError", "Independence", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
     "eventually_always", "explore", "leads_to", "simulate", "sometimes",
 ]

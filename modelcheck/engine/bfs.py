@@ -30,6 +30,9 @@ Speed: the cyclic garbage collector is switched off during the search (states ar
 with millions of them alive every full collection would walk them all), and the loop over successors
 has a plain path for the common case (no symmetry, no recorded graph, depth bound not reached).
 Verdicts and traces are made by `verdicts`, shared with the parallel search.
+
+Partial-order reduction (`reduction="por"`, `reduction`): the one hook is the list of steps a state is
+expanded with, which the `Reducer` narrows to an ample set.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import threading
 import time
 
 from modelcheck.engine import liveness
+from modelcheck.engine import reduction as reductions
 from modelcheck.engine.checkpoint import Checkpoint, Snapshot
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
@@ -57,7 +61,8 @@ class _LimitReached(Exception):
 
 def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         progress: ProgressCallback | None = None, progress_interval: float = 1.0,
-        checkpoint: Checkpoint | None = None, counterexamples: int = 1, keep_going: bool = False) -> Result:
+        checkpoint: Checkpoint | None = None, counterexamples: int = 1, keep_going: bool = False,
+        reduction: str = reductions.NONE) -> Result:
     """Explore every state of `model` reachable within `limits`; see the module docstring."""
     started = time.perf_counter()
     actions = model.get_actions()
@@ -73,6 +78,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         warnings.append("symmetry reduction is off: the model has temporal properties, checked under "
                         "fairness on the concrete state graph")
     constraint = getattr(model, "constraint", None)
+    reducer = reductions.reducer_for(reduction, model, steps, properties, canonical, constraint, warnings,
+                                     checkpoint=checkpoint is not None)
 
     invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
     at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
@@ -231,7 +238,7 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             for position in range(start, len(level)):
                 state = level[position]
                 enabled = 0
-                for index, step in indexed_steps:
+                for index, step in (indexed_steps if reducer is None else reducer.steps(state, depth, parents)):
                     successors = step(state)
                     if not successors:
                         continue

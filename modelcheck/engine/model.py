@@ -37,6 +37,9 @@ step changed), `explain_violation` (the evidence at the end of a trace), and
 `step_label` (a structured label as the `StepLabel` a trace shows; labels can then be cheap values
 built per successor and put into words only when shown).
 
+A model may declare the independence of its steps (`independence`, see `reduction`), which lets
+the search expand one process's steps where they commute with the others' (partial-order reduction).
+
 A model may also say when a terminal state is a proper end (`done`); a terminal state that is not done
 is reported as a *deadlock*. And it may give a `canonical` form of a state for symmetry reduction: a
 function that maps every state to one chosen representative of its class under permutations of
@@ -234,6 +237,9 @@ class Model:
     # A state constraint (TLC's CONSTRAINT): a successor that fails it is counted as generated and
     # checked against the invariants, but neither stored, counted as distinct nor expanded.
     constraint: Callable[[Any], bool] | None = None
+    # For partial-order reduction (`reduction.Independence`): who owns each step, whether an owner's steps
+    # are persistent in a state, and whether a step is visible to the properties. None: no reduction.
+    independence: Any = None
 
     def get_initial_states(self) -> list:
         states = list(self.initial_states)
