@@ -157,7 +157,16 @@ def test_a_search_stopped_by_the_clock_resumes_where_it_stopped(tmp_path):
     assert signature(resumed(model, tmp_path, written[-1])) == signature(direct)
 
 
-def test_ctrl_c_stops_at_a_consistent_point_and_the_snapshot_resumes(tmp_path):
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler for the test's duration: a job started in the background of a shell
+    without job control inherits SIGINT ignored, and Python then installs no handler of its own."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_stops_at_a_consistent_point_and_the_snapshot_resumes(tmp_path, python_sigint):
     interrupted = []
 
     def step(state):
