@@ -255,8 +255,8 @@ def _run_on_ray(paths, options: RunOptions, address: str, shard, progress: Progr
     """`ray_runner.run_on_ray`, saying on standard error what cluster it joined and what did not come back."""
     from modelcheck.ray_runner import run_on_ray
 
-    def connected(resources):
-        click.echo(f"ray: joined the cluster at {address} ({resources.get('CPU', 0):g} CPUs)", err=True)
+    def connected(found, resources):
+        click.echo(f"ray: joined the cluster at {found} ({resources.get('CPU', 0):g} CPUs)", err=True)
 
     outcomes = run_on_ray(paths, options, address, chosen=shard, on_progress=progress.tasks,
                           on_connected=connected)

@@ -139,10 +139,11 @@ def configurations(paths: Iterable[str | Path], options: RunOptions,
 
 def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *,
                chosen: Shard | None = None, on_progress: Callable[[int, int], None] | None = None,
-               on_connected: Callable[[dict], None] | None = None) -> list[Outcome]:
+               on_connected: Callable[[str, dict], None] | None = None) -> list[Outcome]:
     """Check every configuration of the specs in `paths` as tasks on the Ray cluster at `address`
     ("auto" or HOST:PORT); the outcomes in the order of a local run (see the module docstring).
-    `on_progress(done, total)` follows the tasks; `on_connected` gets the cluster's resources."""
+    `on_progress(done, total)` follows the tasks; `on_connected` gets the cluster's address (what "auto"
+    found) and its resources."""
     ray = import_ray()
     if chosen is None and options.shard is not None:
         chosen = Shard(*options.shard)
@@ -150,7 +151,7 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
     connected = _connect(ray, address)
     try:
         if on_connected is not None:
-            on_connected(ray.cluster_resources())
+            on_connected(ray.get_runtime_context().gcs_address, ray.cluster_resources())
         return _gather(ray, work, options, on_progress)
     finally:
         if connected:
