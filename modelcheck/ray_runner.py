@@ -20,11 +20,13 @@ after a local run. Outcomes come back in the order of a local run whatever order
 
 A node must run the same modelcheck as this machine: a task compares a digest of the package's source
 files with the one computed here and refuses to run otherwise (a different model would give different
-verdicts under the same name). The nodes' Python and Ray versions must match this machine's, as Ray
+verdicts under the same name). modelcheck itself is not shipped with the tasks (Ray's `runtime_env`
+could upload the package): installed once per node, it costs a task nothing to start, and the digest
+catches a node left on other code. The nodes' Python and Ray versions must match this machine's, as Ray
 requires. What a spec's code prints on a node stays in that node's Ray logs.
 
 Ctrl-C keeps the outcomes already back and cancels the other tasks, running or queued. Ray sends back
-nothing of a cancelled task, so a search cut short has no partial counts (a local one has): each
+nothing of a cancelled task (`ray.get` raises TaskCancelledError), so a search cut short has no partial counts (a local one has): each
 configuration not back is reported as interrupted, every verdict bounded and nothing explored. The run
 then ends with exit code 3, as a local run cut short does, and the report names what was not checked.
 

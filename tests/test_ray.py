@@ -85,6 +85,35 @@ def test_explore_on_ray_runs_a_command_line_sweep(cluster):
     assert len(json.loads(stdout)["configs"]) == 2
 
 
+BROKEN = """
+from modelcheck.engine import Model, Action, always
+
+MODELCHECK_SPEC = True
+
+
+def step(n):
+    if n == 2:
+        raise ValueError("two is too many")
+    return [(f"to {n + 1}", n + 1)]
+
+
+def model():
+    return Model(name="broken", initial_states=[0], actions=[Action("inc", step)],
+                 properties=[always("small", lambda n: n < 5)])
+"""
+
+
+def test_a_spec_failing_on_a_node_is_the_error_of_a_local_run(cluster, tmp_path):
+    spec = tmp_path / "broken.py"
+    spec.write_text(BROKEN)
+    local = run("check", spec)
+    process = modelcheck("check", spec, "--ray", cluster)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == local.exit_code == 2
+    message = f"raised ValueError: two is too many at {spec} line 9, on the state 2"   # the file's own line
+    assert message in local.stderr and message in stderr and "Traceback" not in stderr
+
+
 def test_ctrl_c_keeps_what_came_back_and_reports_the_rest_interrupted(cluster):
     # tcommit is done in a second; two_phase_commit at rms=9 would take minutes.
     process = modelcheck("check", SPECS / "tcommit.py", SPECS / "two_phase_commit.py", "--param", "rms=9",
