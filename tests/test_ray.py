@@ -1,6 +1,6 @@
 """`check --ray` and `explore --ray` against a Ray cluster of two nodes that this module starts on this
-machine and stops: the same outcomes as a local run, in the same order; Ctrl-C; the errors (Ray missing,
-no cluster at the address, a node with other code)."""
+machine and stops: the same outcomes as a local run, in the same order (a sweep, a shard); Ctrl-C; the
+errors (a spec failing on a node, Ray missing, no cluster at the address, a node with other code)."""
 
 import json
 import os
@@ -83,6 +83,16 @@ def test_explore_on_ray_runs_a_command_line_sweep(cluster):
     assert process.returncode == local.exit_code, stderr
     assert without_timing(json.loads(stdout)) == without_timing(json.loads(local.stdout))
     assert len(json.loads(stdout)["configs"]) == 2
+
+
+def test_a_shard_on_ray_is_the_same_shard_as_a_local_run(cluster):
+    specs = [SPECS / "producer-retry-duplicates.yaml", SPECS / "broker-acks-1-failover.yaml"]   # 2 + 2
+    local = run("check", *specs, "--shard", "2/3", "--format", "json", "--quiet")
+    process = modelcheck("check", *specs, "--shard", "2/3", "--format", "json", "--ray", cluster)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == local.exit_code == 0, stderr
+    assert "shard 2/3: 1 of 4 configurations" in stderr
+    assert without_timing(json.loads(stdout)) == without_timing(json.loads(local.stdout))
 
 
 BROKEN = """
