@@ -186,3 +186,29 @@ def test_a_node_with_other_code_refuses_the_task():
     task = Task(str(path), path.read_text(), module_name(path), 0, RunOptions(), "another digest")
     with pytest.raises(ModelcheckError, match="runs another modelcheck"):
         check_configuration(task)
+
+
+class Terminal:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_counts_the_configurations_back_on_a_terminal_only(monkeypatch):
+    from modelcheck.cli import Progress
+    for tty, quiet, shown in ((True, False, True), (False, False, False), (True, True, False)):
+        terminal = Terminal(tty)
+        monkeypatch.setattr("sys.stderr", terminal)
+        progress = Progress(not quiet)
+        progress.tasks(3, 75)
+        assert ("ray: 3/75 configurations checked" in terminal.text) is shown
+        progress.clear()
+        assert terminal.text.endswith("\r") or not shown
