@@ -14,8 +14,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 
+# The test dependencies, and Ray for tests/test_ray.py (which starts a two-node cluster on this machine).
 install-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,ray]'
 
 # Chromium renders the HTML report in the browser test (Debian's package; no download of its own).
 browser:

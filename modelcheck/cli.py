@@ -54,6 +54,14 @@ class Progress:
         sys.stderr.flush()
         self.shown = True
 
+    def tasks(self, done: int, total: int):
+        """The Ray run's progress (`--ray`): configurations back of those sent."""
+        if not self.enabled:
+            return
+        sys.stderr.write(f"\r  ray: {done}/{total} configurations checked".ljust(78))
+        sys.stderr.flush()
+        self.shown = True
+
     def clear(self):
         if self.shown:
             sys.stderr.write("\r" + " " * 100 + "\r")
@@ -135,8 +143,14 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
              max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
-             keep_going=False, counterexamples=1, reduction=NONE) -> RunOptions:
-    """The run's options from the search options of the command line (`_search_options`)."""
+             keep_going=False, counterexamples=1, reduction=NONE, ray=None) -> RunOptions:
+    """The run's options from the search options of the command line (`_search_options`; `--ray` and
+    `--quiet` are the command's, not the run's)."""
+    if ray is not None and (checkpoint is not None or resume is not None):
+        raise click.UsageError("--checkpoint and --resume write to this machine's disk: leave them out with --ray")
+    if ray is not None and workers == 0:
+        raise click.UsageError("--workers 0 means one process per core of this machine: with --ray, give the "
+                               "processes per configuration, such as --workers 2")
     if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
         raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
                                "or give both the same directory")
@@ -194,6 +208,9 @@ def _search_options(function):
         click.option("--counterexamples", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
                      help="Per violated property, up to N shortest traces, one per violating state (one for "
                           "temporal properties)."),
+        click.option("--ray", default=None, metavar="auto|HOST:PORT",
+                     help="Check each configuration as a task on a Ray cluster: its head's address, or auto for "
+                          "the cluster this machine belongs to (needs pip install 'modelcheck[ray]')."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "
@@ -217,16 +234,19 @@ def _shard_option(_context, _parameter, value):
         raise click.BadParameter(f"{value!r}: give K/N with 1 <= K <= N, such as 2/4") from None
 
 
-def _run(paths, options: RunOptions, quiet: bool, shard=None):
-    """Run the specs, then the analysis of their violations (`explain.analyse`, within what each search
-    left of its limits). Ctrl-C inside a search or the analysis keeps what was found (exit code 3, see
-    `_exit_code`), and Ctrl-C between searches (while a spec loads or a model is built) ends the command
-    with exit code 130."""
+def _run(paths, options: RunOptions, quiet: bool, shard=None, ray=None):
+    """Run the specs (with `ray`, an address, as tasks on that Ray cluster: `ray_runner`), then the
+    analysis of their violations (`explain.analyse`, within what each search left of its limits). Ctrl-C
+    inside a search or the analysis keeps what was found (exit code 3, see `_exit_code`), and Ctrl-C
+    between searches (while a spec loads or a model is built) ends the command with exit code 130."""
     from modelcheck.report.explain import analyse
     progress = Progress(not quiet)
     try:
         with _spec_output_to_stderr():
-            outcomes = run_specs(paths, options, progress=progress, chosen=shard)
+            if ray is None:
+                outcomes = run_specs(paths, options, progress=progress, chosen=shard)
+            else:
+                outcomes = _run_on_ray(paths, options, ray, shard, progress)
             progress.clear()
             if analyse(outcomes):
                 click.echo("interrupted during the analysis of the violations: the verdicts stand, the "
@@ -238,6 +258,22 @@ def _run(paths, options: RunOptions, quiet: bool, shard=None):
         sys.exit(EXIT_INTERRUPTED)
     finally:
         progress.clear()
+
+
+def _run_on_ray(paths, options: RunOptions, address: str, shard, progress: Progress):
+    """`ray_runner.run_on_ray`, saying on standard error what cluster it joined and what did not come back."""
+    from modelcheck.ray_runner import run_on_ray
+
+    def connected(found, resources):
+        click.echo(f"ray: joined the cluster at {found} ({resources.get('CPU', 0):g} CPUs)", err=True)
+
+    outcomes = run_on_ray(paths, options, address, chosen=shard, on_progress=progress.tasks,
+                          on_connected=connected)
+    progress.clear()
+    cut = sum(outcome.result.stopped_by == "interrupted" for outcome in outcomes)
+    if cut:
+        click.echo(f"ray: interrupted: {cut} of {len(outcomes)} configurations reported as interrupted", err=True)
+    return outcomes
 
 
 def _exit_code(outcomes) -> int:
@@ -401,7 +437,7 @@ def explore(spec, fmt, out, save_traces, **search):
     """Explore one spec and print every property's verdict, with counterexample traces."""
     options, quiet = _options(**search), search["quiet"]
     try:
-        outcomes = _run([spec], options, quiet)
+        outcomes = _run([spec], options, quiet, ray=search["ray"])
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
         _save_traces(outcomes, save_traces, options)
     except ModelcheckError as error:
@@ -432,7 +468,7 @@ def check(paths, fmt, out, junit, markdown_file, save_traces, shard, **search):
         files = _spec_files(paths)
         if not files:
             raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
-        outcomes = _run(files, options, quiet, shard)
+        outcomes = _run(files, options, quiet, shard, ray=search["ray"])
         if shard is not None:
             click.echo(f"shard {shard.number}/{shard.count}: {shard.taken} of {shard.seen} configurations",
                        err=True)

@@ -19,6 +19,8 @@ from modelcheck.engine import Checkpoint, explore
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL, identity_of
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
+from modelcheck.spec.nodes import Source
+from modelcheck.spec.yaml_spec import parse_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.spec.expectations import VERDICTS
 from modelcheck.spec.outcome import LIMITED, UNEXPECTED, Outcome
@@ -87,21 +89,25 @@ def limits_for(spec_limits: Limits, options: RunOptions) -> Limits:
     )
 
 
-def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: Spec | None = None):
-    """Yield a `Job` for each configuration of the spec file at `path` (or of `spec`, already read, which
-    `path` then only names)."""
+def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: Spec | None = None,
+                text: str | None = None, module_as: str | None = None):
+    """Yield a `Job` for each configuration of the spec file at `path` (or of `spec`, already read, or of
+    the spec file's `text`, which `path` then only names; a Python spec's text is imported as the module
+    `module_as`, see `load_python_spec`)."""
     if spec is None and is_python_spec(path):
         if options.sets or options.sweeps:
             raise InvalidSpec("--set and --sweep apply to YAML specs; a Python spec takes --param NAME=VALUE",
                               file=str(path))
-        model = load_python_spec(path, dict(options.params))
+        model = load_python_spec(path, dict(options.params), text=text, module_as=module_as)
         yield Job(model, model.name, model.description, Limits(), expected=_python_expectations(model, path))
         return
     if options.params:
         raise InvalidSpec("--param applies to Python specs; a YAML spec takes --set KEY=VALUE", file=str(path))
     from modelcheck.kafka.config import unmodelled
     from modelcheck.kafka.models import build_model
-    spec = apply_command_line(spec if spec is not None else load_spec(path), options.sets, options.sweeps)
+    if spec is None:
+        spec = load_spec(path) if text is None else parse_spec(text, Source(str(path)), Path(path).stem)
+    spec = apply_command_line(spec, options.sets, options.sweeps)
     for point in expand(spec):
         for key, why in unmodelled(point.config):
             origin = spec.origin_of(key)
@@ -147,35 +153,43 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     for job in load_models(path, options, spec=spec):
         if chosen is not None and not chosen.takes_next():
             continue
-        limits = limits_for(job.limits, options)
-        result = _explore(job, path, limits, options, progress)
-        if job.properties is not None:
-            result.properties = {name: prop for name, prop in result.properties.items()
-                                 if name in job.properties or prop.kind == "sometimes"}
-        outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
-                          description=job.description.strip(), config=job.values, expected=job.expected,
-                          expected_lines=job.expected_lines, notes=list(job.notes), scope=job.scope)
-        if job.config is not None and result.stopped_by != "interrupted":
-            from modelcheck.kafka.cost import cost_of
-            remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)
-            outcome.cost, outcome.cost_incomplete = cost_of(job.config, time_limit=remaining,
-                                                            max_memory=limits.max_memory)
-        if options.suggest and job.settings is not None and result.violated and result.complete:
-            from modelcheck.advice import suggest
-            from modelcheck.kafka.models import build_model
-            verdicts = {name: prop.verdict for name, prop in result.properties.items()}
-            deadline = None
-            if limits.time_limit is not None:
-                deadline = time.perf_counter() + max(0.0, limits.time_limit - result.stats.seconds)
-            outcome.suggestions, outcome.suggestions_incomplete = suggest(
-                job.settings, job.config, verdicts, limits, build_model=build_model, workers=options.workers,
-                deadline=deadline)
+        outcome = check_job(job, path, options, progress)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         if interrupted(outcome):
             break
     return outcomes
+
+
+def check_job(job: Job, path, options: RunOptions, progress: Callable | None = None) -> Outcome:
+    """Explore one configuration and build its `Outcome`: the search, then what the configuration costs
+    and, with `options.suggest`, the changes that would fix its violations (each within what the search
+    left of the limits). The unit of work a Ray task runs on a node (`ray_runner`)."""
+    limits = limits_for(job.limits, options)
+    result = _explore(job, path, limits, options, progress)
+    if job.properties is not None:
+        result.properties = {name: prop for name, prop in result.properties.items()
+                             if name in job.properties or prop.kind == "sometimes"}
+    outcome = Outcome(spec_path=str(path), name=job.name, result=result, model=job.model,
+                      description=job.description.strip(), config=job.values, expected=job.expected,
+                      expected_lines=job.expected_lines, notes=list(job.notes), scope=job.scope)
+    if job.config is not None and result.stopped_by != "interrupted":
+        from modelcheck.kafka.cost import cost_of
+        remaining = None if limits.time_limit is None else max(0.0, limits.time_limit - result.stats.seconds)
+        outcome.cost, outcome.cost_incomplete = cost_of(job.config, time_limit=remaining,
+                                                        max_memory=limits.max_memory)
+    if options.suggest and job.settings is not None and result.violated and result.complete:
+        from modelcheck.advice import suggest
+        from modelcheck.kafka.models import build_model
+        verdicts = {name: prop.verdict for name, prop in result.properties.items()}
+        deadline = None
+        if limits.time_limit is not None:
+            deadline = time.perf_counter() + max(0.0, limits.time_limit - result.stats.seconds)
+        outcome.suggestions, outcome.suggestions_incomplete = suggest(
+            job.settings, job.config, verdicts, limits, build_model=build_model, workers=options.workers,
+            deadline=deadline)
+    return outcome
 
 
 OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-memory or --max-states (or limits: "

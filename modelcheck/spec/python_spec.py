@@ -31,10 +31,16 @@ from modelcheck.engine.model import Model
 from modelcheck.errors import InvalidModel, InvalidSpec, ModelcheckError
 
 
-def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None) -> Model:
-    """The model of the Python spec at `path`, built with `params` (name -> text)."""
+def load_python_spec(path: str | Path, params: Mapping[str, str] | None = None, *, text: str | None = None,
+                      module_as: str | None = None) -> Model:
+    """The model of the Python spec at `path`, built with `params` (name -> text).
+
+    With `text`, the spec's source is that text and `path` only names it (in messages and tracebacks),
+    imported as the module `module_as` (`module_name(path)` where the text was read): a Ray node builds the
+    model of a file it cannot read, and the classes of its states unpickle as the reader's (`ray_runner`).
+    """
     params = dict(params or {})
-    module = _import(path)
+    module = _import(path) if text is None else _import_text(text, path, module_as or module_name(path))
     factory = getattr(module, "model", None)
     if factory is None or not callable(factory):
         raise InvalidSpec("defines no model(**params) function; a Python spec must define one that "
@@ -80,19 +86,37 @@ def raised(error: BaseException) -> str:
     return f"raised {type(error).__name__}: {error}"
 
 
+def module_name(path: str | Path) -> str:
+    """The name the spec at `path` is imported under: its file name and a digest of where it is."""
+    file = Path(path)
+    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]
+    return f"modelcheck_spec_{file.stem.replace('-', '_')}_{digest}"
+
+
 def _import(path: str | Path) -> ModuleType:
     file = Path(path)
     if not file.is_file():
         raise InvalidSpec("no such file" if not file.exists() else "is not a file", file=str(path))
-    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]
-    name = f"modelcheck_spec_{file.stem.replace('-', '_')}_{digest}"
+    name = module_name(path)
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise InvalidSpec("cannot be imported as Python", file=str(path))
     module = importlib.util.module_from_spec(spec)
+    return _execute(module, name, path, lambda: spec.loader.exec_module(module))
+
+
+def _import_text(text: str, path: str | Path, name: str) -> ModuleType:
+    """The module `name` made from `text`, the source of the spec `path` (its frames name `path`)."""
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    return _execute(module, name, path, lambda: exec(compile(text, str(path), "exec"), module.__dict__))
+
+
+def _execute(module: ModuleType, name: str, path, run) -> ModuleType:
+    """Run a spec module's code (`run`) with the module registered as `name`; errors name `path`."""
     sys.modules[name] = module           # dataclasses and pickling look a module up by name
     try:
-        spec.loader.exec_module(module)
+        run()
     except SyntaxError as error:
         del sys.modules[name]
         raise InvalidSpec(f"Python syntax error: {error.msg}", file=str(path), line=error.lineno) from None
