@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
+from modelcheck.engine.fingerprint_bfs import EXACT, SEEN_SETS
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.kafka.commit_modes import STRATEGIES
@@ -134,7 +135,7 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
              max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
-             keep_going=False, counterexamples=1) -> RunOptions:
+             keep_going=False, counterexamples=1, seen_set=EXACT) -> RunOptions:
     """The run's options from the search options of the command line (`_search_options`)."""
     if checkpoint is not None and resume is not None and Path(checkpoint) != Path(resume):
         raise click.UsageError("--resume DIR goes on writing its checkpoints to DIR: leave out --checkpoint, "
@@ -144,11 +145,16 @@ def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers
         raise click.UsageError("--checkpoint and --resume search on one process: leave out --workers")
     if checkpoint_interval is not None and directory is None:
         raise click.UsageError("--checkpoint-interval applies with --checkpoint DIR or --resume DIR")
+    if seen_set != EXACT and workers != 1:
+        raise click.UsageError(f"--seen-set {seen_set} searches on one process: leave out --workers")
+    if seen_set != EXACT and directory is not None:
+        raise click.UsageError(f"--seen-set {seen_set} writes no checkpoints (they hold the exact search's "
+                               f"states): leave out --checkpoint and --resume")
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
                       suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
                       checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval,
-                      keep_going=keep_going, counterexamples=counterexamples)
+                      keep_going=keep_going, counterexamples=counterexamples, seen_set=seen_set)
 
 
 def _search_options(function):
@@ -185,6 +191,10 @@ def _search_options(function):
         click.option("--counterexamples", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
                      help="Per violated property, up to N shortest traces, one per violating state (one for "
                           "temporal properties)."),
+        click.option("--seen-set", type=click.Choice(SEEN_SETS), default=EXACT, show_default=True,
+                     help="What the search keeps of each state found: the state (exact), or a 64-bit "
+                          "fingerprint (a few bytes a state; one process; no temporal properties; a collision "
+                          "could hide states, and its probability is printed)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "

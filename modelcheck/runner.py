@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Mapping
 
 from modelcheck.engine import Checkpoint, explore
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL, identity_of
+from modelcheck.engine.fingerprint_bfs import EXACT
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.errors import InvalidSpec, ModelcheckError
@@ -43,6 +44,7 @@ class RunOptions:
     checkpoint_interval: float = DEFAULT_INTERVAL
     keep_going: bool = False       # --continue: the whole graph, whatever is found
     counterexamples: int = 1       # per violated property, at most this many traces
+    seen_set: str = EXACT          # what the search keeps of a state (engine.fingerprint_bfs.SEEN_SETS)
 
 
 @dataclass
@@ -166,7 +168,7 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress, max_memory=limits.max_memory,
                        checkpoint=checkpoint_of(job, path, options), counterexamples=options.counterexamples,
-                       keep_going=options.keep_going)
+                       keep_going=options.keep_going, seen_set=options.seen_set)
 
 
 def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:

@@ -8,6 +8,7 @@ checks the safety properties on random runs instead (`simulation`), for models t
 from __future__ import annotations
 
 from modelcheck.engine.checkpoint import Checkpoint, CheckpointError
+from modelcheck.engine.fingerprint_bfs import EXACT, FINGERPRINT, SEEN_SETS
 from modelcheck.engine.label import StepLabel
 from modelcheck.engine.limits import Limits, Progress
 from modelcheck.engine.model import (ALWAYS, ALWAYS_EVENTUALLY, ALWAYS_STEP, AT_END, DEADLOCK, EVENTUALLY,
@@ -24,7 +25,7 @@ from modelcheck.errors import ModelcheckError
 def explore(model, *, max_states: int | None = None, max_depth: int | None = None,
             time_limit: float | None = None, workers: int = 1, symmetry: bool = True,
             progress=None, max_memory: int | None = None, checkpoint: Checkpoint | None = None,
-            counterexamples: int = 1, keep_going: bool = False) -> Result:
+            counterexamples: int = 1, keep_going: bool = False, seen_set: str = EXACT) -> Result:
     """Explore `model` exhaustively within the limits; see `modelcheck.engine.bfs`.
 
     `workers` > 1 searches with that many processes (`modelcheck.engine.parallel`), with the same
@@ -34,13 +35,28 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
     one-process search does. `counterexamples` > 1 keeps checking a violated safety property until that
     many violating states (or steps) are found, each given its shortest trace (`PropertyResult.more`);
     `keep_going` explores the whole graph even when every verdict is decided (TLC's -continue).
+    `seen_set` "fingerprint" keeps 64-bit fingerprints of the states instead of the states
+    (`modelcheck.engine.fingerprint_bfs`): a few bytes a state, at a small, printed risk of a collision
+    hiding states; one process, no checkpoints, no temporal properties.
     """
     if counterexamples < 1:
         raise ValueError(f"counterexamples must be at least 1, not {counterexamples}")
+    if seen_set not in SEEN_SETS:
+        raise ValueError(f"seen_set must be one of {', '.join(SEEN_SETS)}, not {seen_set!r}")
     limits = Limits(max_states=max_states, max_depth=max_depth, time_limit=time_limit, max_memory=max_memory)
     if workers == 0:
         import os
         workers = os.cpu_count() or 1
+    if seen_set == FINGERPRINT:
+        if workers > 1:
+            raise ModelcheckError("the fingerprint seen-set is kept by the one-process search: leave out "
+                                  "--workers, or use the exact seen-set")
+        if checkpoint is not None:
+            raise ModelcheckError("checkpoints are written by the exact search (they hold its states): leave "
+                                  "out --checkpoint and --resume, or use the exact seen-set")
+        from modelcheck.engine.fingerprint_bfs import fingerprint_bfs
+        return fingerprint_bfs(model, limits, symmetry=symmetry, progress=progress,
+                               counterexamples=counterexamples, keep_going=keep_going)
     if workers > 1:
         if checkpoint is not None:
             raise ModelcheckError("checkpoints are written by the one-process search: leave out workers")
@@ -53,7 +69,7 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
 
 
 __all__ = [
-    "StepLabel", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
+    "StepLabel", "EXACT", "FINGERPRINT", "SEEN_SETS", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
     "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
     "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",

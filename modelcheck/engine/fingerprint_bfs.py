@@ -1,0 +1,392 @@
+"""Breadth-first search with a compact seen-set: fingerprints, parent numbers, a compressed frontier.
+
+The same search as `bfs` (levels in the same order, the same properties checked at the same points,
+the same counts, verdicts and shortest traces when no two states share a fingerprint), with what it
+keeps per state cut from a Python object to a few bytes:
+
+- the seen-set is a `fingerprints.FingerprintSet` of 64-bit fingerprints (8 to 21 bytes a state);
+- states are numbered in the order they are found, and each keeps the number of the state it was
+  first reached from (`array('I')`, 4 bytes) and which of that state's successors it was (its
+  position among them, actions in order: `array('B')`, widened to 'H' or 'I' when a state has more
+  successors), as Stateright's `path.rs` and TLC's trace file do;
+- the states waiting to be expanded are kept as compressed bytes (`frontier.Frontier`).
+
+A trace is rebuilt by replay: follow the parent numbers back to an initial state, then compute the
+model's successors again along the path and take the recorded one at each step. The state reached
+must be the one recorded; when it is not, the model is nondeterministic and `NondeterminismError`
+says so, as `trace.replay` does.
+
+A collision (two states with one fingerprint) hides the second state. The result says how likely one
+was (`Stats.fingerprints`, printed as TLC prints its estimate): a violation found is real, but a
+"holds" holds with that probability.
+
+Left out, each refused with a `ModelcheckError` that says what to do: the temporal properties (they
+are checked on the recorded state graph, which this search does not keep), checkpoints, and the
+parallel search. The partial-order reduction of `bfs`, when it has one, is not applied here.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import time
+from array import array
+
+from marshal import dumps
+
+from modelcheck.engine.encoding import MARSHAL_VERSION, Encoder, UnencodableState, not_plain
+from modelcheck.engine.fingerprints import WIDTH, FingerprintSet, blake2b, collision_probability, fingerprint
+from modelcheck.engine.frontier import Frontier
+from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
+from modelcheck.engine.memory import resident_megabytes
+from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
+from modelcheck.engine.diagnose import model_error
+from modelcheck.engine.result import FingerprintStats, Result, Stats
+from modelcheck.engine.trace import _NONDETERMINISM_HINT, Beyond, RecordedPath
+from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
+
+EXACT = "exact"                     # the seen-sets a search may keep: states as they are (`bfs`)
+FINGERPRINT = "fingerprint"         # or their fingerprints (this module)
+SEEN_SETS = (EXACT, FINGERPRINT)
+NO_PARENT = 0xFFFFFFFF              # the parent number of an initial state
+_WIDER = {"B": "H", "H": "I"}
+
+
+class Numbered(tuple):
+    """A reference to a recorded state: its number and the state (to check its replay against)."""
+
+    __slots__ = ()
+
+    def __new__(cls, number: int, state):
+        return tuple.__new__(cls, (number, state))
+
+
+class _LimitReached(Exception):
+    """Raised in the search loop the moment max_states distinct states are found."""
+
+
+def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
+                    progress: ProgressCallback | None = None, progress_interval: float = 1.0,
+                    counterexamples: int = 1, keep_going: bool = False, width: int = WIDTH) -> Result:
+    """Explore every state of `model` reachable within `limits`, keeping fingerprints of `width` bits
+    (64; fewer only to test what a collision does); see the module docstring."""
+    started = time.perf_counter()
+    actions = model.get_actions()
+    if not actions:
+        raise InvalidModel(f"model {model.name!r} has no actions")
+    properties = model.get_properties()
+    temporal = [p.name for p in properties if p.kind in TEMPORAL]
+    if temporal:
+        raise ModelcheckError(f"model {model.name!r} has temporal properties ({', '.join(temporal)}), checked on "
+                              f"the recorded state graph, which the fingerprint search does not keep: use the "
+                              f"exact seen-set (--seen-set exact)")
+    steps = [action.step for action in actions]
+    indexed_steps = list(enumerate(steps))
+    canonical = model.canonical if symmetry else None
+    constraint = getattr(model, "constraint", None)
+    invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
+    at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
+    open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
+    step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
+    violations: dict[str, object] = {}
+    witnesses: dict[str, object] = {}
+    more: dict[str, list] = {}
+    wanted = counterexamples
+    warnings: list[str] = []
+
+    def record(name, reference, outside: bool = False) -> bool:
+        """Note a violation of `name`; True when it has all the counterexamples wanted (as in `bfs`)."""
+        if name not in violations:
+            violations[name] = reference
+            return wanted <= 1
+        further = more.setdefault(name, [])
+        if outside and any(type(known) is Beyond and known.after == reference.after
+                           for known in [violations[name]] + further):
+            return False
+        further.append(reference)
+        return len(further) + 1 >= wanted
+
+    def complete() -> dict:
+        if wanted <= 1:
+            return violations
+        return {name: ref for name, ref in violations.items() if len(more.get(name, ())) + 1 >= wanted}
+
+    encoder = Encoder()
+    encode = encoder.encode
+    general = encoder.general_bytes
+    shift = 64 - width
+    from_bytes = int.from_bytes
+    seen = FingerprintSet(width)
+    add = seen.add
+    parents = array("I")
+    choices = array("B")
+    widest = (1 << 8 * choices.itemsize) - 1
+    generated = terminal = 0
+    fired = [0] * len(actions)
+    stopped_by = None
+    max_states, max_depth = limits.max_states, limits.max_depth
+    deadline = started + limits.time_limit if limits.time_limit else None
+    next_report = started + progress_interval
+    checking = bool(invariants or open_sometimes)
+
+    def found(state, number):
+        nonlocal invariants, open_sometimes, checking
+        for name, predicate in invariants:
+            if not predicate(state):
+                if record(name, Numbered(number, state)):
+                    invariants = [inv for inv in invariants if inv[0] != name]
+        for name, predicate in open_sometimes:
+            if predicate(state):
+                witnesses[name] = Numbered(number, state)
+                open_sometimes = [s for s in open_sometimes if s[0] != name]
+        checking = bool(invariants or open_sometimes)
+
+    def fingerprint_of(state) -> tuple[int, bytes, bool]:
+        canonical_bytes, restores = encode(state)
+        return fingerprint(canonical_bytes, width), canonical_bytes, restores
+
+    level = Frontier()
+    for position, state in enumerate(model.get_initial_states()):
+        generated += 1
+        if canonical is not None:
+            state = canonical(state)
+        try:
+            hash(state)
+        except TypeError as error:
+            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
+                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
+        try:
+            number_print, canonical_bytes, restores = fingerprint_of(state)
+            if constraint is not None and not constraint(state):
+                for name, predicate in invariants:
+                    if not predicate(state):
+                        record(name, Beyond(None, None, state), outside=True)
+                invariants = [inv for inv in invariants if inv[0] not in complete()]
+                checking = bool(invariants or open_sometimes)
+                continue
+            if not add(number_print):
+                continue
+            if position > widest:
+                choices, widest = _widen(choices)
+            parents.append(NO_PARENT)
+            choices.append(position)
+            if restores:
+                level.append(canonical_bytes)
+            else:
+                level.append_state(state)
+            found(state, len(parents) - 1)
+        except UnencodableState as error:
+            raise _unencodable(model, error) from None
+        except ModelcheckError:
+            raise
+        except Exception as error:
+            raise model_error(model, actions, properties, state, error, initial=True) from error
+    depth = 1 if level else 0
+    level_base = 0                          # the number of the first state of `level`
+    interval = countdown = 1
+    last_check = time.perf_counter()
+    collecting = gc.isenabled()
+    remaining = 0                           # states found but not expanded when the search stopped
+    state = None
+    number = -1                             # the number of the state being expanded
+    gc.disable()
+    try:
+        while level:
+            if max_states is not None and len(parents) >= max_states:
+                stopped_by = "max_states"
+                remaining = len(level)
+                break
+            closed = max_depth is not None and depth >= max_depth
+            plain = (canonical is None and not closed and max_states is None and constraint is None
+                     and not step_checks)
+            next_level = Frontier()
+            append, append_state = next_level.append, next_level.append_state
+            size = len(level)
+            number = level_base - 1
+            for state in level.drain():
+                number += 1
+                enabled = 0
+                for index, step in indexed_steps:
+                    successors = step(state)
+                    if not successors:
+                        continue
+                    count = len(successors)
+                    fired[index] += count
+                    if plain:               # encoding.Encoder.encode and fingerprints.fingerprint, inlined
+                        for choice, (_label, successor) in enumerate(successors, enabled):
+                            try:
+                                canonical_bytes = dumps(successor, MARSHAL_VERSION)
+                                restores = not_plain(canonical_bytes) is None
+                            except ValueError:
+                                restores = False
+                            if not restores:
+                                canonical_bytes = general(successor)
+                            if add(from_bytes(blake2b(canonical_bytes, digest_size=8).digest(), "little")
+                                   >> shift or 1):
+                                if choice > widest:
+                                    choices, widest = _widen(choices)
+                                parents.append(number)
+                                choices.append(choice)
+                                if restores:
+                                    append(canonical_bytes)
+                                else:
+                                    append_state(successor)
+                                if checking:
+                                    found(successor, len(parents) - 1)
+                        enabled += count
+                        continue
+                    for choice, (label, successor) in enumerate(successors, enabled):
+                        if step_checks:
+                            for name, predicate in step_checks:
+                                if not predicate(state, label, successor):
+                                    if record(name, Beyond(Numbered(number, state), label, successor
+                                                           if canonical is None else canonical(successor))):
+                                        step_checks = [c for c in step_checks if c[0] != name]
+                        if canonical is not None:
+                            successor = canonical(successor)
+                        if constraint is not None and not constraint(successor):
+                            for name, predicate in invariants:
+                                if not predicate(successor) and record(
+                                        name, Beyond(Numbered(number, state), label, successor), outside=True):
+                                    invariants = [inv for inv in invariants if inv[0] != name]
+                                    checking = bool(invariants or open_sometimes)
+                            continue
+                        number_print, canonical_bytes, restores = fingerprint_of(successor)
+                        if closed:
+                            if number_print not in seen:
+                                stopped_by = "max_depth"
+                            continue
+                        if not add(number_print):
+                            continue
+                        if choice > widest:
+                            choices, widest = _widen(choices)
+                        parents.append(number)
+                        choices.append(choice)
+                        if restores:
+                            append(canonical_bytes)
+                        else:
+                            append_state(successor)
+                        if checking:
+                            found(successor, len(parents) - 1)
+                        if max_states is not None and len(parents) >= max_states:
+                            raise _LimitReached
+                    enabled += count
+                generated += enabled
+                if not enabled:
+                    terminal += 1
+                    for name, predicate in at_ends:
+                        if (name not in violations or (wanted > 1 and name not in complete())) \
+                                and not predicate(state):
+                            record(name, Numbered(number, state))
+                countdown -= 1
+                if not countdown:
+                    now = time.perf_counter()
+                    interval = next_check(interval, now - last_check)
+                    countdown, last_check = interval, now
+                    if deadline is not None and now >= deadline:
+                        stopped_by = "time_limit"
+                    elif limits.max_memory is not None and resident_megabytes() >= limits.max_memory:
+                        stopped_by = "max_memory"
+                    if stopped_by in ("time_limit", "max_memory"):
+                        break
+                    if progress is not None and now >= next_report:
+                        next_report = now + progress_interval
+                        progress(Progress(len(parents), generated, len(parents) - number - 1, depth,
+                                          now - started))
+            if stopped_by in ("time_limit", "max_memory"):
+                remaining = len(parents) - number - 1
+                break
+            if closed:
+                remaining = size
+                break
+            level_base += size
+            level = next_level
+            if level:
+                depth += 1
+            if not keep_going and all_decided(properties, complete(), witnesses):
+                remaining = len(level)
+                break
+    except KeyboardInterrupt:
+        stopped_by = "interrupted"
+        remaining = len(parents) - max(number, level_base)
+    except _LimitReached:
+        stopped_by = "max_states"
+        remaining = len(parents) - number
+    except UnencodableState as error:
+        raise _unencodable(model, error) from None
+    except ModelcheckError:
+        raise
+    except Exception as error:
+        raise model_error(model, actions, properties, state, error) from error
+    finally:
+        if collecting:
+            gc.enable()
+
+    seconds = time.perf_counter() - started
+    early = (stopped_by is None and remaining > 0 and not keep_going
+             and all_decided(properties, complete(), witnesses))
+    if stopped_by is None and not early:
+        remaining = 0
+    coverage = coverage_of(actions, fired)
+    if stopped_by is None and not early:
+        never = never_fired_warning(coverage, actions)
+        if never:
+            warnings.append(never)
+
+    def path_of(reference) -> list:
+        if type(reference) is Beyond:
+            if reference.before is None:
+                return [reference.after]
+            path = path_of(reference.before)
+            return RecordedPath(path + [reference.after], [None] * (len(path) - 1) + [reference.label])
+        return _rebuild(model, parents, choices, reference, canonical)
+
+    results = decide(model, properties, violations=violations, witnesses=witnesses, path_of=path_of,
+                     canonical=canonical, stopped_by=stopped_by, early=early, more=more)
+    distinct = len(parents)
+    print_stats = FingerprintStats(width=width, probability=collision_probability(distinct, generated, width),
+                                   table_bytes=seen.nbytes,
+                                   link_bytes=parents.itemsize * len(parents) + choices.itemsize * len(choices))
+    stats = Stats(distinct=distinct, generated=generated, depth=depth, seconds=seconds, terminal=terminal,
+                  queue=remaining, peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  workers=1, coverage=coverage, fingerprints=print_stats)
+    return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by, warnings=warnings,
+                  parameters=dict(getattr(model, "parameters", {}) or {}), limits=limits)
+
+
+def _unencodable(model, error: UnencodableState) -> InvalidModel:
+    return InvalidModel(f"model {model.name!r}: {error}; or search with the exact seen-set (--seen-set exact)")
+
+
+def _widen(choices: array) -> tuple[array, int]:
+    """`choices` in the next wider type code, and the largest position it then holds."""
+    wider = array(_WIDER[choices.typecode], choices)
+    return wider, (1 << 8 * wider.itemsize) - 1
+
+
+def _rebuild(model, parents: array, choices: array, reference: Numbered, canonical) -> list:
+    """The recorded states from an initial state to the one `reference` names, by replay."""
+    number, expected = reference
+    positions = []
+    while parents[number] != NO_PARENT:
+        positions.append(choices[number])
+        number = parents[number]
+    initial = list(model.get_initial_states())[choices[number]]
+    state = canonical(initial) if canonical is not None else initial
+    path = [state]
+    actions = model.get_actions()
+    for position in reversed(positions):
+        successors = [successor for action in actions for _label, successor in action.step(state)]
+        if position >= len(successors):
+            state = None
+            break
+        state = successors[position]
+        if canonical is not None:
+            state = canonical(state)
+        path.append(state)
+    if state != expected:
+        raise NondeterminismError(
+            f"model {model.name!r} is nondeterministic: replaying the recorded successors from the initial "
+            f"state did not reach the state the search recorded; {_NONDETERMINISM_HINT}")
+    return path
