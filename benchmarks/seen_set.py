@@ -57,6 +57,66 @@ def child(rms: int, seen_set: str | None) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+ENCODING = """
+import hashlib, json, sys, time
+sys.path.insert(0, {root!r})
+from modelcheck.engine import encoding
+from modelcheck.engine.encoding import Encoder
+from modelcheck.runner import load_models
+from modelcheck.spec import load_python_spec
+
+def generated(model, limit):
+    # the successors a breadth-first search computes, in its order, duplicates included
+    steps = [action.step for action in model.get_actions()]
+    level = list(model.get_initial_states())
+    seen, out = set(level), []
+    while level and len(out) < limit:
+        following = []
+        for state in level:
+            for step in steps:
+                for _label, successor in step(state):
+                    out.append(successor)
+                    if successor not in seen:
+                        seen.add(successor)
+                        following.append(successor)
+        level = following
+    return out[:limit]
+
+def per_state(function, states):
+    started = time.process_time()
+    for state in states:
+        function(state)
+    return (time.process_time() - started) / len(states) * 1e6
+
+rows = []
+for name, model in (("TwoPhase rms=7", load_python_spec({two_phase!r}, {{"rms": "7"}})),
+                    ("Kafka transaction-read-committed", list(load_models({kafka!r}))[-1].model)):
+    states = generated(model, 100_000)
+    python_hash = per_state(hash, states)
+    encoder = Encoder()
+    encode = per_state(encoder.canonical_bytes, states)
+    fast = sum(encoder.encode(state)[1] for state in states) / len(states)
+    encoding.MEMO_BOUND = 1              # the general path without its memory of sub-values
+    forgetful = per_state(Encoder().general_bytes, states[:5_000])
+    encoding.MEMO_BOUND = 1 << 14
+    data = [encoder.canonical_bytes(state) for state in states]
+    blake = per_state(lambda item: int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little"), data)
+    rows.append([name, len(states), python_hash, encode, fast, forgetful, blake, sum(map(len, data)) / len(data)])
+print(json.dumps(rows))
+"""
+
+
+def encoding_rows() -> list[str]:
+    code = ENCODING.format(root=str(ROOT), two_phase=str(ROOT / "specs" / "two_phase_commit.py"),
+                           kafka=str(ROOT / "specs" / "transaction-read-committed.yaml"))
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    rows = []
+    for name, count, python_hash, encode, fast, forgetful, blake, size in json.loads(output):
+        rows.append(f"| {name} | {count:,} | {python_hash:.2f} | {encode:.2f} | {fast:.0%} | {forgetful:.2f} | "
+                    f"{blake:.2f} | {size:.0f} |")
+    return rows
+
+
 def mib(count: int) -> str:
     return f"{count / 2 ** 20:,.1f} MiB"
 
@@ -105,7 +165,18 @@ def main(argv=None) -> int:
         "bytes/state | bytes/state above baseline | fingerprint table + parent links | collision probability |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    table = "\n".join(header + rows) + "\n"
+    encoding = [
+        "",
+        "The encoding of a state, per generated state (µs of CPU; `engine/encoding.py`): Python's own `hash()`",
+        "of the state for comparison (not usable: salted for strings), the canonical encoding as the search",
+        "computes it, the share of states that took marshal's fast path, the general path without its memory",
+        "of sub-values, and BLAKE2b of the encoding.",
+        "",
+        "| states of | generated states | `hash()` | encoding | fast path | encoding without memory | BLAKE2b-64 | "
+        "bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ] + encoding_rows()
+    table = "\n".join(header + rows + encoding) + "\n"
     print(table)
     if arguments.out is not None:
         arguments.out.write_text(table)

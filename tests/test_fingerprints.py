@@ -251,9 +251,35 @@ def test_limits_constraint_and_step_properties_as_in_the_exact_search(options):
     assert_traces_reproduce(model, compact)
 
 
+def test_a_time_limit_stops_the_search_with_its_verdicts_bounded():
+    model = load_python_spec(SPECS / "two_phase_commit.py", {"rms": "8"})
+    result = explore(model, seen_set="fingerprint", time_limit=0.3, keep_going=True)
+    assert result.stopped_by == "time_limit"
+    assert result.properties["TCConsistent"].verdict == "bounded"
+    assert 0 < result.stats.queue < result.stats.distinct < 1_745_408
+
+
 def test_symmetry_reduction_applies_to_fingerprints_too():
     model = load_python_spec(SPECS / "two_phase_commit.py", {"rms": "4", "symmetry": "true"})
     assert summary(explore(model, seen_set="fingerprint")) == summary(explore(model))
+
+
+def test_positions_past_255_widen_the_recorded_successor_positions():
+    """Three hundred initial states, and a state with 70,000 successors: the positions outgrow one byte,
+    then two, and the traces still replay to the right states."""
+    def fan_out(state):
+        if state == ("start", 299):
+            return [(f"to {index}", ("fan", index)) for index in range(70_000)]
+        return []
+
+    model = Model(name="wide", initial_states=[("start", index) for index in range(300)],
+                  actions=[Action("Fan", fan_out)],
+                  properties=[always("not-the-last", lambda s: s != ("fan", 69_999)),
+                              sometimes("the-last-start", lambda s: s == ("start", 299))])
+    result = explore(model, seen_set="fingerprint")
+    assert summary(result) == summary(explore(model))
+    assert result.properties["not-the-last"].trace.steps[-1].label == "to 69999"
+    assert result.properties["the-last-start"].trace.initial == ("start", 299)
 
 
 # --- collisions and nondeterminism --------------------------------------------------------------------
@@ -338,3 +364,10 @@ def test_the_engine_refuses_workers_and_checkpoints_with_fingerprints(tmp_path):
         explore(model, seen_set="fingerprint", checkpoint=Checkpoint(tmp_path / "c", identity="x"))
     with pytest.raises(ValueError, match="seen_set"):
         explore(model, seen_set="bloom")
+
+
+def test_the_python_api_takes_the_seen_set():
+    import modelcheck
+    result = modelcheck.explore(str(SPECS / "two_phase_commit.py"), seen_set="fingerprint")
+    assert result.stats.distinct == 288 and result.stats.fingerprints.width == 64
+    assert modelcheck.check(str(SPECS / "tcommit.py"), seen_set="fingerprint").passed

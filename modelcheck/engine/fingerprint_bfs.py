@@ -4,12 +4,14 @@ The same search as `bfs` (levels in the same order, the same properties checked 
 the same counts, verdicts and shortest traces when no two states share a fingerprint), with what it
 keeps per state cut from a Python object to a few bytes:
 
-- the seen-set is a `fingerprints.FingerprintSet` of 64-bit fingerprints (8 to 21 bytes a state);
+- the seen-set is a `fingerprints.FingerprintSet` of 64-bit fingerprints (11 to 21 bytes a state);
 - states are numbered in the order they are found, and each keeps the number of the state it was
   first reached from (`array('I')`, 4 bytes) and which of that state's successors it was (its
   position among them, actions in order: `array('B')`, widened to 'H' or 'I' when a state has more
   successors), as Stateright's `path.rs` and TLC's trace file do;
-- the states waiting to be expanded are kept as compressed bytes (`frontier.Frontier`).
+- the states waiting to be expanded are kept as compressed bytes (`frontier.Frontier`);
+- the last few thousand successors met are kept as they are (`RECENT`), so that most repeated visits
+  are recognised without encoding and hashing the state.
 
 A trace is rebuilt by replay: follow the parent numbers back to an initial state, then compute the
 model's successors again along the path and take the recorded one at each step. The state reached
@@ -31,6 +33,7 @@ import gc
 import resource
 import time
 from array import array
+from typing import Any, NamedTuple
 
 from marshal import dumps
 
@@ -49,23 +52,21 @@ from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
 EXACT = "exact"                     # the seen-sets a search may keep: states as they are (`bfs`)
 FINGERPRINT = "fingerprint"         # or their fingerprints (this module)
 SEEN_SETS = (EXACT, FINGERPRINT)
-NO_PARENT = 0xFFFFFFFF
+NO_PARENT = 0xFFFFFFFF              # the parent number of an initial state
 # The successors met last, kept as they are (two generations of RECENT, the older dropped when the newer
 # fills): a successor among them is a state found already, known without encoding it. Most repeats come
 # soon after the first visit in breadth-first order (the two paths round a diamond start from states
 # expanded near each other): on TwoPhase rms = 7, 85% of the 2.4 million repeats are caught, and a
 # membership test costs a fifth of an encoding and a hash. 8,192 states at most: 2 MB on TwoPhase.
-RECENT = 1 << 12              # the parent number of an initial state
+RECENT = 1 << 12
 _WIDER = {"B": "H", "H": "I"}
 
 
-class Numbered(tuple):
+class Numbered(NamedTuple):
     """A reference to a recorded state: its number and the state (to check its replay against)."""
 
-    __slots__ = ()
-
-    def __new__(cls, number: int, state):
-        return tuple.__new__(cls, (number, state))
+    number: int
+    state: Any
 
 
 class _LimitReached(Exception):
