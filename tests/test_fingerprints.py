@@ -177,6 +177,22 @@ def test_the_frontier_gives_back_its_states_in_order(monkeypatch):
     assert len(queue) == 0
 
 
+def test_parent_links_count_their_way_back_to_the_parent(monkeypatch):
+    from array import array
+    from modelcheck.engine import parent_links
+    monkeypatch.setattr(parent_links, "BLOCK", 8)               # many blocks, some without a new state
+    rng = random.Random(3)
+    initial, children, parents = 3, array("B"), [None] * 3
+    for expanded in range(400):
+        count = rng.choice([0, 0, 0, 1, 2, 5]) if expanded < 150 or expanded % 40 else 0
+        children.append(count)
+        parents += [expanded] * count
+        if len(parents) <= expanded + 1:
+            break
+    links = parent_links.ParentLinks(initial, children, array("B", [0] * len(parents)))
+    assert [links.parent(number) for number in range(len(parents))] == parents
+
+
 # --- the search against the exact one -----------------------------------------------------------------
 
 def summary(result):

@@ -5,10 +5,10 @@ the same counts, verdicts and shortest traces when no two states share a fingerp
 keeps per state cut from a Python object to a few bytes:
 
 - the seen-set is a `fingerprints.FingerprintSet` of 64-bit fingerprints (11 to 21 bytes a state);
-- states are numbered in the order they are found, and each keeps the number of the state it was
-  first reached from (`array('I')`, 4 bytes) and which of that state's successors it was (its
-  position among them, actions in order: `array('B')`, widened to 'H' or 'I' when a state has more
-  successors), as Stateright's `path.rs` and TLC's trace file do;
+- states are numbered in the order they are found; each keeps which of its parent's successors it was,
+  and each expanded state how many new states it found, from which the parent of a state is counted
+  (`parent_links`: about 2 bytes a state, where a parent's number would take 4; Stateright's `path.rs`
+  and TLC's trace file keep a parent link per state too);
 - the states waiting to be expanded are kept as compressed bytes (`frontier.Frontier`);
 - the last few thousand successors met are kept as they are (`RECENT`), so that most repeated visits
   are recognised without encoding and hashing the state.
@@ -42,6 +42,7 @@ from modelcheck.engine.fingerprints import WIDTH, FingerprintSet, blake2b, colli
 from modelcheck.engine.frontier import Frontier
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.memory import resident_megabytes
+from modelcheck.engine.parent_links import ParentLinks, largest, widen
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.diagnose import model_error
 from modelcheck.engine.result import FingerprintStats, Result, Stats
@@ -52,14 +53,12 @@ from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
 EXACT = "exact"                     # the seen-sets a search may keep: states as they are (`bfs`)
 FINGERPRINT = "fingerprint"         # or their fingerprints (this module)
 SEEN_SETS = (EXACT, FINGERPRINT)
-NO_PARENT = 0xFFFFFFFF              # the parent number of an initial state
 # The successors met last, kept as they are (two generations of RECENT, the older dropped when the newer
 # fills): a successor among them is a state found already, known without encoding it. Most repeats come
 # soon after the first visit in breadth-first order (the two paths round a diamond start from states
 # expanded near each other): on TwoPhase rms = 7, 85% of the 2.4 million repeats are caught, and a
 # membership test costs a fifth of an encoding and a hash. 8,192 states at most: 2 MB on TwoPhase.
 RECENT = 1 << 12
-_WIDER = {"B": "H", "H": "I"}
 
 
 class Numbered(NamedTuple):
@@ -126,9 +125,10 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     from_bytes = int.from_bytes
     seen = FingerprintSet(width)
     add = seen.add
-    parents = array("I")
-    choices = array("B")
-    widest = (1 << 8 * choices.itemsize) - 1
+    positions = array("B")                  # per state found: its position among its parent's successors
+    children = array("B")                   # per state expanded: the new states it found (`parent_links`)
+    widest = largest(positions)
+    most = largest(children)
     generated = terminal = 0
     fired = [0] * len(actions)
     stopped_by = None
@@ -174,21 +174,22 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 continue
             if not add(number_print):
                 continue
-            if position > widest:
-                choices, widest = _widen(choices)
-            parents.append(NO_PARENT)
-            choices.append(position)
+            while position > widest:
+                positions = widen(positions)
+                widest = largest(positions)
+            positions.append(position)
             if restores:
                 level.append(canonical_bytes)
             else:
                 level.append_state(state)
-            found(state, len(parents) - 1)
+            found(state, len(positions) - 1)
         except UnencodableState as error:
             raise _unencodable(model, error) from None
         except ModelcheckError:
             raise
         except Exception as error:
             raise model_error(model, actions, properties, state, error, initial=True) from error
+    initial = len(positions)
     depth = 1 if level else 0
     level_base = 0                          # the number of the first state of `level`
     interval = countdown = 1
@@ -197,12 +198,13 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     remaining = 0                           # states found but not expanded when the search stopped
     state = None
     number = -1                             # the number of the state being expanded
+    before = 0                              # the states found before its expansion
     recent: set = set()                     # the successors met last, in two generations (RECENT)
     older: set = set()
     gc.disable()
     try:
         while level:
-            if max_states is not None and len(parents) >= max_states:
+            if max_states is not None and len(positions) >= max_states:
                 stopped_by = "max_states"
                 remaining = len(level)
                 break
@@ -216,6 +218,7 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
             for state in level.drain():
                 number += 1
                 enabled = 0
+                before = len(positions)
                 for index, step in indexed_steps:
                     successors = step(state)
                     if not successors:
@@ -238,16 +241,16 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                                 canonical_bytes = general(successor)
                             if add(from_bytes(blake2b(canonical_bytes, digest_size=8).digest(), "little")
                                    >> shift or 1):
-                                if choice > widest:
-                                    choices, widest = _widen(choices)
-                                parents.append(number)
-                                choices.append(choice)
+                                while choice > widest:
+                                    positions = widen(positions)
+                                    widest = largest(positions)
+                                positions.append(choice)
                                 if restores:
                                     append(canonical_bytes)
                                 else:
                                     append_state(successor)
                                 if checking:
-                                    found(successor, len(parents) - 1)
+                                    found(successor, len(positions) - 1)
                         enabled += count
                         continue
                     for choice, (label, successor) in enumerate(successors, enabled):
@@ -273,20 +276,25 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                             continue
                         if not add(number_print):
                             continue
-                        if choice > widest:
-                            choices, widest = _widen(choices)
-                        parents.append(number)
-                        choices.append(choice)
+                        while choice > widest:
+                            positions = widen(positions)
+                            widest = largest(positions)
+                        positions.append(choice)
                         if restores:
                             append(canonical_bytes)
                         else:
                             append_state(successor)
                         if checking:
-                            found(successor, len(parents) - 1)
-                        if max_states is not None and len(parents) >= max_states:
+                            found(successor, len(positions) - 1)
+                        if max_states is not None and len(positions) >= max_states:
                             raise _LimitReached
                     enabled += count
                 generated += enabled
+                new = len(positions) - before
+                while new > most:
+                    children = widen(children)
+                    most = largest(children)
+                children.append(new)
                 if not enabled:
                     terminal += 1
                     for name, predicate in at_ends:
@@ -306,10 +314,10 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                         break
                     if progress is not None and now >= next_report:
                         next_report = now + progress_interval
-                        progress(Progress(len(parents), generated, len(parents) - number - 1, depth,
+                        progress(Progress(len(positions), generated, len(positions) - number - 1, depth,
                                           now - started))
             if stopped_by in ("time_limit", "max_memory"):
-                remaining = len(parents) - number - 1
+                remaining = len(positions) - number - 1
                 break
             if closed:
                 remaining = size
@@ -323,10 +331,10 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupted"
-        remaining = len(parents) - max(number, level_base)
+        remaining = len(positions) - max(number, level_base)
     except _LimitReached:
         stopped_by = "max_states"
-        remaining = len(parents) - number
+        remaining = len(positions) - number
     except UnencodableState as error:
         raise _unencodable(model, error) from None
     except ModelcheckError:
@@ -336,6 +344,11 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     finally:
         if collecting:
             gc.enable()
+        if len(children) == number:         # stopped part way through an expansion: what it found so far
+            while len(positions) - before > largest(children):
+                children = widen(children)
+            children.append(len(positions) - before)
+    links = ParentLinks(initial, children, positions)
 
     seconds = time.perf_counter() - started
     early = (stopped_by is None and remaining > 0 and not keep_going
@@ -354,14 +367,14 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                 return [reference.after]
             path = path_of(reference.before)
             return RecordedPath(path + [reference.after], [None] * (len(path) - 1) + [reference.label])
-        return _rebuild(model, parents, choices, reference, canonical)
+        return _rebuild(model, links, reference, canonical)
 
     results = decide(model, properties, violations=violations, witnesses=witnesses, path_of=path_of,
                      canonical=canonical, stopped_by=stopped_by, early=early, more=more)
-    distinct = len(parents)
+    distinct = len(positions)
     print_stats = FingerprintStats(width=width, probability=collision_probability(distinct, generated, width),
                                    table_bytes=seen.nbytes,
-                                   link_bytes=parents.itemsize * len(parents) + choices.itemsize * len(choices))
+                                   link_bytes=links.nbytes)
     stats = Stats(distinct=distinct, generated=generated, depth=depth, seconds=seconds, terminal=terminal,
                   queue=remaining, peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   workers=1, coverage=coverage, fingerprints=print_stats)
@@ -373,24 +386,19 @@ def _unencodable(model, error: UnencodableState) -> InvalidModel:
     return InvalidModel(f"model {model.name!r}: {error}; or search with the exact seen-set (--seen-set exact)")
 
 
-def _widen(choices: array) -> tuple[array, int]:
-    """`choices` in the next wider type code, and the largest position it then holds."""
-    wider = array(_WIDER[choices.typecode], choices)
-    return wider, (1 << 8 * wider.itemsize) - 1
-
-
-def _rebuild(model, parents: array, choices: array, reference: Numbered, canonical) -> list:
+def _rebuild(model, links: ParentLinks, reference: Numbered, canonical) -> list:
     """The recorded states from an initial state to the one `reference` names, by replay."""
     number, expected = reference
-    positions = []
-    while parents[number] != NO_PARENT:
-        positions.append(choices[number])
-        number = parents[number]
-    initial = list(model.get_initial_states())[choices[number]]
+    way = []
+    parent = links.parent(number)
+    while parent is not None:
+        way.append(links.positions[number])
+        number, parent = parent, links.parent(parent)
+    initial = list(model.get_initial_states())[links.positions[number]]
     state = canonical(initial) if canonical is not None else initial
     path = [state]
     actions = model.get_actions()
-    for position in reversed(positions):
+    for position in reversed(way):
         successors = [successor for action in actions for _label, successor in action.step(state)]
         if position >= len(successors):
             state = None
