@@ -69,7 +69,8 @@ def explore(model, *, max_states: int | None = None, max_depth: int | None = Non
 
 
 __all__ = [
-    "StepLabel", "EXACT", "FINGERPRINT", "SEEN_SETS", "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
+    "StepLabel", "EXACT", "FINGERPRINT", "SEEN_SETS",
+    "ALWAYS", "ALWAYS_EVENTUALLY", "ALWAYS_STEP", "AT_END", "BOUNDED", "DEADLOCK", "EVENTUALLY",
     "EVENTUALLY_ALWAYS", "HOLDS", "LEADS_TO", "SOMETIMES", "STRONG", "TEMPORAL", "UNFAIR", "VIOLATED", "WEAK",
     "Action", "Checkpoint", "CheckpointError", "Limits", "Model", "Progress", "Property", "PropertyResult", "Result", "Stats", "Trace",
     "TraceStep", "always", "always_eventually", "always_step", "at_end", "check_replays", "eventually",
