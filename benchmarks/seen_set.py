@@ -129,6 +129,7 @@ def main(argv=None) -> int:
     arguments = parser.parse_args(argv)
     seen_sets = ("exact", "fingerprint") if arguments.seen_set == "both" else (arguments.seen_set,)
     load = os.getloadavg()[0]
+    started = time.strftime('%Y-%m-%dT%H:%M%z')
     baseline = child(3, None)["peak"]
     rows = []
     for rms in (int(part) for part in arguments.rms.split(",")):
@@ -156,7 +157,7 @@ def main(argv=None) -> int:
         "```",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
         f"{platform.python_version()}; {platform.system()} {platform.release()}",
-        f"Date: {time.strftime('%Y-%m-%dT%H:%M%z')}; load average at start: {load:.2f}",
+        f"Date: {started}; load average at start: {load:.2f}",
         f"Command: python3 benchmarks/seen_set.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip(),
         f"Baseline (a process that imported modelcheck and searched nothing): {mib(baseline)}",
         "```",
