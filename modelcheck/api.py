@@ -87,12 +87,13 @@ class Checked:
 def check(paths: str | Path | Iterable[str | Path], *, sets: Iterable[str] = (), sweeps: Iterable[str] = (),
           params: Mapping[str, Any] | None = None, max_states: int | None = None, max_depth: int | None = None,
           time_limit: float | None = None, max_memory: int | None = None, workers: int = 1,
-          suggest: bool = False, reduction: str = "none") -> Checked:
+          suggest: bool = False, reduction: str = "none", seen_set: str = "exact") -> Checked:
     """Check spec files and directories against their `expect:` blocks, as `modelcheck check` does.
 
     `sets` and `sweeps` are the command line's `--set KEY=VALUE` and `--sweep KEY=V1,V2`; `params` the
     parameters of Python specs (`--param`); the limits override the specs' own `limits:`; `reduction="por"`
-    is `--reduction por`.
+    is `--reduction por`; `seen_set` is `--seen-set` ("exact" or "fingerprint", see
+    `modelcheck.engine.fingerprint_bfs`).
 
     >>> checked = modelcheck.check("specs/")                        # doctest: +SKIP
     >>> checked.passed, len(checked)
@@ -106,7 +107,8 @@ def check(paths: str | Path | Iterable[str | Path], *, sets: Iterable[str] = (),
     options = RunOptions(sets=tuple(sets), sweeps=tuple(sweeps),
                          params=tuple((name, _text(value)) for name, value in (params or {}).items()),
                          max_states=max_states, max_depth=max_depth, time_limit=time_limit,
-                         max_memory=max_memory, workers=workers, suggest=suggest, reduction=reduction)
+                         max_memory=max_memory, workers=workers, suggest=suggest, reduction=reduction,
+                         seen_set=seen_set)
     return Checked(run_specs(found.specs, options), found.skipped)
 
 
@@ -157,12 +159,12 @@ def replay(trace: str | Path, *, spec: str | Path | None = None, sets: Iterable[
 
 
 def _run(path, *, spec=None, sets=(), sweeps=(), params=None, max_states=None, max_depth=None, time_limit=None,
-         max_memory=None, workers=1, reduction="none"):
+         max_memory=None, workers=1, reduction="none", seen_set="exact"):
     from modelcheck.runner import RunOptions, run_spec
     options = RunOptions(sets=tuple(sets), sweeps=tuple(sweeps),
                          params=tuple((name, _text(value)) for name, value in (params or {}).items()),
                          max_states=max_states, max_depth=max_depth, time_limit=time_limit,
-                         max_memory=max_memory, workers=workers, reduction=reduction)
+                         max_memory=max_memory, workers=workers, reduction=reduction, seen_set=seen_set)
     return run_spec(path, options, spec=spec)
 
 

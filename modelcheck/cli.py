@@ -24,6 +24,7 @@ import click
 
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
 from modelcheck.engine.reduction import NONE, REDUCTIONS
+from modelcheck.engine.fingerprint_bfs import EXACT, SEEN_SETS
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.kafka.commit_modes import STRATEGIES
@@ -143,7 +144,8 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
              max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
-             keep_going=False, counterexamples=1, reduction=NONE, ray=None) -> RunOptions:
+             keep_going=False, counterexamples=1, reduction=NONE, ray=None,
+             seen_set=EXACT) -> RunOptions:
     """The run's options from the search options of the command line (`_search_options`; `--ray` and
     `--quiet` are the command's, not the run's)."""
     if ray is not None and (checkpoint is not None or resume is not None):
@@ -163,11 +165,19 @@ def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers
         raise click.UsageError(f"--reduction {reduction} searches on one process: leave out --workers")
     if reduction != NONE and directory is not None:
         raise click.UsageError(f"--reduction {reduction} writes no checkpoints: leave out --checkpoint and --resume")
+    if seen_set != EXACT and workers != 1:
+        raise click.UsageError(f"--seen-set {seen_set} searches on one process: leave out --workers")
+    if seen_set != EXACT and directory is not None:
+        raise click.UsageError(f"--seen-set {seen_set} writes no checkpoints (they hold the exact search's "
+                               f"states): leave out --checkpoint and --resume")
+    if seen_set != EXACT and reduction != NONE:
+        raise click.UsageError(f"--reduction {reduction} is the exact search's: leave it out with --seen-set {seen_set}")
     return RunOptions(sets=tuple(sets), sweeps=tuple(sweeps), params=_param(params), max_states=max_states,
                       max_depth=max_depth, time_limit=time_limit, workers=workers, symmetry=symmetry,
                       suggest=suggest, max_memory=max_memory, checkpoint=directory, resume=resume is not None,
                       checkpoint_interval=DEFAULT_INTERVAL if checkpoint_interval is None else checkpoint_interval,
-                      keep_going=keep_going, counterexamples=counterexamples, reduction=reduction)
+                      keep_going=keep_going, counterexamples=counterexamples, reduction=reduction,
+                      seen_set=seen_set)
 
 
 def _search_options(function):
@@ -211,6 +221,10 @@ def _search_options(function):
         click.option("--ray", default=None, metavar="auto|HOST:PORT",
                      help="Check each configuration as a task on a Ray cluster: its head's address, or auto for "
                           "the cluster this machine belongs to (needs pip install 'modelcheck[ray]')."),
+        click.option("--seen-set", type=click.Choice(SEEN_SETS), default=EXACT, show_default=True,
+                     help="What the search keeps of each state found: the state (exact), or a 64-bit "
+                          "fingerprint (a few bytes a state; one process; a model with temporal properties is "
+                          "searched exactly; a collision could hide states, and its probability is printed)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress line on standard error."),
         click.option("--suggest", is_flag=True,
                      help="For each violated property, explore every one-setting change and report those "

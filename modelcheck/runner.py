@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Mapping
 
 from modelcheck.engine import Checkpoint, explore
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL, identity_of
+from modelcheck.engine.fingerprint_bfs import EXACT
 from modelcheck.engine.limits import Limits
 from modelcheck.spec import Spec, apply_command_line, expand, is_python_spec, load_python_spec, load_spec
 from modelcheck.spec.nodes import Source
@@ -47,6 +48,7 @@ class RunOptions:
     counterexamples: int = 1       # per violated property, at most this many traces
     shard: tuple[int, int] | None = None   # (K, N): only the K-th of N shares of the configurations
     reduction: str = "none"        # "por": partial-order reduction (engine.reduction)
+    seen_set: str = EXACT          # what the search keeps of a state (engine.fingerprint_bfs.SEEN_SETS)
 
 
 @dataclass
@@ -203,7 +205,8 @@ def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress, max_memory=limits.max_memory,
                        checkpoint=checkpoint_of(job, path, options), counterexamples=options.counterexamples,
-                       keep_going=options.keep_going, reduction=options.reduction)
+                       keep_going=options.keep_going, reduction=options.reduction,
+                       seen_set=options.seen_set)
 
 
 def checkpoint_of(job: Job, path, options: RunOptions) -> Checkpoint | None:

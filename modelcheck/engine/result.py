@@ -71,6 +71,16 @@ class PropertyResult:
     inevitable: Any = None
 
 
+@dataclass(frozen=True)
+class FingerprintStats:
+    """What a search that kept fingerprints instead of states (`fingerprint_bfs`) adds to its statistics."""
+
+    width: int                        # bits of a fingerprint
+    probability: float                # TLC's "calculated (optimistic)" estimate of a collision
+    table_bytes: int                  # the fingerprint table
+    link_bytes: int                   # the parent numbers and successor positions
+
+
 @dataclass
 class Stats:
     distinct: int = 0
@@ -82,6 +92,7 @@ class Stats:
     peak_memory_bytes: int = 0
     workers: int = 1
     coverage: dict[str, int] = field(default_factory=dict)
+    fingerprints: FingerprintStats | None = None    # None: the exact seen-set
 
     @property
     def states_per_second(self) -> float:

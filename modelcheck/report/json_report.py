@@ -42,6 +42,9 @@ Choices the format leaves open, made here:
   when complete, else the limit that stopped it: "max_states", "max_depth", "time_limit", "max_memory" or
   "interrupted", as `Result.stopped_by`), `stats.queue` (states found but not explored when it
   ended; 0 when complete) and `stats.depth` (the depth reached);
+- `fingerprints`, when the search kept fingerprints instead of states (`--seen-set fingerprint`):
+  {"width": bits, "collision_probability": TLC's "calculated (optimistic)" estimate, "note": what a
+  collision does (it can only hide states)};
 - `warnings`, when the search has any (the text report prints them under the statistics): actions
   that never fired, symmetry turned off, a search resumed from a checkpoint.
 Values of a configuration that JSON cannot hold are given as strings.
@@ -54,6 +57,7 @@ from typing import Any, Iterable
 
 from modelcheck.engine.result import VIOLATED
 from modelcheck.report.scope import scope_of
+from modelcheck.report.text import COLLISION_NOTE
 from modelcheck.report.explain import NOT_COMPUTED, changes_as_dict, explain_trace, inevitable_from
 
 STATS_KEYS = ("distinct", "generated", "depth", "seconds", "terminal", "coverage", "complete", "stopped_by",
@@ -121,6 +125,9 @@ def outcome_to_dict(outcome, *, timings: bool = True) -> dict[str, Any]:
                   "coverage": dict(stats.coverage), "complete": result.complete,
                   "stopped_by": result.stopped_by, "queue": stats.queue},
         "properties": properties,
+        **({"fingerprints": {"width": stats.fingerprints.width,
+                             "collision_probability": stats.fingerprints.probability, "note": COLLISION_NOTE}}
+           if stats.fingerprints is not None else {}),
         **({"warnings": list(result.warnings)} if result.warnings else {}),
         **({"suggestions_incomplete": outcome.suggestions_incomplete}
            if getattr(outcome, "suggestions_incomplete", None) else {}),

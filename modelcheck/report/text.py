@@ -80,10 +80,35 @@ def stats_sentence(result: Result, *, timings: bool = True) -> str:
     return text
 
 
+COLLISION_NOTE = ("a collision can only hide states: a violation found is real, and a 'holds' holds with the "
+                  "probability that none happened")
+
+
+def tlc_number(value: float) -> str:
+    """A probability as TLC prints its estimate: "3.9E-8" (two digits, no padded exponent)."""
+    if value == 0:
+        return "0.0"
+    mantissa, exponent = f"{value:.1E}".split("E")
+    return f"{mantissa}E{int(exponent)}"
+
+
+def fingerprint_lines(result: Result) -> list[str]:
+    """For a search that kept fingerprints (`engine.fingerprint_bfs`): TLC's estimate of the probability
+    of a collision, and what a collision does; nothing for the exact search."""
+    fingerprints = result.stats.fingerprints
+    if fingerprints is None:
+        return []
+    return [f"seen-set of {fingerprints.width}-bit fingerprints; the probability that two distinct states had "
+            f"the same fingerprint, calculated (optimistic): val = {tlc_number(fingerprints.probability)}",
+            COLLISION_NOTE]
+
+
 def render_summary(result: Result, *, color: bool = False, timings: bool = True) -> str:
-    """The search in a few lines: statistics, coverage warnings, and a limit that stopped it."""
+    """The search in a few lines: statistics, the fingerprints' collision estimate, coverage warnings,
+    and a limit that stopped it."""
     paint = _Paint(color)
     lines = [f"{paint(result.model, 'bold')}: {stats_sentence(result, timings=timings)}"]
+    lines += fingerprint_lines(result)
     stopped = stopped_sentence(result)
     if stopped:
         lines.append(paint(f"!! {stopped}", "alarm"))
