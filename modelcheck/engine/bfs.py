@@ -51,7 +51,7 @@ from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMP
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import Beyond, path_to
 from modelcheck.engine.memory import resident_megabytes
-from modelcheck.engine.verdicts import UNDECIDED, all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.engine.verdicts import UNDECIDED, Violations, all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError
 from modelcheck.engine.diagnose import model_error
 
@@ -85,29 +85,12 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
     open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
     step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
-    violations: dict[str, object] = {}      # property -> first state found violating it (BFS order)
+    found_violations = Violations(counterexamples)
+    violations = found_violations.first     # property -> first state found violating it (BFS order)
+    more = found_violations.more            # property -> further violating references (counterexamples > 1)
+    record, complete = found_violations.record, found_violations.complete
     witnesses: dict[str, object] = {}       # sometimes-property -> first state satisfying it
-    more: dict[str, list] = {}              # property -> further violating references (counterexamples > 1)
     wanted = counterexamples
-
-    def record(name, reference, outside: bool = False) -> bool:
-        """Note a violation of `name`; True when it has all the counterexamples wanted. A state outside
-        the constraint may be generated again: it counts once."""
-        if name not in violations:
-            violations[name] = reference
-            return wanted <= 1
-        further = more.setdefault(name, [])
-        if outside and any(type(known) is Beyond and known.after == reference.after
-                           for known in [violations[name]] + further):
-            return False
-        further.append(reference)
-        return len(further) + 1 >= wanted
-
-    def complete() -> dict:
-        """The violated properties that have all the counterexamples wanted."""
-        if wanted <= 1:
-            return violations
-        return {name: ref for name, ref in violations.items() if len(more.get(name, ())) + 1 >= wanted}
     edges: list | None = [] if needs_graph else None
     terminal_states: list | None = [] if needs_graph else None
 

@@ -48,7 +48,7 @@ from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMP
 from modelcheck.engine.diagnose import model_error
 from modelcheck.engine.result import FingerprintStats, Result, Stats
 from modelcheck.engine.trace import _NONDETERMINISM_HINT, Beyond, RecordedPath
-from modelcheck.engine.verdicts import all_decided, coverage_of, decide, never_fired_warning
+from modelcheck.engine.verdicts import Violations, all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
 
 EXACT = "exact"                     # the seen-sets a search may keep: states as they are (`bfs`)
@@ -96,28 +96,12 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
     at_ends = [(p.name, p.predicate) for p in properties if p.kind == AT_END]
     open_sometimes = [(p.name, p.predicate) for p in properties if p.kind == SOMETIMES]
     step_checks = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS_STEP]
-    violations: dict[str, object] = {}
+    found_violations = Violations(counterexamples)
+    violations, more = found_violations.first, found_violations.more
+    record, complete = found_violations.record, found_violations.complete
     witnesses: dict[str, object] = {}
-    more: dict[str, list] = {}
     wanted = counterexamples
     warnings: list[str] = []
-
-    def record(name, reference, outside: bool = False) -> bool:
-        """Note a violation of `name`; True when it has all the counterexamples wanted (as in `bfs`)."""
-        if name not in violations:
-            violations[name] = reference
-            return wanted <= 1
-        further = more.setdefault(name, [])
-        if outside and any(type(known) is Beyond and known.after == reference.after
-                           for known in [violations[name]] + further):
-            return False
-        further.append(reference)
-        return len(further) + 1 >= wanted
-
-    def complete() -> dict:
-        if wanted <= 1:
-            return violations
-        return {name: ref for name, ref in violations.items() if len(more.get(name, ())) + 1 >= wanted}
 
     encoder = Encoder()
     encode = encoder.encode

@@ -18,9 +18,39 @@ from typing import Callable
 
 from modelcheck.engine.model import SOMETIMES, TEMPORAL
 from modelcheck.engine.result import BOUNDED, HOLDS, VIOLATED, PropertyResult
-from modelcheck.engine.trace import replay
+from modelcheck.engine.trace import Beyond, replay
 
 UNDECIDED = object()        # what `liveness(prop)` returns when a limit stopped the check: bounded
+
+
+class Violations:
+    """The violating references a search has found per property: the first of each (`first`, in the
+    order found, so a shortest one in a breadth-first search), and with `wanted` above 1 up to
+    `wanted - 1` more (`more`). Shared by the searches (`bfs`, `fingerprint_bfs`)."""
+
+    def __init__(self, wanted: int):
+        self.wanted = wanted
+        self.first: dict[str, object] = {}
+        self.more: dict[str, list] = {}
+
+    def record(self, name: str, reference, outside: bool = False) -> bool:
+        """Note a violation of `name`; True when it has all the counterexamples wanted. A state outside
+        the constraint (a `trace.Beyond`, `outside`) may be generated again: it counts once."""
+        if name not in self.first:
+            self.first[name] = reference
+            return self.wanted <= 1
+        further = self.more.setdefault(name, [])
+        if outside and any(type(known) is Beyond and known.after == reference.after
+                           for known in [self.first[name]] + further):
+            return False
+        further.append(reference)
+        return len(further) + 1 >= self.wanted
+
+    def complete(self) -> dict:
+        """The violated properties that have all the counterexamples wanted."""
+        if self.wanted <= 1:
+            return self.first
+        return {name: ref for name, ref in self.first.items() if len(self.more.get(name, ())) + 1 >= self.wanted}
 
 
 def all_decided(properties, violations, witnesses) -> bool:
