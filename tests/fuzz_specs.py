@@ -12,7 +12,8 @@
 `command_lines()` draws the options after `explore SPEC` (or `check SPEC`): `--set`, `--sweep`,
 `--param`, limits (always with small `--max-states` and `--time-limit`, so a search stays short),
 `--format`, `--workers`, `--continue`, `--counterexamples`, `--checkpoint`/`--resume` (into a fresh
-directory).
+directory), `--reduction`, `--seen-set` and `--shard` (a `check` option: `explore` refuses it). The
+searched and valid specs sometimes name a `client:`, a known one or not.
 
 The rule the fuzzer checks (tests/test_fuzz.py): the exit code is 0, 1, 2 or 3 (4 is an internal error:
 a bug), no Python traceback is printed, a JSON document parses, and the command ends within its time
@@ -97,7 +98,7 @@ def valid_specs(draw) -> str:
         key = draw(st.sampled_from(KEY_NAMES))
         values = draw(st.lists(_valid_value(key), min_size=1, max_size=3, unique_by=repr))
         extra += f"sweep:\n  {key}: [{', '.join(_yaml(v) for v in values)}]\n"
-    return _render("fuzz", settings, extra)
+    return _render("fuzz", settings, extra + draw(_client_line()))
 
 
 @st.composite
@@ -147,7 +148,18 @@ def searched_specs(draw) -> str:
     settings = {"workload.messages": str(draw(st.integers(1, 3)))}
     for key in draw(st.lists(st.sampled_from(SEARCHED), max_size=4, unique=True)):
         settings[key] = _yaml(draw(_valid_value(key) if not key.startswith("faults.") else st.integers(0, 2)))
-    return _render("searched", settings)
+    return _render("searched", settings, draw(_client_line()))
+
+
+CLIENTS = ["java", "librdkafka", "kafka-python", "rdkafka", "[java]", "null", "'1'"]
+
+
+@st.composite
+def _client_line(draw) -> str:
+    """A `client:` line one time in three: a known client, a near miss or a value of the wrong type."""
+    if draw(st.integers(0, 2)):
+        return ""
+    return f"client: {draw(st.sampled_from(CLIENTS))}\n"
 
 
 SEARCHED = ["producer.acks", "producer.retries", "consumer.commit", "consumer.max.poll.records",
@@ -183,5 +195,11 @@ def command_lines(draw) -> list[str]:
         args += [draw(st.sampled_from(["--checkpoint", "--resume"])), "CHECKPOINT"]
         if draw(st.booleans()):
             args += ["--checkpoint-interval", draw(st.sampled_from(["0.01", "5", "0", "nan", "x"]))]
+    if draw(st.integers(0, 3)) == 0:
+        args += ["--reduction", draw(st.sampled_from(["none", "por", "x"]))]
+    if draw(st.integers(0, 3)) == 0:
+        args += ["--seen-set", draw(st.sampled_from(["exact", "fingerprint", "bloom"]))]
+    if draw(st.integers(0, 5)) == 0:
+        args += ["--shard", draw(st.sampled_from(["1/2", "2/2", "0/2", "3/2", "x"]))]
     args += ["--format", draw(st.sampled_from(["text", "json", "markdown", "mermaid"]))]
     return args

@@ -28,8 +28,8 @@ Messages: `Send(dst, message)` is a one-way message; `Request(dst, message)` exp
 tracked by the network until `Reply(link, message)` comes back on the same connection (`link` is the
 connection the request arrived on, which `receive` finds in its envelope and may keep to answer
 later). `Disconnect(dst)` closes the actor's own connection to `dst` (abandoning what is pending there,
-as a client does with a request it no longer wants the answer to). What a message holds is the actor's business: small NamedTuples of ints, so that states hash
-the same in every process.
+as a client does with a request it no longer wants the answer to). What a message holds is the
+actor's business: small NamedTuples of ints, so that states hash the same in every process.
 
 An actor never implements a fault: crashes, pauses, lost or delayed messages and closed connections
 are the layer's (`faults`), and an actor only says how it reacts (`restart`, `failed`, and a `Down`

@@ -17,8 +17,8 @@ it and whether it violates the property, by the definitions `liveness` searches 
   cycle.
 
 Only the states of the path are looked at, and the steps enabled in the cycle's states (those that
-stay inside the model's state constraint, as in the search), so the answer needs no search. It leaves out whether the path is the shortest counterexample (that is the search's
-business).
+stay inside the model's state constraint, as in the search), so the answer needs no search. It leaves
+out whether the path is the shortest counterexample (that is the search's business).
 """
 
 from __future__ import annotations
