@@ -47,7 +47,7 @@ from modelcheck.engine.parent_links import ParentLinks, largest, widen
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.diagnose import model_error
 from modelcheck.engine.result import FingerprintStats, Result, Stats
-from modelcheck.engine.trace import _NONDETERMINISM_HINT, Beyond, RecordedPath
+from modelcheck.engine.trace import NONDETERMINISM_HINT, Beyond, RecordedPath
 from modelcheck.engine.verdicts import Violations, all_decided, coverage_of, decide, never_fired_warning
 from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
 
@@ -395,5 +395,5 @@ def _rebuild(model, links: ParentLinks, reference: Numbered, canonical) -> list:
     if state != expected:
         raise NondeterminismError(
             f"model {model.name!r} is nondeterministic: replaying the recorded successors from the initial "
-            f"state did not reach the state the search recorded; {_NONDETERMINISM_HINT}")
+            f"state did not reach the state the search recorded; {NONDETERMINISM_HINT}")
     return path

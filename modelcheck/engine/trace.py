@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 from modelcheck.errors import NondeterminismError
 from modelcheck.engine.result import Trace, TraceStep
 
-_NONDETERMINISM_HINT = (
+NONDETERMINISM_HINT = (
     "the model's steps must depend on the state alone: look for iteration over a set or dict of "
     "strings (its order changes with PYTHONHASHSEED), random numbers, the clock, or state kept outside "
     "the state value")
@@ -74,7 +74,7 @@ def replay(model, recorded: list, canonical: Callable | None = None, loop_start:
     else:
         raise NondeterminismError(
             f"model {model.name!r} is nondeterministic: replaying a trace, no initial state matches the "
-            f"one the search recorded; {_NONDETERMINISM_HINT}")
+            f"one the search recorded; {NONDETERMINISM_HINT}")
     steps = []
     actions = model.get_actions()
     for index, target in enumerate(recorded[1:], start=1):
@@ -84,7 +84,7 @@ def replay(model, recorded: list, canonical: Callable | None = None, loop_start:
             raise NondeterminismError(
                 f"model {model.name!r} is nondeterministic: replaying a trace diverged at step {index}, "
                 f"where no step from the recorded state leads to the next recorded one (the search "
-                f"computed different steps from the same state); {_NONDETERMINISM_HINT}")
+                f"computed different steps from the same state); {NONDETERMINISM_HINT}")
         steps.append(step)
         current = step.state
     return Trace(initial, tuple(steps), loop_start)
