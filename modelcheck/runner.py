@@ -121,20 +121,22 @@ def load_models(path: str | Path, options: RunOptions = RunOptions(), *, spec: S
             model = replace(model, name=f"{spec.name} [{point.label}]")
         else:
             model = replace(model, name=spec.name)
+        settings = spec.settings_for(point.values)[0]
         yield Job(model, spec.name, spec.description, spec.limits, values=dict(point.values),
                   expected=point.expected, expected_lines=point.expected_lines,
-                  settings=spec.settings_for(point.values)[0], config=point.config,
+                  settings=settings, config=point.config,
                   properties=spec.properties, notes=_may_matter(spec),
-                  client_defaults=_client_defaults(spec, point.values))
+                  client_defaults=_client_defaults(spec, point.values, settings))
 
 
-def _client_defaults(spec, values) -> str | None:
-    """"librdkafka 2.x (spec.yaml line 2): consumer.auto.offset.reset=latest, ...": what `client:` set."""
+def _client_defaults(spec, values, settings) -> str | None:
+    """"librdkafka 2.x (spec.yaml line 2): consumer.auto.offset.reset=latest, ...": what `client:` set
+    (the keys of `settings`, the configuration's, that neither the spec nor its sweep point wrote)."""
     if spec.client is None:
         return None
     from modelcheck.spec.values import format_value
     written = {**spec.settings, **values}
-    filled = {key: value for key, value in spec.settings_for(values)[0].items() if key not in written}
+    filled = {key: value for key, value in settings.items() if key not in written}
     said = ", ".join(f"{key}={format_value(value)}" for key, value in filled.items()) or "none left to set"
     return f"{spec.client.title} ({spec.client.origin}): {said}"
 

@@ -18,6 +18,7 @@ from modelcheck.errors import ModelcheckError
 from modelcheck.ray_runner import Task, check_configuration, code_digest
 from modelcheck.runner import RunOptions, load_models
 from modelcheck.spec.python_spec import module_name
+from test_cli import FakeTerminal
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
@@ -188,24 +189,10 @@ def test_a_node_with_other_code_refuses_the_task():
         check_configuration(task)
 
 
-class Terminal:
-    def __init__(self, tty):
-        self.tty, self.text = tty, ""
-
-    def isatty(self):
-        return self.tty
-
-    def write(self, text):
-        self.text += text
-
-    def flush(self):
-        pass
-
-
 def test_progress_counts_the_configurations_back_on_a_terminal_only(monkeypatch):
     from modelcheck.cli import Progress
     for tty, quiet, shown in ((True, False, True), (False, False, False), (True, True, False)):
-        terminal = Terminal(tty)
+        terminal = FakeTerminal(tty)
         monkeypatch.setattr("sys.stderr", terminal)
         progress = Progress(not quiet)
         progress.tasks(3, 75)
