@@ -428,7 +428,7 @@ def test_a_fetch_bound_that_forgets_the_other_producers_open_transaction_is_caug
 
 
 @pytest.mark.parametrize("text,reason", [
-    ("producer:\n  instances: 2\n", "without transactions"),
+    ("producer:\n  instances: 2\nsink:\n  type: topic\n", "consume-transform-produce"),
     ("producer:\n  instances: 2\n  transactional.id: tx\n", "fences the other"),
     ("producer:\n  instances: 2\n  transactional.id: tx-${instance}\n  source: dual-write\n", "dual-write or outbox"),
 ])
@@ -483,3 +483,96 @@ def test_verification_is_modelled_under_transaction_version_1_only():
         partition = system.actors[system.partitions[0]]
         assert isinstance(partition, ReplicatedPartition)
         assert (partition.verifier == system.transaction_coordinator) is verifies
+
+
+# -- zombie producers: a standby instance takes over from a stalled one (faults.producer.pause) ----------
+
+def _zombie(transactional_id: str = "orders") -> KafkaConfig:
+    return _config("transaction-zombie-producer.yaml", producer__transactional__id=transactional_id)
+
+
+def test_a_standby_starts_only_when_the_instance_it_stands_by_for_stalls():
+    from modelcheck.actors import Down
+    from modelcheck.actors.actor import NOTICE
+    system = KafkaSystem(_zombie())
+    (standby,) = system.standbys
+    actor = system.actors[standby]
+    waiting = actor.initial()
+    assert waiting.durable.standby and not actor.steps(waiting)
+    assert not actor.exposed("crash", waiting) and not actor.exposed("pause", waiting)
+
+    def told(reason):
+        (out,) = actor.receive(waiting, Envelope(system.producers[0], standby, None, NOTICE,
+                                                 Down(system.producers[0], reason)))
+        return out
+    assert told("crashed").state == waiting                    # a crash restarts the instance itself
+    started = told("paused").state
+    assert not started.durable.standby
+    assert [type(out.what).__name__ for out in actor.steps(started)] == ["InitsProducer"]
+
+
+def test_a_zombie_commit_under_an_id_per_instance_comes_after_its_replacement_registered():
+    model = build_system(_zombie("orders-${instance}")).model()
+    found = explore(model).properties["zombie-fenced"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+    sentences = [step.sentence for step in explain_trace(found.trace, model)]
+    paused = next(i for i, s in enumerate(sentences) if "pauses" in s)
+    started = next(i for i, s in enumerate(sentences) if "takes over its work" in s)
+    registered = next(i for i, s in enumerate(sentences) if "gives transactional id 1" in s)
+    assert paused < started < registered and "commit" in sentences[-1]
+
+
+def test_a_coordinator_that_lets_an_older_epoch_commit_is_caught_by_zombie_fenced(monkeypatch):
+    """With a stable id only the epoch check stands between the zombie and its late commit."""
+    from modelcheck.kafka.roles.transaction_coordinator import TransactionCoordinator
+    original = TransactionCoordinator._end
+
+    def careless(self, state, envelope):
+        message = envelope.message
+        entry = state.durable[message.transactional_id]
+        if entry is not None and message.producer_epoch < entry.producer_epoch:
+            envelope = envelope._replace(message=message._replace(producer_epoch=entry.producer_epoch))
+        return original(self, state, envelope)
+    monkeypatch.setattr(TransactionCoordinator, "_end", careless)
+    model = build_system(_zombie()).model()
+    found = explore(model, max_states=50_000).properties["zombie-fenced"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+def test_a_replaced_instance_that_kept_retrying_would_fence_its_standby_without_end(monkeypatch):
+    """The zombie shuts down at its first error: one that retried like a live instance would take turns
+    with its standby in fencing each other, each round adding records to the log (an unbounded search)."""
+    from modelcheck.engine import BOUNDED
+    from modelcheck.kafka.roles.transactional import TransactionalApplication
+    assert explore(build_system(_zombie()).model(), max_states=60_000).properties["progress"].verdict == HOLDS
+    monkeypatch.setattr(TransactionalApplication, "resumed", lambda self, state: state)
+    assert explore(build_system(_zombie()).model(), max_states=60_000).properties["progress"].verdict == BOUNDED
+
+
+@pytest.mark.parametrize("text,key,reason", [
+    ("faults:\n  producer.pause: 1\n", "faults.producer.pause", "without transactions"),
+    ("producer:\n  transactional.id: t-${instance}\n  instances: 2\nfaults:\n  producer.pause: 1\n",
+     "faults.producer.pause", "one producing application"),
+    ("producer:\n  transactional.id: t\nconsumer:\n  commit: transactional\nsink:\n  type: topic\n"
+     "faults:\n  producer.pause: 1\n", "faults.producer.pause", "consumer.pause"),
+])
+def test_a_pause_is_refused_where_no_standby_is_modelled(tmp_path, capsys, text, key, reason):
+    code, err = _run(tmp_path, "name: t\n" + text, capsys)
+    assert code == 2 and key in err and reason in err
+
+
+# -- several producing applications without transactions -------------------------------------------------
+
+def test_applications_without_transactions_have_producer_ids_of_their_own(monkeypatch):
+    """The leader keeps idempotence state per producer id: were the two applications' producers to share
+    one, the second application's first batch would be taken for a retry of the first's and dropped,
+    although it was acknowledged."""
+    from modelcheck.kafka.roles.application import ProducingApplication
+    config = _config("producer-idempotence-per-producer.yaml")
+    system = KafkaSystem(config)
+    assert len({system.actors[i].producer_id(0) for i in system.producers}) == len(system.producers) == 2
+    assert explore(system.build().model()).properties["acked-durable"].verdict == HOLDS
+    monkeypatch.setattr(ProducingApplication, "producer_id", lambda self, session: session)
+    model = build_system(config).model()
+    found = explore(model).properties["acked-durable"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)

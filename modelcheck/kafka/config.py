@@ -207,10 +207,10 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
 
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
     layer refuses it with the file and line instead. Transactions are modelled on the actors layer
-    (`kafka.models`); an outbox relay with a transactional producer, zombie producers (`producer.pause`)
-    and several producing applications other than transactional ones with an id per instance are not
-    yet; several applications (or consume-transform-produce instances) with one transactional.id would
-    fence each other for ever.
+    (`kafka.models`); an outbox relay with a transactional producer, a paused producer without
+    transactions or with several applications or a database, and several producing applications other
+    than transactional ones with an id per instance are not yet; several applications (or
+    consume-transform-produce instances) with one transactional.id would fence each other for ever.
     """
     out = []
     if config.producer.transactional_id is not None and config.producer.source == "outbox":
@@ -222,7 +222,9 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
                     "one and fences back, for ever (give each its own id with ${instance})"))
     if config.producer.instances > 1:
         if config.producer.transactional_id is None:
-            out.append(("producer.instances", f"several producing applications without transactions {LATER}"))
+            if config.sink.type == "topic":
+                out.append(("producer.instances", "several producing applications in consume-transform-produce "
+                            "(the input topic is written before the run) are not modelled"))
         elif INSTANCE not in config.producer.transactional_id:
             out.append(("producer.instances", "several applications with one transactional.id: each one's "
                         "initTransactions() fences the other's producer, which creates a new one and fences "
@@ -230,6 +232,13 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
         elif config.producer.source != "direct" or config.sink.type == "topic":
             out.append(("producer.instances", "several producing applications with source: dual-write or "
                         f"outbox, or in consume-transform-produce, {LATER}"))
+    if config.faults.producer_pause:
+        if config.producer.transactional_id is None:
+            out.append(("faults.producer.pause", "a paused producer without transactions is not modelled yet: a "
+                        "standby instance takes over from a stalled transactional application only"))
+        elif config.producer.instances > 1 or config.producer.source != "direct":
+            out.append(("faults.producer.pause", "a standby instance is modelled for one producing application with "
+                        "source: direct only"))
     for kind in FAULTS.values():
         if kind.refused is not None and getattr(config.faults, kind.field):
             out.append((f"faults.{kind.key}", kind.refused))

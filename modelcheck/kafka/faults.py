@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-LATER = ("is not modelled yet: it comes with the rest of transactions (zombie producers of a producer-only "
-         "application, several producing applications of every kind)")
+LATER = ("is not modelled yet: it comes with the rest of transactions (several producing applications of every "
+         "kind)")
 
 
 def _transactional(config) -> bool:
@@ -49,8 +49,7 @@ FAULTS: dict[str, FaultKind] = {kind.key: kind for kind in (
     FaultKind("request.lost", "a lost request", ("loss:producer:request", "loss:producer:message"),
               write_side=True),
     FaultKind("response.lost", "a lost response", ("loss:producer:reply",), write_side=True),
-    FaultKind("producer.pause", "a producer pause", (), refused=f"this fault {LATER} (a paused producer matters "
-                                                              f"as a zombie, which transactional.id fencing stops)"),
+    FaultKind("producer.pause", "a producer pause", ("pause:producer",), possible=_transactional),
     FaultKind("consumer.pause", "a consumer stall past max.poll.interval.ms", ("pause:consumer",)),
     FaultKind("request.delayed", "a delayed request", ("delay:producer",), write_side=True),
     FaultKind("rebalance", "a rebalance", ("rebalance",),

@@ -4,8 +4,8 @@ Two models of Kafka live side by side while the move onto the actors layer (docs
 move onto the actors layer") is under way: the write/read-side model (`kafka.model`), fast and checked
 against TLC, and the roles on the actors layer (`kafka.roles`), which give the same verdicts on every
 bundled configuration without transactions (tests/test_kafka_roles.py) and alone model transactions.
-A configuration with a `transactional.id` is checked on the roles; every other one on the write/read-
-side model, until the roles match its speed.
+A configuration with a `transactional.id` or several producing applications is checked on the roles;
+every other one on the write/read-side model, until the roles match its speed.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from modelcheck.kafka.config import KafkaConfig
 
 
 def on_actors(config: KafkaConfig) -> bool:
-    """Whether `config` is checked on the actors layer's roles."""
-    return config.producer.transactional_id is not None
+    """Whether `config` is checked on the actors layer's roles: with a transactional.id, or with several
+    producing applications (the write/read-side model has one)."""
+    return config.producer.transactional_id is not None or config.producer.instances > 1
 
 
 def build_model(config: KafkaConfig) -> Model:

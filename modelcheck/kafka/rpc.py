@@ -34,6 +34,9 @@ What travels, and between whom:
   isolation level and its answer carries the offsets of aborted transactions' records.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
+- Position reads and writes (a producing application's instance -> its position store,
+  `roles.position_store`): not Kafka's either; where the application's work stands, read by an instance
+  when it starts and written after each committed transaction.
 
 Left out: batching several records per request, the messages between brokers (replication is a step
 of the partition's actor, see `roles.replicas`), and every request the model does not need
@@ -203,6 +206,24 @@ class StoredOffsetResponse(NamedTuple):
     offset: int
 
 
+class PositionRead(NamedTuple):
+    """An application instance asks its position store how far the application's work has been done."""
+
+    application: int
+
+
+class PositionIs(NamedTuple):
+    application: int
+    next_event: int               # the first event not done yet
+
+
+class PositionWrite(NamedTuple):
+    """An application instance records in its position store how far the work is done (one-way)."""
+
+    application: int
+    next_event: int
+
+
 class MetadataRequest(NamedTuple):
     """Where does the partition lead now (asked of the partition's replicas here)."""
 
@@ -345,6 +366,12 @@ def describe(message) -> str:
         offsets = ", ".join(f"offset {offset} of p{p}" for p, offset in message.offsets)
         generation = f"generation {message.generation}" if message.generation >= 0 else "group id only"
         return f"TxnOffsetCommit({offsets}, {generation}, epoch {message.producer_epoch})"
+    if kind is PositionRead:
+        return "ReadPosition()"
+    if kind is PositionIs:
+        return f"Position(next e{message.next_event})"
+    if kind is PositionWrite:
+        return f"WritePosition(next e{message.next_event})"
     error = getattr(message, "error", NONE)
     if kind in (InitProducerIdResponse, AddPartitionsToTxnResponse, EndTxnResponse, WriteTxnMarkersResponse,
                 AddOffsetsToTxnResponse, TxnOffsetCommitResponse):

@@ -152,6 +152,10 @@ def conflicts(config: KafkaConfig, settings: Mapping[str, Any]) -> list[Conflict
     if producer.transaction_two_phase_commit_enable and settings.get("producer.database.commit") == "after-kafka":
         out.append(Conflict(("producer.database.commit", "producer.transaction.two.phase.commit.enable"),
                             "with two-phase commit the database commits between Kafka's prepare and commit"))
+    if config.faults.producer_pause and mode.in_transaction:
+        out.append(Conflict(("faults.producer.pause", "consumer.commit"),
+                            "in consume-transform-produce the producing instance is a consumer instance: its stall "
+                            "is faults.consumer.pause"))
     for kind in FAULTS.values():
         if kind.needs is not None and getattr(config.faults, kind.field) and config.get(kind.needs) is None:
             out.append(Conflict((f"faults.{kind.key}", kind.needs),

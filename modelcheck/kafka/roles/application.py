@@ -64,6 +64,7 @@ class AppDurable(NamedTuple):
                                                # database committed with its rows
     transactions: int = 0                      # observer's record: the transactions it began
     outcomes: frozenset = frozenset()          # observer's record: (transaction, committed) it was told
+    standby: bool = False                      # a standby instance not started yet (`faults.producer.pause`)
 
 
 class AppMemory(NamedTuple):
@@ -73,6 +74,7 @@ class AppMemory(NamedTuple):
     relay_handed: frozenset = frozenset()      # outbox: rows handed to the producer, outcome unknown
     relay_acked: frozenset = frozenset()       # outbox: rows acknowledged, not marked sent yet
     transaction: object = None                 # a transactional producer's client state (`transactional`)
+    stalled: bool = False                      # it stalled past its liveness deadline, so it has been replaced
 
 
 class CommitsToDatabase(NamedTuple):
@@ -132,20 +134,23 @@ class ProducingApplication(KafkaRole):
              LosesConnection)
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...],
-                 written: frozenset = frozenset(), index: int = 0):
+                 written: frozenset = frozenset(), index: int = 0, work: int | None = None, name: str | None = None):
         """`written`: (partition, event) already written and acknowledged before the run (the input of a
         consume-transform-produce application): the application starts with every event emitted.
         `index`: which of the configuration's `producer.instances` applications this is; application i
-        emits its own `workload.messages` events, numbered on from those of the applications before it."""
+        emits its own `workload.messages` events, numbered on from those of the applications before it.
+        `work`: the application whose events this instance emits, when it is not `index` (a standby
+        instance does another's work); `name`: its name in traces, when not the default."""
         instances = config.producer.instances
-        super().__init__("producer" if instances == 1 else f"producer[{index}]")
+        super().__init__(name or ("producer" if instances == 1 else f"producer[{index}]"))
         self.written = written
         self.config = config
         self.index = index
+        self.work = index if work is None else work
         self.partitions = partitions           # per partition: the actor id of its replicas
         self.first_leaders = first_leaders     # per partition: the broker index that leads at the start
-        self.first_event = index * config.workload.messages + 1
-        self.last_event = (index + 1) * config.workload.messages      # its last event
+        self.first_event = self.work * config.workload.messages + 1
+        self.last_event = (self.work + 1) * config.workload.messages      # its last event
         self.acks_zero = config.producer.acks == "0"
         self.source = config.producer.source
 
@@ -154,8 +159,13 @@ class ProducingApplication(KafkaRole):
             return ActorState(AppDurable(next_event=self.last_event + 1, acknowledged=self.written), self._fresh(0))
         return ActorState(AppDurable(next_event=self.first_event), self._fresh(0))
 
+    def producer_id(self, session: int) -> int:
+        """The producer id of incarnation `session`: unique across the applications, as the brokers hand out
+        producer ids (application i's incarnations take the ids after those of the applications before it)."""
+        return self.index * (1 + self.config.faults.producer_crash) + session
+
     def _fresh(self, session: int) -> AppMemory:
-        return AppMemory(producers.new_producer(self.config, session),
+        return AppMemory(producers.new_producer(self.config, self.producer_id(session)),
                          tuple(leaders.Leader(b, 0) for b in self.first_leaders))
 
     def exposed(self, fault: str, state) -> bool:
@@ -363,7 +373,7 @@ class ProducingApplication(KafkaRole):
     def describe_state(self, state) -> str:
         durable, memory = state
         producer = memory.producer if memory is not None else None
-        parts = [f"next e{durable.next_event}", f"producer id {durable.session}"]
+        parts = [f"next e{durable.next_event}", f"producer id {self.producer_id(durable.session)}"]
         if self.source != "direct":
             parts.append("database {" + ", ".join(f"e{e}" for e in sorted(durable.database)) + "}")
         if durable.outbox:
@@ -381,7 +391,8 @@ class ProducingApplication(KafkaRole):
     def explain(self, before, after) -> list[str]:
         lines = []
         if before.durable.session != after.durable.session:
-            lines.append(f"producer id: {before.durable.session} -> {after.durable.session}")
+            lines.append(f"producer id: {self.producer_id(before.durable.session)} -> "
+                         f"{self.producer_id(after.durable.session)}")
         added = sorted(after.durable.acknowledged - before.durable.acknowledged)
         if added:
             lines.append("acknowledged: " + ", ".join(f"e{e} (p{p})" for p, e in added))

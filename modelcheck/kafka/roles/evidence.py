@@ -54,6 +54,16 @@ def explain_violation(system, name: str, trace) -> str | None:
             return (f"the record at offset {offset} of p{partition} belongs to producer {producer_id}, whose "
                     f"transaction coordinator has no transaction open there: no marker will ever end it, and "
                     f"read_committed readers stop before it")
+    if name == "zombie-fenced":
+        committed = steps_where(trace, lambda s: len(system.zombie_commits(s)))
+        if system.transform:
+            member, partition, offset = system.zombie_commits(last)[0]
+            return (f"at {steps_text(committed[:1])} a transaction of consumer[{member}] committed offset {offset} of "
+                    f"p{partition}, a partition another instance had started on after consumer[{member}] lost it")
+        instance = system.actors[system.zombie_commits(last)[0]].name
+        took_over = steps_where(trace, lambda s: sum(not s.actors[i].durable.standby for i in system.standbys))
+        return (f"{instance}'s commit was decided at {steps_text(committed[:1])}, after a newer instance of the "
+                f"application had its producer id (the standby took over at {steps_text(took_over[:1])})")
     if name == "progress":
         left = system.pending(last)
         return f"left pending with no step enabled: {left}" if left else None

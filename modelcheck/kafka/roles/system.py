@@ -4,7 +4,9 @@ Actors, by id: the producing applications (0..N-1, `producer.instances`; one unl
 applications run side by side), the brokers, the partitions (one actor each,
 with their replicas: `replicas`), the group coordinator, the consumers (the members, then one spare
 instance per `consumer.pause` the budget allows), the sink and, with a `transactional.id`, the
-transaction coordinator (and the application is a `TransactionalApplication`). Partition p's replicas live on brokers
+transaction coordinator (and the application is a `TransactionalApplication`); in consume-transform-
+produce the output partition; with `faults.producer.pause`, one standby instance of the application per
+pause and the position store. Partition p's replicas live on brokers
 p, p+1, ... mod B, the first leading at the start, as `cluster.initial_cluster` places them. The
 network is per-connection FIFO with request/response (Kafka's connections and its SocketServer).
 
@@ -16,6 +18,7 @@ Fault budgets, from the spec's `faults.*`:
 | consumer.crash | crash:consumer |
 | broker.crash | crash:broker (its logs survive; its partitions elect new leaders, and what it owed its clients fails) |
 | consumer.pause | pause:consumer |
+| producer.pause | pause:producer (a standby instance takes over; the paused one resumes as a zombie) |
 | rebalance | rebalance (the group coordinator's own fault) |
 | isr.shrink | isr.shrink (a fault of the partition's actor: its leader drops a lagging follower) |
 | request.lost | loss:producer:request and loss:producer:message (an acks=0 send is one-way) |
@@ -47,10 +50,12 @@ from modelcheck.kafka.roles import evidence
 from modelcheck.kafka.roles.application import ProducingApplication
 from modelcheck.kafka.roles.consumer import NO_RESET, Consumer
 from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
+from modelcheck.kafka.roles.position_store import PositionStore
 from modelcheck.kafka.roles.replicas import BrokerProcess, ReplicatedPartition
 from modelcheck.kafka.roles.sink import Sink
 from modelcheck.kafka.roles.transaction_coordinator import PREPARED, STATE_NAMES, ONGOING, TransactionCoordinator
 from modelcheck.kafka.roles.transactional import TransactionalApplication
+from modelcheck.kafka.roles.txn_client import STOPPED
 from modelcheck.kafka.roles.transform import TransformingConsumer
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.commit_modes import COMMIT_MODES
@@ -90,6 +95,13 @@ class KafkaSystem:
         self.transform = self.transactional and COMMIT_MODES[config.consumer.commit].in_transaction
         self.transaction_coordinator = self.sink + 1 if self.transactional else None
         self.output = self.sink + 2 if self.transform else None
+        # A producer-only transactional application that may stall has standby instances, one per pause the
+        # budget allows, each ready to take over from the one before it, and a store for its position.
+        paused = self.transactional and not self.transform and config.faults.producer_pause > 0
+        tail = self.sink + 1 + self.transactional + self.transform
+        self.standbys = tuple(range(tail, tail + config.faults.producer_pause)) if paused else ()
+        self.store = tail + len(self.standbys) if paused else None
+        self.instances = self.producers + self.standbys      # every producing instance, standbys included
         owners = groups.initial_group(cluster.partitions, instances).owners
         input_logs = self._input(config) if self.transform else [() for _ in range(cluster.partitions)]
         partitions = [ReplicatedPartition(p, config, self.brokers, records=input_logs[p],
@@ -105,9 +117,10 @@ class KafkaSystem:
             applications = [ProducingApplication(config, self.partitions, first, written=written)]
         elif self.transactional:
             applications = [TransactionalApplication(config, self.partitions, first, self.transaction_coordinator,
-                                                     index=i) for i in self.producers]
+                                                     index=i, name="producer[0]" if self.standbys else None,
+                                                     store=self.store) for i in self.producers]
         else:
-            applications = [ProducingApplication(config, self.partitions, first)]
+            applications = [ProducingApplication(config, self.partitions, first, index=i) for i in self.producers]
         application = applications[0]
         consumers = []
         for i in range(instances + spares):
@@ -125,18 +138,25 @@ class KafkaSystem:
                 per_instance = consumers[0].per_instance
                 ids = len(consumers) * consumers[0].incarnations if per_instance else 1
             else:
-                ids = len(applications) * application.incarnations if application.per_instance else 1
+                ids = len(self.instances) * application.incarnations if application.per_instance else 1
             extra.append(TransactionCoordinator(
                 self.partitions + ((self.output,) if self.transform else ()), ids, cluster.transaction_version,
                 group_coordinator=self.coordinator,
-                two_phase_commit=config.producer.transaction_two_phase_commit_enable))
+                two_phase_commit=config.producer.transaction_two_phase_commit_enable,
+                instances=self.instances if self.standbys else ()))
+        standbys = [TransactionalApplication(config, self.partitions, first, self.transaction_coordinator,
+                                             index=k, work=PRODUCER, name=f"producer[{k}]", store=self.store,
+                                             replaces=(self.instances[k - 1], f"producer[{k - 1}]"))
+                    for k in range(1, len(self.standbys) + 1)]
+        if self.store is not None:
+            standbys.append(PositionStore((applications[PRODUCER].first_event,)))
         self.actors = (
             applications
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
             + partitions
             + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform)]
             + consumers
-            + [Sink(config)] + extra + output)
+            + [Sink(config)] + extra + output + standbys)
 
     @staticmethod
     def _input(config) -> list[tuple]:
@@ -158,19 +178,20 @@ class KafkaSystem:
 
     def acknowledged(self, state) -> frozenset:
         """(partition, event) acknowledged to any producing application."""
-        return frozenset().union(*(state.actors[index].durable.acknowledged for index in self.producers))
+        return frozenset().union(*(state.actors[index].durable.acknowledged for index in self.instances))
 
     def recorded(self, state) -> frozenset:
         """The events the applications recorded: every one they emitted, or with a database (dual write,
         outbox) every one committed there."""
         if self.config.producer.source == "direct":
-            return frozenset(event for index in self.producers
+            return frozenset(event for index in self.instances
                              for event in range(self.actors[index].first_event, state.actors[index].durable.next_event))
-        return state.actors[PRODUCER].durable.database
+        return frozenset().union(*(state.actors[index].durable.database for index in self.instances))
 
     def inconsistency(self, state) -> tuple[list, list]:
         """(events only in the application's database, events only in the topic)."""
-        database, topic = state.actors[PRODUCER].durable.database, set(self.topic_events(state))
+        database = frozenset().union(*(state.actors[index].durable.database for index in self.instances))
+        topic = set(self.topic_events(state))
         return sorted(database - topic), sorted(topic - database)
 
     def effects(self, state) -> tuple:
@@ -231,7 +252,7 @@ class KafkaSystem:
                 if record.written_in and fate in (transactions.COMMIT, transactions.ABORT):
                     fates.setdefault(record.written_in, set()).add(fate)
         told = {}
-        for index in self.producers + self.consumers:
+        for index in self.instances + self.consumers:
             durable = state.actors[index].durable
             for transaction, committed in getattr(durable, "outcomes", ()):
                 told[(self.actors[index].name, transaction)] = transactions.COMMIT if committed else transactions.ABORT
@@ -263,6 +284,16 @@ class KafkaSystem:
                     out.append((index, offset, record.producer_id))
         return out
 
+    def zombie_commits(self, state) -> tuple:
+        """The commits of zombies: in consume-transform-produce (member, partition, offset) of each offset
+        a transaction committed for a partition another instance had started from (the group
+        coordinator's record); for a producer-only application the instances (actor ids) whose commit
+        the transaction coordinator decided after a replacement of theirs got its producer id."""
+        if self.transform:
+            return state.actors[self.coordinator].durable.zombie_commits
+        return tuple(instance for entry in state.actors[self.transaction_coordinator].durable if entry is not None
+                     for instance in entry.zombie_commits)
+
     def missing_acknowledged(self, state) -> list:
         """(partition, event) acknowledged and neither in its leader's log nor on its way there (acks=0)."""
         out = []
@@ -281,7 +312,7 @@ class KafkaSystem:
         """What is left to do, or None: the application's events, the producer's batches, the consumers'
         work, and messages still travelling (a fetch held at the end of a log is no work left)."""
         todo = []
-        for index in self.producers:
+        for index in self.instances:
             todo.extend(self._producer_pending(index, *state.actors[index]))
         if self.transactional:
             for txn, entry in enumerate(state.actors[self.transaction_coordinator].durable):
@@ -323,7 +354,10 @@ class KafkaSystem:
         """What producing application `index` has left to do."""
         todo = []
         application = self.actors[index]
-        whose = f"{application.name}'s " if len(self.producers) > 1 else ""
+        whose = f"{application.name}'s " if len(self.instances) > 1 else ""
+        if durable.standby or (memory is not None and memory.transaction is not None
+                               and memory.transaction.phase == STOPPED):
+            return todo               # a standby not started, or an instance replaced and shut down
         if durable.next_event <= application.last_event:
             verb = "committed in a transaction" if self.transactional else "emitted"
             todo.append(f"e{durable.next_event}..e{application.last_event} not {verb}")
@@ -368,9 +402,10 @@ class KafkaSystem:
                       "a transaction's records all end as the transaction did: committed together or aborted "
                       "together")]
               if self.transactional else []),
-            *([always("zombie-fenced", lambda s: not s.actors[self.coordinator].durable.zombie_commits,
-                      "no transaction of an instance that lost its partitions (a zombie) commits")]
-              if self.transform else []),
+            *([always("zombie-fenced", lambda s: not self.zombie_commits(s),
+                      "no transaction of an instance that was replaced (a zombie) commits once its replacement "
+                      "has taken over")]
+              if self.transform or self.standbys else []),
             *([at_end("consistency", lambda s: self.inconsistency(s) == ([], []),
                       "the application's database and the topic agree on which events happened")]
               if config.producer.source != "direct" else []),
@@ -405,7 +440,7 @@ class KafkaSystem:
                                     f"{kind.what} happens"))
         retry_faults = faults.request_lost + faults.response_lost + faults.request_delayed + faults.broker_crash
         if config.producer.retries > 0 and config.producer.acks != "0" and retry_faults:
-            guards.append(sometimes("retry-sent", lambda s: any(_retry_sent(s.actors[i].volatile) for i in self.producers),
+            guards.append(sometimes("retry-sent", lambda s: any(_retry_sent(s.actors[i].volatile) for i in self.instances),
                                     "the producer sends a batch again"))
         return guards
 

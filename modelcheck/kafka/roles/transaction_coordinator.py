@@ -70,6 +70,10 @@ answering with the epoch the transaction was prepared in too, so that the applic
 aborts it as its database decided; the timeout does not abort a transaction then. KIP-939 is modelled
 as the KIP specifies it, with transaction.version 2; it is not in a released Kafka as of 4.0.
 
+For `zombie-fenced` with standby instances (`faults.producer.pause`) the coordinator keeps an observer's
+record, which no step reads: which instance of the application got each id's producer id last, whether
+another instance has registered since, and the commits it decided for an instance so superseded.
+
 KIP-890 part 1's partition verification (on by default since Kafka 3.6,
 `transaction.partition.verification.enable`) is answered here: a verify-only AddPartitionsToTxn from a
 partition's leader (`replicas`) is verified when the producer id's transaction, in that epoch, has the
@@ -116,6 +120,10 @@ class TxnEntry(NamedTuple):
     partitions: tuple = ()        # the partitions of the current transaction
     previous_epoch: int = -1      # transaction.version 2: the epoch of the transaction last ended
     kept_epoch: int = -1          # KIP-939: the epoch its ongoing transaction was written in, once kept
+    # Observer's records, for `zombie-fenced` with standby instances (`faults.producer.pause`):
+    holder: int = -1              # the instance (actor id) that got this id's producer id and epoch last
+    superseded: bool = False      # another instance of the application has registered since
+    zombie_commits: tuple = ()    # instances (actor ids) whose commit was decided once superseded
 
 
 class Markers(NamedTuple):
@@ -185,10 +193,14 @@ class TransactionCoordinator(KafkaRole):
     faults = ("transaction.timeout",)
 
     def __init__(self, partitions: tuple[int, ...], ids: int, transaction_version: int,
-                 group_coordinator: int | None = None, two_phase_commit: bool = False):
+                 group_coordinator: int | None = None, two_phase_commit: bool = False,
+                 instances: tuple[int, ...] = ()):
         """`partitions`: the actor id of each partition; `ids`: how many transactional ids there may be;
-        `group_coordinator`: the actor that keeps the group's offsets (the marker for `rpc.GROUP`)."""
+        `group_coordinator`: the actor that keeps the group's offsets (the marker for `rpc.GROUP`);
+        `instances`: for an observer's record only, the actor ids of the instances of one producing
+        application that may replace one another (standby instances, `faults.producer.pause`)."""
         super().__init__("txn-coordinator")
+        self.instances = frozenset(instances)
         self.partitions = partitions
         self.group_coordinator = group_coordinator
         self.two_phase_commit = two_phase_commit
@@ -354,8 +366,8 @@ class TransactionCoordinator(KafkaRole):
 
         if entry is None:
             entry = TxnEntry(txn, 0, EMPTY)
-            return Out(AnswersInit(txn, rpc.NONE, 0), ActorState(_with(entries, txn, entry), markers),
-                       (reply(rpc.NONE, entry),))
+            return Out(AnswersInit(txn, rpc.NONE, 0), ActorState(self._registered(entries, txn, entry, envelope.src),
+                                                                 markers), (reply(rpc.NONE, entry),))
         if message.producer_id >= 0 and (message.producer_id, message.producer_epoch) != \
                 (entry.producer_id, entry.producer_epoch) and entry.state not in PREPARED:
             return Out(AnswersInit(txn, rpc.PRODUCER_FENCED, -1), state, (reply(rpc.PRODUCER_FENCED, entry),))
@@ -375,8 +387,8 @@ class TransactionCoordinator(KafkaRole):
             return Out(AnswersInit(txn, rpc.CONCURRENT_TRANSACTIONS, -1), state,
                        (reply(rpc.CONCURRENT_TRANSACTIONS, entry),))
         bumped = entry._replace(producer_epoch=entry.producer_epoch + 1, state=EMPTY, partitions=(), previous_epoch=-1)
-        return Out(AnswersInit(txn, rpc.NONE, bumped.producer_epoch), ActorState(_with(entries, txn, bumped), markers),
-                   (reply(rpc.NONE, bumped),))
+        return Out(AnswersInit(txn, rpc.NONE, bumped.producer_epoch),
+                   ActorState(self._registered(entries, txn, bumped, envelope.src), markers), (reply(rpc.NONE, bumped),))
 
     def _end(self, state, envelope) -> Out:
         entries, markers = state
@@ -407,10 +419,21 @@ class TransactionCoordinator(KafkaRole):
         if error != rpc.NONE:
             return answer(error)
         decided = entry._replace(state=wanted_prepare)
+        if commit and envelope.src in self.instances and (entry.superseded or entry.holder != envelope.src):
+            decided = decided._replace(zombie_commits=decided.zombie_commits + (envelope.src,))
         if self.bumps_per_transaction:
             decided = decided._replace(producer_epoch=entry.producer_epoch + 1, previous_epoch=entry.producer_epoch)
         written = self._decided(ActorState(_with(entries, txn, decided), markers), txn)
         return answer(rpc.NONE, written.state, written.sends)
+
+    def _registered(self, entries: tuple, txn: int, entry: TxnEntry, instance: int) -> tuple:
+        """`entries` with `entry` for `txn`, and an observer's note that `instance` got its producer id and
+        epoch: it is the newest producer of its application, so every other instance's is superseded."""
+        if instance not in self.instances:
+            return _with(entries, txn, entry)
+        entries = tuple(other._replace(superseded=True) if other is not None and other.holder != instance
+                        and other.holder in self.instances else other for other in entries)
+        return _with(entries, txn, entry._replace(holder=instance, superseded=False))
 
     # -- words ---------------------------------------------------------------------------------------
 

@@ -51,10 +51,20 @@ record of its position (the unit of work is done once the database has committed
 For `transaction-atomicity` each record carries an observer's note of the transaction it was sent in
 (`Record.written_in`), and the application notes how each of its transactions ended as it was told.
 
+Standby instances (`faults.producer.pause`, `system` builds them): a standby monitors the instance it
+stands by for and starts when that one stalls (the `Down` notice stands for an orchestrator's failed
+liveness probe). It does the same work: once it has its producer id it reads where the work stands from
+the position store (`position_store`), and every instance writes the position there after each commit
+it is told of. An instance that resumes after a stall knows from its own clock that it missed its
+liveness deadline: it goes on with what it was doing, a zombie, and shuts down (`Stops`) at its first
+error from the coordinator instead of retrying or recreating its producer. Without that rule two live
+instances under one id would fence each other for ever: initTransactions() retries
+CONCURRENT_TRANSACTIONS (until `max.block.ms`) and each retry aborts the other's transaction.
+
 Left out: several transactions per run of one application (its events are one transaction), `transaction.timeout.ms` as the
 client sees it (the timeout is the coordinator's: `transaction_coordinator`), `max.block.ms`, an outbox relay
-with a transactional producer, and a zombie instance (`producer.pause`); the consume-transform-produce
-loop is `transform`.
+with a transactional producer, and the crash of an instance that has been replaced (it would only stop
+it, as its shutdown does); the consume-transform-produce loop is `transform`.
 
 Sources: the Java client's `KafkaProducer` (initTransactions, beginTransaction, commitTransaction,
 abortTransaction), `TransactionManager` (its states, `isSendToPartitionAllowed`, the abortable and
@@ -67,7 +77,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import ActorState, Disconnect, Out, Request
+from modelcheck.actors import ActorState, Disconnect, Down, Out, Request, Send
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
 from modelcheck.kafka.config import INSTANCE
@@ -75,8 +85,8 @@ from modelcheck.kafka.application import key_of
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
-                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES,
-                                               READY, RECORDING, RETRY, TxnClient, answered)
+                                               FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES, POSITION,
+                                               POSITION_SENT, READY, RECORDING, RETRY, STOPPED, TxnClient, answered)
 from modelcheck.kafka.roles.txn_client import lost as lost_request
 
 
@@ -126,6 +136,7 @@ class RecreatesProducer(NamedTuple):
 
 class LosesTxnRequest(NamedTuple):
     what: str
+    peer: str = "the coordinator"
 
 
 class IgnoresAnswer(NamedTuple):
@@ -144,16 +155,50 @@ class Recovers(NamedTuple):
     commit: bool                  # KIP-939: what the database's record says of the kept transaction
 
 
+class TakesOver(NamedTuple):
+    """A standby instance starts: the instance it stands by for stopped answering (`faults.producer.pause`)."""
+
+    replaced: str                 # the name of the instance it replaces
+
+
+class NotesDown(NamedTuple):
+    instance: str
+    reason: str
+
+
+class ReadsPosition(NamedTuple):
+    application: int
+
+
+class LearnsPosition(NamedTuple):
+    next_event: int
+
+
+class Stops(NamedTuple):
+    """A replaced instance meets a fatal error (its producer is fenced) and shuts down."""
+
+    error: int
+
+
 class TransactionalApplication(ProducingApplication):
     kinds = ProducingApplication.kinds + (InitsProducer, GetsProducerId, Begins, AddsPartition, LearnsAdded, Ends,
                                           LearnsEnded, StartsAbort, RecreatesProducer, LosesTxnRequest, IgnoresAnswer,
-                                          CommitsUnit, Recovers)
+                                          CommitsUnit, Recovers, TakesOver, NotesDown, ReadsPosition, LearnsPosition,
+                                          Stops)
     faults = ("transaction.abort",)
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int,
-                 index: int = 0):
-        super().__init__(config, partitions, first_leaders, index=index)
+                 index: int = 0, *, work: int | None = None, name: str | None = None, store: int | None = None,
+                 replaces: tuple[int, str] | None = None):
+        """`store`: the actor id of the position store, when the application's position lives there (with
+        `faults.producer.pause`); `replaces`: (actor id, name) of the instance this one stands by for, which
+        makes it a standby instance that starts when that one stalls."""
+        super().__init__(config, partitions, first_leaders, index=index, work=work, name=name)
         self.coordinator = coordinator
+        self.store = store
+        self.replaces = replaces
+        if replaces is not None:
+            self.monitors = (replaces[0],)
         self.per_instance = INSTANCE in config.producer.transactional_id
         self.incarnations = 1 + config.faults.producer_crash        # at most, of each application
         self.version = config.cluster.transaction_version
@@ -169,9 +214,17 @@ class TransactionalApplication(ProducingApplication):
     def _fresh(self, session: int) -> AppMemory:
         return super()._fresh(session)._replace(transaction=TxnClient())
 
+    def initial(self) -> ActorState:
+        state = super().initial()
+        if self.replaces is None:
+            return state
+        return ActorState(state.durable._replace(standby=True), state.volatile)
+
     def exposed(self, fault: str, state) -> bool:
-        """A crash matters while a transaction is under way or a request is out; an abort only inside a
-        transaction that has sent something."""
+        """A crash or a stall matters while a transaction is under way or a request is out; an abort only
+        inside a transaction that has sent something; nothing hits a standby not started yet."""
+        if state.durable.standby or state.volatile.stalled:
+            return False              # a replaced instance's crash would only stop it, as its shutdown does
         client = state.volatile.transaction
         if fault == "transaction.abort":
             return client.phase == IN_TRANSACTION and client.next_event > state.durable.next_event
@@ -181,11 +234,28 @@ class TransactionalApplication(ProducingApplication):
         client = memory.transaction
         return client.phase == IN_TRANSACTION and partition in client.added
 
+    def resumed(self, state) -> ActorState:
+        """With a standby to take over (a position store), an instance that stalled knows from its own
+        clock that it missed its liveness deadline and has been replaced: it goes on with what it was doing
+        (a zombie) and shuts down at its first fatal error, instead of creating a new producer that would
+        fence its replacement."""
+        if self.store is None:
+            return state
+        return ActorState(state.durable, state.volatile._replace(stalled=True))
+
     # -- own steps -----------------------------------------------------------------------------------
+
+    def steps(self, state):
+        if state.durable.standby:
+            return []                 # a standby instance, not started
+        return super().steps(state)
 
     def _application_steps(self, durable, memory):
         client = memory.transaction
         phase = client.phase
+        if phase == POSITION:
+            return [Out(ReadsPosition(self.work), ActorState(durable, _with(memory, phase=POSITION_SENT)),
+                        (Request(self.store, rpc.PositionRead(self.work)),))]
         if phase == INIT:
             txn = self.transactional_id(durable)
             producer = memory.producer
@@ -282,9 +352,14 @@ class TransactionalApplication(ProducingApplication):
 
     def _recreated(self, state, error: int) -> Out:
         """close() on the fenced producer closes its connections (the answers still on their way are
-        dropped); the new producer opens its own."""
-        durable = state.durable
+        dropped); the new producer opens its own. An instance that knows it has been replaced shuts down
+        instead (`Stops`), at this or at any other error of the coordinator's."""
+        durable, memory = state
         closes = tuple(Disconnect(actor) for actor in self.partitions + (self.coordinator,))
+        if memory.stalled:            # it gives up at its first failure rather than retrying
+            stopped = self._fresh(durable.session)
+            stopped = stopped._replace(transaction=stopped.transaction._replace(phase=STOPPED), stalled=True)
+            return Out(Stops(error), ActorState(durable, stopped), closes)
         return Out(RecreatesProducer(error), ActorState(durable, self._fresh(durable.session)), closes)
 
     # -- answers -------------------------------------------------------------------------------------
@@ -294,11 +369,18 @@ class TransactionalApplication(ProducingApplication):
         kind = type(message)
         durable, memory = state
         client = memory.transaction
+        if kind is Down:
+            return [self._noticed(state, message)]
+        if kind is rpc.PositionIs:
+            if client.phase != POSITION_SENT:
+                return [Out(IgnoresAnswer("Position"), state)]
+            return [Out(LearnsPosition(message.next_event), ActorState(durable._replace(next_event=message.next_event),
+                                                                       _with(memory, phase=READY)))]
         if kind in COORDINATOR_ANSWERS:
             verdict, client, producer = answered(client, memory.producer, message, self.version)
             if verdict == IGNORED:
                 return [Out(IgnoresAnswer(kind.__name__), state)]
-            if verdict == FATAL:
+            if verdict == FATAL or verdict == RETRY and memory.stalled:
                 return [self._recreated(state, message.error)]
             memory = memory._replace(transaction=client, producer=producer)
             if kind is rpc.InitProducerIdResponse:
@@ -308,6 +390,8 @@ class TransactionalApplication(ProducingApplication):
                     return [Out(Recovers(commit), ActorState(_told(durable, commit),
                                                              memory._replace(transaction=client)))]
                 what = GetsProducerId(message.error, message.producer_id, message.producer_epoch)
+                if verdict == DONE and self.replaces is not None:     # a standby: where does the work stand?
+                    memory = _with(memory, phase=POSITION)
                 return [Out(what, ActorState(durable, memory))]
             if kind is rpc.AddPartitionsToTxnResponse:
                 return [Out(LearnsAdded(message.partition, message.error), ActorState(durable, memory))]
@@ -321,7 +405,8 @@ class TransactionalApplication(ProducingApplication):
             if commit:
                 position = durable.next_event if self.database or client.recovering else client.next_event
                 done = _with(memory, phase=READY, added=(), adding=(), database_done=False, recovering=False)
-                return [Out(what, ActorState(durable._replace(next_event=position, prepared=()), done))]
+                recorded = (Send(self.store, rpc.PositionWrite(self.work, position)),) if self.store is not None else ()
+                return [Out(what, ActorState(durable._replace(next_event=position, prepared=()), done), recorded)]
             return [Out(what, ActorState(durable, self._after_abort(memory)))]
         if kind is rpc.ProduceResponse and response_fences(message) and client.phase in (IN_TRANSACTION, COMMITTING):
             return [self._aborted_by_error(state, message)]
@@ -355,7 +440,22 @@ class TransactionalApplication(ProducingApplication):
             what = what._replace(outcome=DROPPED)
         return out._replace(what=what, state=ActorState(out.state.durable, memory))
 
+    def _noticed(self, state, notice) -> Out:
+        """A standby starts when the instance it stands by for stalls (an orchestrator's liveness probe
+        fails and it starts the replacement); any other notice changes nothing."""
+        durable, memory = state
+        replaced, name = self.replaces
+        if durable.standby and notice.reason == "paused":
+            return Out(TakesOver(name), ActorState(durable._replace(standby=False), memory))
+        return Out(NotesDown(name, notice.reason), state)
+
     def failed(self, state, link, requests):
+        if link.acceptor == self.store:
+            durable, memory = state
+            if memory.transaction.phase != POSITION_SENT:
+                return []
+            return [Out(LosesTxnRequest("ReadPosition", "the position store"),
+                        ActorState(durable, _with(memory, phase=POSITION)))]
         if link.acceptor != self.coordinator:
             return [self._dropping_when_aborting(out) for out in super().failed(state, link, requests)]
         durable, memory = state
@@ -415,8 +515,18 @@ class TransactionalApplication(ProducingApplication):
             return f"finds its prepared transaction kept: the database {decided} the transaction"
         if kind is IgnoresAnswer:
             return f"ignores a {what.what} it no longer waits for"
+        if kind is TakesOver:
+            return f"starts: {what.replaced} stopped answering, and this instance takes over its work"
+        if kind is NotesDown:
+            return f"notes that {what.instance} {what.reason}"
+        if kind is ReadsPosition:
+            return "reads where the work stands from the position store"
+        if kind is LearnsPosition:
+            return f"learns the work stands at e{what.next_event}"
+        if kind is Stops:
+            return f"gets {rpc.ERROR_NAMES[what.error]}: it knows it has been replaced, so it shuts down"
         if kind is LosesTxnRequest:
-            return f"loses the connection to the coordinator; will send {what.what} again"
+            return f"loses the connection to {what.peer}; will send {what.what} again"
         return super().describe(what)
 
     def describe_state(self, state) -> str:

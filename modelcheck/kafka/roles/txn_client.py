@@ -26,10 +26,12 @@ from typing import NamedTuple
 
 from modelcheck.kafka import rpc
 
-INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT, RECORDING = range(9)
+(INIT, INIT_SENT, READY, IN_TRANSACTION, COMMITTING, COMMIT_SENT, ABORTING, ABORT_SENT, RECORDING, POSITION,
+ POSITION_SENT, STOPPED) = range(12)
 PHASE_NAMES = {INIT: "not initialized", INIT_SENT: "initializing", READY: "ready", IN_TRANSACTION: "in a transaction",
                COMMITTING: "committing", COMMIT_SENT: "committing", ABORTING: "aborting", ABORT_SENT: "aborting",
-               RECORDING: "committed in Kafka, database next"}
+               RECORDING: "committed in Kafka, database next", POSITION: "to read its position",
+               POSITION_SENT: "reading its position", STOPPED: "stopped (replaced)"}
 
 IGNORED, RETRY, FATAL, DONE = range(4)
 
