@@ -576,3 +576,26 @@ def test_applications_without_transactions_have_producer_ids_of_their_own(monkey
     model = build_system(config).model()
     found = explore(model).properties["acked-durable"]
     assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+# -- an outbox relay with a transactional producer ---------------------------------------------------------
+
+def test_a_transactional_relay_publishes_an_aborted_transactions_rows_again(monkeypatch):
+    """The relay marks rows sent only once their transaction is committed: after an abort they are still in
+    the outbox and go out in the next transaction. A relay that marked the rows of an aborted transaction
+    loses them."""
+    from modelcheck.kafka.roles.transactional import TransactionalApplication
+    config = _config("app-outbox-transactional-relay.yaml", faults__producer__crash=0,
+                     faults__transaction__abort=1, workload__messages=1)
+    result = explore(build_system(config).model())
+    assert result.properties["no-loss"].verdict == HOLDS
+    assert result.properties["transaction-abort-happens"].verdict == HOLDS
+    original = TransactionalApplication._after_abort
+
+    def marking(self, memory):
+        after = original(self, memory)
+        return after._replace(relay_acked=after.relay_acked | set(memory.transaction.rows))
+    monkeypatch.setattr(TransactionalApplication, "_after_abort", marking)
+    model = build_system(config).model()
+    found = explore(model).properties["no-loss"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)

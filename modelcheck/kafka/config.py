@@ -207,14 +207,12 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
 
     A spec that sets one would otherwise pass without the thing it names ever happening; the spec
     layer refuses it with the file and line instead. Transactions are modelled on the actors layer
-    (`kafka.models`); an outbox relay with a transactional producer, a paused producer without
-    transactions or with several applications or a database, and several producing applications other
-    than transactional ones with an id per instance are not yet; several applications (or
-    consume-transform-produce instances) with one transactional.id would fence each other for ever.
+    (`kafka.models`); a paused producer without transactions or with several applications or a
+    database, and several transactional applications with a database or an outbox are not yet; several
+    applications (or consume-transform-produce instances) with one transactional.id would fence each
+    other for ever.
     """
     out = []
-    if config.producer.transactional_id is not None and config.producer.source == "outbox":
-        out.append(("producer.source", f"a transactional producer with source: outbox {LATER}"))
     if COMMIT_MODES[config.consumer.commit].in_transaction and config.consumer.instances > 1 \
             and INSTANCE not in (config.producer.transactional_id or ""):
         out.append(("consumer.instances", "several instances of a consume-transform-produce application with one "

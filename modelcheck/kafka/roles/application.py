@@ -204,18 +204,27 @@ class ProducingApplication(KafkaRole):
             return [Out(CommitsToDatabase(event), ActorState(
                 durable._replace(next_event=event + 1, database=durable.database | {event}),
                 memory._replace(awaiting_send=event)))]
-        out = []
-        if more:
-            out.append(Out(CommitsWithOutbox(event), ActorState(durable._replace(
-                next_event=event + 1, database=durable.database | {event}, outbox=durable.outbox | {event}), memory)))
+        out = self._commits_with_outbox(durable, memory)
         waiting = sorted(durable.outbox - memory.relay_handed)
         if waiting:
             out.extend(self._emits(durable, memory._replace(relay_handed=memory.relay_handed | {waiting[0]}),
                                    waiting[0], relay=True))
-        for event in sorted(memory.relay_acked):
-            out.append(Out(MarksSent(event), ActorState(durable._replace(outbox=durable.outbox - {event}), memory._replace(
-                relay_handed=memory.relay_handed - {event}, relay_acked=memory.relay_acked - {event}))))
-        return out
+        return out + self._marks_sent(durable, memory)
+
+    def _commits_with_outbox(self, durable: AppDurable, memory: AppMemory) -> list[Out]:
+        """The application's own database transaction: the next event's row with its outbox row."""
+        event = durable.next_event
+        if event > self.last_event:
+            return []
+        return [Out(CommitsWithOutbox(event), ActorState(durable._replace(
+            next_event=event + 1, database=durable.database | {event}, outbox=durable.outbox | {event}), memory))]
+
+    @staticmethod
+    def _marks_sent(durable: AppDurable, memory: AppMemory) -> list[Out]:
+        """The relay marks sent each outbox row whose record it knows is written."""
+        return [Out(MarksSent(event), ActorState(durable._replace(outbox=durable.outbox - {event}), memory._replace(
+            relay_handed=memory.relay_handed - {event}, relay_acked=memory.relay_acked - {event})))
+                for event in sorted(memory.relay_acked)]
 
     def steps(self, state):
         durable, memory = state

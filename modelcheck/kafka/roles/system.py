@@ -359,7 +359,8 @@ class KafkaSystem:
                                and memory.transaction.phase == STOPPED):
             return todo               # a standby not started, or an instance replaced and shut down
         if durable.next_event <= application.last_event:
-            verb = "committed in a transaction" if self.transactional else "emitted"
+            verb = ("committed to its database" if self.config.producer.source != "direct"
+                    else "committed in a transaction" if self.transactional else "emitted")
             todo.append(f"e{durable.next_event}..e{application.last_event} not {verb}")
         if durable.outbox:
             todo.append("outbox rows " + ", ".join(f"e{e}" for e in sorted(durable.outbox)) + " not marked sent")

@@ -61,9 +61,15 @@ error from the coordinator instead of retrying or recreating its producer. Witho
 instances under one id would fence each other for ever: initTransactions() retries
 CONCURRENT_TRANSACTIONS (until `max.block.ms`) and each retry aborts the other's transaction.
 
-Left out: several transactions per run of one application (its events are one transaction), `transaction.timeout.ms` as the
-client sees it (the timeout is the coordinator's: `transaction_coordinator`), `max.block.ms`, an outbox relay
-with a transactional producer, and the crash of an instance that has been replaced (it would only stop
+With `source: outbox` the application commits each event's row with its outbox row in its database, as
+`application` describes, and the relay publishes in transactions: it begins one with the rows not
+marked sent (`Begins` names them), sends them, commits, and once the commit is answered marks them sent
+(`MarksSent`); a crash between the two leaves them unmarked, and the restarted relay publishes them again.
+Rows committed meanwhile wait for the next transaction.
+
+Left out: several transactions per run of one application (its events are one transaction, unless it
+is an outbox relay), `transaction.timeout.ms` as the client sees it (the timeout is the coordinator's:
+`transaction_coordinator`), `max.block.ms`, and the crash of an instance that has been replaced (it would only stop
 it, as its shutdown does); the consume-transform-produce loop is `transform`.
 
 Sources: the Java client's `KafkaProducer` (initTransactions, beginTransaction, commitTransaction,
@@ -104,6 +110,7 @@ class GetsProducerId(NamedTuple):
 
 class Begins(NamedTuple):
     first: int
+    rows: tuple = ()              # an outbox relay: the rows the transaction publishes
 
 
 class AddsPartition(NamedTuple):
@@ -227,8 +234,8 @@ class TransactionalApplication(ProducingApplication):
             return False              # a replaced instance's crash would only stop it, as its shutdown does
         client = state.volatile.transaction
         if fault == "transaction.abort":
-            return client.phase == IN_TRANSACTION and client.next_event > state.durable.next_event
-        return client.phase not in (INIT, READY) or super().exposed(fault, state)
+            return client.phase == IN_TRANSACTION and self._sent_any(state.durable, client)
+        return client.phase not in (INIT, READY) or bool(state.volatile.relay_acked) or super().exposed(fault, state)
 
     def _may_send(self, memory: AppMemory, partition: int) -> bool:
         client = memory.transaction
@@ -251,6 +258,13 @@ class TransactionalApplication(ProducingApplication):
         return super().steps(state)
 
     def _application_steps(self, durable, memory):
+        if self.source != "outbox":
+            return self._transaction_steps(durable, memory)
+        return (self._commits_with_outbox(durable, memory) + self._transaction_steps(durable, memory)
+                + self._marks_sent(durable, memory))
+
+    def _transaction_steps(self, durable, memory):
+        """The producer's part: initTransactions(), then a transaction at a time."""
         client = memory.transaction
         phase = client.phase
         if phase == POSITION:
@@ -263,6 +277,14 @@ class TransactionalApplication(ProducingApplication):
                 else rpc.InitProducerIdRequest(txn, keep_prepared=self.two_phase)
             return [Out(InitsProducer(txn, client.bump), ActorState(durable, _with(memory, phase=INIT_SENT)),
                         (Request(self.coordinator, request),))]
+        if phase == READY and self.source == "outbox":
+            rows = tuple(sorted(durable.outbox - memory.relay_acked))
+            if not rows:
+                return []
+            begun = _with(memory, phase=IN_TRANSACTION, next_event=rows[0], rows=rows, added=(), adding=(),
+                          database_done=False)
+            return [Out(Begins(rows[0], rows), ActorState(durable._replace(transactions=durable.transactions + 1),
+                                                          begun))]
         if phase == READY:
             if durable.next_event > self.last_event:
                 return []
@@ -291,9 +313,9 @@ class TransactionalApplication(ProducingApplication):
     def _in_transaction(self, durable, memory) -> list[Out]:
         client = memory.transaction
         out = []
-        event = client.next_event
-        if event <= self.last_event:
-            out.extend(self._emits(durable, _with(memory, next_event=event + 1), event))
+        event = self._next_to_send(client)
+        if event is not None:
+            out.extend(self._emits(durable, _with(memory, next_event=event + 1), event, relay=bool(client.rows)))
         producer = memory.producer
         for partition, queue in enumerate(producer.queues):
             if queue and partition not in client.added and partition not in client.adding:
@@ -302,15 +324,28 @@ class TransactionalApplication(ProducingApplication):
                 adding = _with(memory, adding=tuple(sorted(client.adding + (partition,))))
                 out.append(Out(AddsPartition(partition), ActorState(durable, adding),
                                (Request(self.coordinator, request),)))
-        if event > self.last_event and producers.is_idle(producer) and client.added:
+        if event is None and producers.is_idle(producer) and client.added:
             if self.database and self.database_first and not client.database_done:
                 out.append(self._commits_unit(durable, memory, IN_TRANSACTION))
             else:
-                out.extend(self._application_steps(durable, _with(memory, phase=COMMITTING)))   # commitTransaction()
-        if event > durable.next_event:
+                out.extend(self._transaction_steps(durable, _with(memory, phase=COMMITTING)))   # commitTransaction()
+        if self._sent_any(durable, client):
             out.append(Out(StartsAbort("the application aborts"), ActorState(durable, self._aborting(memory)),
                            fault="transaction.abort"))
         return out
+
+    def _next_to_send(self, client) -> int | None:
+        """The next event the transaction sends, or None once it has sent them all: the application's next
+        events in turn, or an outbox relay's rows."""
+        if client.rows:
+            return next((row for row in client.rows if row >= client.next_event), None)
+        return client.next_event if client.next_event <= self.last_event else None
+
+    @staticmethod
+    def _sent_any(durable, client) -> bool:
+        """Whether the transaction under way has sent something."""
+        first = client.rows[0] if client.rows else durable.next_event
+        return client.next_event > first
 
     def _record(self, durable, event: int) -> Record:
         return Record(event, key_of(self.config, event), written_in=(self.name, durable.transactions))
@@ -404,7 +439,9 @@ class TransactionalApplication(ProducingApplication):
                 return [Out(what, ActorState(durable, _with(memory, phase=RECORDING, added=(), adding=())))]
             if commit:
                 position = durable.next_event if self.database or client.recovering else client.next_event
-                done = _with(memory, phase=READY, added=(), adding=(), database_done=False, recovering=False)
+                done = _with(memory, phase=READY, added=(), adding=(), database_done=False, recovering=False, rows=())
+                if client.rows:       # the relay may mark the transaction's rows sent
+                    done = done._replace(relay_acked=done.relay_acked | set(client.rows))
                 recorded = (Send(self.store, rpc.PositionWrite(self.work, position)),) if self.store is not None else ()
                 return [Out(what, ActorState(durable._replace(next_event=position, prepared=()), done), recorded)]
             return [Out(what, ActorState(durable, self._after_abort(memory)))]
@@ -483,6 +520,8 @@ class TransactionalApplication(ProducingApplication):
                 return f"gets producer id {what.producer_id}, epoch {what.producer_epoch}"
             return f"gets {rpc.ERROR_NAMES[what.error]}; will ask again"
         if kind is Begins:
+            if what.rows:
+                return "relay: beginTransaction() for the outbox rows " + ", ".join(f"e{row}" for row in what.rows)
             return f"beginTransaction() for e{what.first}..e{self.last_event}"
         if kind is AddsPartition:
             return f"adds p{what.partition} to its transaction (AddPartitionsToTxn)"

@@ -46,6 +46,7 @@ class TxnClient(NamedTuple):
     bump: bool = False            # transaction.version 1: ask for an epoch bump after the abort (KIP-360)
     database_done: bool = False   # dual-write: the database committed this unit's rows already
     recovering: bool = False      # KIP-939: ending a kept transaction as the database decided
+    rows: tuple = ()              # an outbox relay: the outbox rows (events) of this transaction
 
 
 def answered(client: TxnClient, producer, response, version: int) -> tuple[int, TxnClient, object]:
