@@ -603,3 +603,31 @@ def test_under_version_2_a_marker_keeps_the_add_of_the_next_transaction_in_the_s
         (out,) = partition.receive(state, Envelope(coordinator.initiator, coordinator.acceptor, coordinator,
                                                    REQUEST, request))
         assert (0 in out.state.volatile.guards) is kept
+
+
+def test_under_version_2_an_abort_with_nothing_added_bumps_the_epoch_and_completes_at_once():
+    """The client sent records no broker added (KIP-890 part 2 lets it): EndTxn(abort) from Empty is
+    accepted, bumps the epoch and needs no marker; its retry is answered as done; a commit with nothing
+    added is refused. Under version 1 the client never sends it, and the coordinator refuses it."""
+    from modelcheck.kafka.roles import transaction_coordinator as coordinators
+    for version in (2, 1):
+        coordinator = coordinators.TransactionCoordinator((10,), 1, version)
+        client = Link(20, 30, 0)
+
+        def ask(state, request):
+            (out,) = coordinator.receive(state, Envelope(client.initiator, client.acceptor, client, REQUEST, request))
+            return out.state, out.sends[0].message
+
+        state, answer = ask(coordinator.initial(), rpc.InitProducerIdRequest(0))
+        assert answer.producer_epoch == 0
+        aborted, answer = ask(state, rpc.EndTxnRequest(0, answer.producer_id, 0, commit=False))
+        if version == 1:
+            assert answer.error == rpc.INVALID_TXN_STATE and aborted == state
+            continue
+        entry = aborted.durable[0]
+        assert answer.error == rpc.NONE and answer.producer_epoch == 1
+        assert entry.state == coordinators.COMPLETE_ABORT and entry.partitions == () and not coordinator.steps(aborted)
+        _same, retried = ask(aborted, rpc.EndTxnRequest(0, 0, 0, commit=False))
+        assert retried.error == rpc.NONE and retried.producer_epoch == 1
+        _same, committed = ask(aborted, rpc.EndTxnRequest(0, 0, 1, commit=True))
+        assert committed.error == rpc.INVALID_TXN_STATE
