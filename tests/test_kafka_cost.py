@@ -24,7 +24,10 @@ def test_exactly_once_costs_more_than_at_least_once_which_costs_what_at_most_onc
     at_most, at_least, exactly = costs
     assert at_most.requests_per_event == at_least.requests_per_event < exactly.requests_per_event
     transaction = dict(exactly.by_kind)
-    assert transaction["EndTxn"] == 1 and transaction["TxnOffsetCommit"] == 1 and transaction["AddOffsetsToTxn"] == 1
+    assert transaction["EndTxn"] == 1 and transaction["TxnOffsetCommit"] == 1
+    # transaction.version 2 (the default): no AddOffsetsToTxn; the output partition's leader and the group
+    # coordinator each have their partition added (KIP-890 part 2)
+    assert "AddOffsetsToTxn" not in transaction and transaction["AddPartitionsToTxn"] == 2
     assert transaction["WriteTxnMarkers"] == 2          # the output partition and the group's offsets
     assert "OffsetCommit" not in transaction              # the offsets go through the transaction
     assert dict(at_least.by_kind)["OffsetCommit"] == 1

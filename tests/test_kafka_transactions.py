@@ -258,10 +258,39 @@ def test_kip_447_refuses_the_offsets_of_a_member_that_left_and_the_legacy_form_d
     coordinator = system.actors[system.coordinator]
     group = coordinator.initial().durable
     left = ActorState(group._replace(members=(1,), owners=(1,)), None)
+    member = Link(system.consumers[0], system.coordinator, 0)
     for generation, error in ((group.generation, rpc.ILLEGAL_GENERATION), (-1, rpc.NONE)):
         request = rpc.TxnOffsetCommitRequest(0, 0, member=0, generation=generation, offsets=((0, 1),))
-        (out,) = coordinator.receive(left, Envelope(system.consumers[0], system.coordinator, Link(system.consumers[0], system.coordinator, 0), REQUEST, request))
-        assert out.sends[0].message.error == error
+        (asks,) = coordinator.receive(left, Envelope(member.initiator, member.acceptor, member, REQUEST, request))
+        # transaction.version 2: the offsets are added to the transaction first (KIP-890 part 2)
+        add = asks.sends[0].message
+        assert type(add) is rpc.AddPartitionsToTxnRequest and add.partition == rpc.GROUP and not add.verify_only
+        tc = Link(system.coordinator, system.transaction_coordinator, 0)
+        added = rpc.AddPartitionsToTxnResponse(rpc.GROUP, rpc.NONE, 0)
+        (out,) = coordinator.receive(asks.state, Envelope(tc.acceptor, tc.initiator, tc, REPLY, added))
+        assert out.sends[0].message.error == error and out.state.durable.adding == ()
+
+
+def test_under_version_2_the_group_coordinator_passes_the_transaction_coordinators_refusal_on():
+    """A TxnOffsetCommit whose offsets the transaction coordinator will not add is answered with its error
+    (PRODUCER_FENCED: fatal; CONCURRENT_TRANSACTIONS: retried) and nothing is kept pending; a crash of the
+    transaction coordinator under the request is answered NETWORK_EXCEPTION (retried)."""
+    config = _config("transform-exactly-once.yaml")
+    system = KafkaSystem(config)
+    coordinator = system.actors[system.coordinator]
+    start = coordinator.initial()
+    member = Link(system.consumers[0], system.coordinator, 0)
+    tc = Link(system.coordinator, system.transaction_coordinator, 0)
+    request = rpc.TxnOffsetCommitRequest(0, 0, member=0, generation=start.durable.generation, offsets=((0, 1),))
+    (asks,) = coordinator.receive(start, Envelope(member.initiator, member.acceptor, member, REQUEST, request))
+    for error in (rpc.PRODUCER_FENCED, rpc.CONCURRENT_TRANSACTIONS):
+        refused = rpc.AddPartitionsToTxnResponse(rpc.GROUP, error, 0)
+        (out,) = coordinator.receive(asks.state, Envelope(tc.acceptor, tc.initiator, tc, REPLY, refused))
+        assert out.sends[0].message == rpc.TxnOffsetCommitResponse(error)
+        assert out.state.durable.pending == () and out.state.durable.adding == ()
+    (lost,) = coordinator.failed(asks.state, tc, (asks.sends[0].message,))
+    assert lost.sends[0].message == rpc.TxnOffsetCommitResponse(rpc.NETWORK_EXCEPTION)
+    assert lost.state.durable.adding == ()
 
 
 def test_a_zombies_commit_is_caught_by_zombie_fenced_and_is_the_duplicate():
@@ -475,14 +504,133 @@ def test_a_coordinator_that_verifies_everything_lets_the_late_record_hang(monkey
     assert found.verdict == VIOLATED and check_replays(model, found.trace)
 
 
-def test_verification_is_modelled_under_transaction_version_1_only():
+def test_the_leader_verifies_under_version_1_and_adds_the_partition_under_version_2():
+    """Under transaction.version 1 the leader only verifies, and only with verification on; under 2 it
+    always asks the coordinator, to add the partition (KIP-890 part 2), whatever the setting."""
     from modelcheck.kafka.roles.replicas import ReplicatedPartition
-    for version, verifies in ((1, True), (2, False)):
-        config = _hanging(True).with_value("cluster.transaction.version", version)
+    for version, verification, asks, adds in ((1, True, True, False), (1, False, False, False),
+                                              (2, True, True, True), (2, False, True, True)):
+        config = _hanging(verification).with_value("cluster.transaction.version", version)
         system = KafkaSystem(config)
         partition = system.actors[system.partitions[0]]
         assert isinstance(partition, ReplicatedPartition)
-        assert (partition.verifier == system.transaction_coordinator) is verifies
+        assert (partition.verifier == system.transaction_coordinator) is asks
+        assert partition.adds_partition is adds
+
+
+# -- KIP-890 part 2: transaction.version 2 adds the partitions on the brokers ----------------------------
+
+def _delivered(trace, kind):
+    """(sender, message) of every message of envelope `kind` delivered along `trace`."""
+    from modelcheck.actors.actions import Deliver
+    return [(step.label.envelope.src, step.label.envelope.message) for step in trace.steps
+            if type(step.label) is Deliver and step.label.envelope.kind == kind]
+
+
+@pytest.mark.parametrize("spec,partitions", [("transaction-read-committed.yaml", {0}),
+                                             ("transform-exactly-once.yaml", {1, rpc.GROUP})])
+def test_under_version_2_the_brokers_add_the_partitions_and_the_client_sends_no_add_request(spec, partitions):
+    """Along the shortest successful run the client sends neither AddPartitionsToTxn nor AddOffsetsToTxn:
+    the partition's leader (and for offsets the group coordinator) has the coordinator add each partition
+    of the transaction, which it does; under version 1 the client adds them itself."""
+    from modelcheck.kafka.cost import shortest_successful_run
+    for version in (2, 1):
+        config = _config(spec, consumer__isolation__level="read_committed", cluster__transaction__version=version)
+        trace, system, _stopped = shortest_successful_run(config)
+        requests = _delivered(trace, REQUEST)
+        adds = [(src, message) for src, message in requests if type(message) is rpc.AddPartitionsToTxnRequest]
+        clients = set(system.producers) | set(system.consumers)
+        if version == 1:              # the client adds; a leader only verifies (KIP-890 part 1)
+            assert any(src in clients for src, _message in adds)
+            assert all(message.verify_only for src, message in adds if src not in clients)
+            continue
+        assert not any(type(message) is rpc.AddOffsetsToTxnRequest for _src, message in requests)
+        assert adds and not any(src in clients for src, _message in adds)
+        assert all(not message.verify_only and message.transactional_id < 0 for _src, message in adds)
+        assert {message.partition for _src, message in adds} == partitions
+        added = {message.partition for _src, message in _delivered(trace, REPLY)
+                 if type(message) is rpc.AddPartitionsToTxnResponse and message.error == rpc.NONE}
+        assert added == partitions
+
+
+def test_under_version_2_a_late_add_of_an_ended_transaction_is_fenced_by_its_epoch(monkeypatch):
+    """A produce request held up past the abort of its transaction (which had nothing added: the request
+    never arrived) reaches the leader with the old epoch; the coordinator refuses to add the partition
+    (PRODUCER_FENCED), so nothing reopens. A coordinator that ignores the epoch of a broker's request
+    lets the late record open a transaction that the next one then commits."""
+    from modelcheck.actors import Out, Reply
+    from modelcheck.kafka.roles import transaction_coordinator as coordinators
+    config = _config("transaction-version-hanging.yaml", cluster__transaction__version=2)
+    model, result = _explore_with(config)
+    assert result.complete
+    for name in ("transaction-atomicity", "no-duplicate", "no-hanging-transaction", "progress"):
+        assert result.properties[name].verdict == HOLDS, name
+
+    def adds_any_epoch(state, envelope):
+        entries, markers = state
+        message = envelope.message
+        txn = coordinators._txn_of(entries, message.producer_id)
+        entry = entries[txn]
+        error = rpc.CONCURRENT_TRANSACTIONS if entry.state in coordinators.PREPARED else rpc.NONE
+        after = state if error else ActorState(coordinators._with(entries, txn,
+                                                                  coordinators._adding(entry, message.partition)),
+                                               markers)
+        response = rpc.AddPartitionsToTxnResponse(message.partition, error, message.producer_id)
+        return Out(coordinators.AddsPartition(txn, message.partition, error, True), after,
+                   (Reply(envelope.link, response),))
+
+    monkeypatch.setattr(coordinators.TransactionCoordinator, "_add_for_broker", staticmethod(adds_any_epoch))
+    model, result = _explore_with(config)
+    found = result.properties["transaction-atomicity"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+def test_under_version_2_a_marker_keeps_the_add_of_the_next_transaction_in_the_same_epoch():
+    """The epoch bump lets a producer start its next transaction before the markers of the last one are
+    written; the marker, which carries the new epoch, leaves the leader's pending add of that next
+    transaction in place (as Kafka 4.x does), while under version 1 any marker ends the verification."""
+    from modelcheck.kafka.roles.replicas import Owed
+    for version, kept in ((2, True), (1, False)):
+        config = _config("transaction-version-hanging.yaml", cluster__transaction__version=version)
+        system = KafkaSystem(config)
+        partition = system.actors[system.partitions[0]]
+        state = partition.initial()
+        client = Link(system.producers[0], system.partitions[0], 0)
+        waiting = rpc.ProduceRequest(0, txn(1, producer_id=0, epoch=1), 1, 0)
+        state = ActorState(state.durable, Owed(verifying=((client, waiting, 0),), guards=frozenset({0})))
+        coordinator = Link(system.transaction_coordinator, system.partitions[0], 0)
+        request = rpc.WriteTxnMarkersRequest(0, 0, 1, False)
+        (out,) = partition.receive(state, Envelope(coordinator.initiator, coordinator.acceptor, coordinator,
+                                                   REQUEST, request))
+        assert (0 in out.state.volatile.guards) is kept
+
+
+def test_under_version_2_an_abort_with_nothing_added_bumps_the_epoch_and_completes_at_once():
+    """The client sent records no broker added (KIP-890 part 2 lets it): EndTxn(abort) from Empty is
+    accepted, bumps the epoch and needs no marker; its retry is answered as done; a commit with nothing
+    added is refused. Under version 1 the client never sends it, and the coordinator refuses it."""
+    from modelcheck.kafka.roles import transaction_coordinator as coordinators
+    for version in (2, 1):
+        coordinator = coordinators.TransactionCoordinator((10,), 1, version)
+        client = Link(20, 30, 0)
+
+        def ask(state, request):
+            (out,) = coordinator.receive(state, Envelope(client.initiator, client.acceptor, client, REQUEST, request))
+            return out.state, out.sends[0].message
+
+        state, answer = ask(coordinator.initial(), rpc.InitProducerIdRequest(0))
+        assert answer.producer_epoch == 0
+        aborted, answer = ask(state, rpc.EndTxnRequest(0, answer.producer_id, 0, commit=False))
+        if version == 1:
+            assert answer.error == rpc.INVALID_TXN_STATE and aborted == state
+            continue
+        entry = aborted.durable[0]
+        assert answer.error == rpc.NONE and answer.producer_epoch == 1
+        assert entry.state == coordinators.COMPLETE_ABORT and entry.partitions == () and not coordinator.steps(aborted)
+        _same, retried = ask(aborted, rpc.EndTxnRequest(0, 0, 0, commit=False))
+        assert retried.error == rpc.NONE and retried.producer_epoch == 1
+        _same, committed = ask(aborted, rpc.EndTxnRequest(0, 0, 1, commit=True))
+        assert committed.error == rpc.INVALID_TXN_STATE
 
 
 # -- zombie producers: a standby instance takes over from a stalled one (faults.producer.pause) ----------

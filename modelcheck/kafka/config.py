@@ -32,7 +32,7 @@ class ClusterConfig:
     transaction_version: int = 2
     # KIP-890 part 1 (Kafka 3.6+, on by default): a leader checks with the transaction coordinator that a
     # transaction's first record in the partition belongs to it. Modelled under transaction.version 1;
-    # under 2 the broker adds the partition itself, which the client's AddPartitionsToTxn stands for.
+    # under 2 the leader always has the coordinator add the partition (part 2), whatever this says.
     transaction_partition_verification_enable: bool = True
 
 

@@ -7,7 +7,11 @@ effect and nothing is left pending, and the requests delivered along it are coun
 Fetch, OffsetCommit, AddPartitionsToTxn, EndTxn, WriteTxnMarkers, ...), with the one-way messages of
 acks=0 and the sink writes. A request is a round trip; `requests_per_event` divides their number by
 the events. With an output topic (`sink.type: topic`) the cost is the transforming application's: the
-requests of the producer that wrote its input are left out.
+requests of the producer that wrote its input are left out. Requests between brokers count as the
+client's do: the markers, and under transaction.version 2 the AddPartitionsToTxn a partition's leader
+and the group coordinator send in place of the client's AddPartitionsToTxn and AddOffsetsToTxn
+(KIP-890 part 2), so version 2 makes as many requests as version 1 without verification, off the
+client's path.
 
 What it leaves out: bytes, batching (one record per request here, so a real client amortises more of
 a transaction's fixed requests over a batch), and time (a round trip to the coordinator costs what a
@@ -43,15 +47,11 @@ def _without_faults(config):
     return replace(config, faults=replace(faults, **{kind.field: 0 for kind in FAULTS.values()}))
 
 
-def cost_of(config, time_limit: float | None = None, max_memory: int | None = None) -> tuple[Cost | None, str | None]:
-    """The cost of `config`'s shortest fault-free successful run (None when the search finds none within
-    `MAX_STATES` states, `time_limit` seconds or `max_memory` megabytes), and why the search stopped
-    early, if it did."""
-    from modelcheck.kafka.roles.system import PRODUCER, KafkaSystem
-    if time_limit is not None and time_limit <= 0:
-        return None, "time_limit"             # the run's search took all its time
-    clean = _without_faults(config)
-    system = KafkaSystem(clean)
+def shortest_successful_run(config, time_limit: float | None = None, max_memory: int | None = None):
+    """(the shortest fault-free run of `config` in which every event takes effect and nothing is left
+    pending, or None; the system it ran on; why the search stopped early, if it did)."""
+    from modelcheck.kafka.roles.system import KafkaSystem
+    system = KafkaSystem(_without_faults(config))
     built = system.build()
     messages = system.events
 
@@ -61,9 +61,21 @@ def cost_of(config, time_limit: float | None = None, max_memory: int | None = No
 
     built.properties[:] = [sometimes("run-succeeds", succeeded, "a run delivers every event")]
     result = explore(built.model(), max_states=MAX_STATES, time_limit=time_limit, max_memory=max_memory)
-    witness = result.properties["run-succeeds"].trace
+    return result.properties["run-succeeds"].trace, system, result.stopped_by
+
+
+def cost_of(config, time_limit: float | None = None, max_memory: int | None = None) -> tuple[Cost | None, str | None]:
+    """The cost of `config`'s shortest fault-free successful run (None when the search finds none within
+    `MAX_STATES` states, `time_limit` seconds or `max_memory` megabytes), and why the search stopped
+    early, if it did."""
+    from modelcheck.kafka.roles.system import PRODUCER
+    if time_limit is not None and time_limit <= 0:
+        return None, "time_limit"             # the run's search took all its time
+    witness, system, stopped_by = shortest_successful_run(config, time_limit, max_memory)
+    clean = system.config
+    messages = system.events
     if witness is None:
-        return None, result.stopped_by
+        return None, stopped_by
     # With an output topic the cost is the transforming application's: the input's producer is left out
     # (in consume-transform-produce with transactions the input is written before the run).
     upstream = (PRODUCER,) if clean.sink.type == "topic" else ()

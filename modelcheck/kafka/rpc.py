@@ -30,7 +30,10 @@ What travels, and between whom:
   CONCURRENT_TRANSACTIONS / PRODUCER_FENCED / INVALID_TXN_STATE; WriteTxnMarkers (coordinator -> the
   partition's replicas) has the leader append a COMMIT or ABORT marker. With KIP-890 part 1 a partition
   leader asks the coordinator, by an AddPartitionsToTxn with verify_only, whether a transactional
-  produce belongs to an ongoing transaction that has the partition, before it appends the first record. A read_committed Fetch names its
+  produce belongs to an ongoing transaction that has the partition, before it appends the first record;
+  under transaction.version 2 (part 2) the leader, and the group coordinator for a TxnOffsetCommit, send
+  it without verify_only and the coordinator adds the partition (the client sends neither
+  AddPartitionsToTxn nor AddOffsetsToTxn then). A read_committed Fetch names its
   isolation level and its answer carries the offsets of aborted transactions' records.
 - Sink writes (consumer -> database or HTTP service): not Kafka's protocol but the application's own
   call, answered once applied.
@@ -265,6 +268,7 @@ class AddPartitionsToTxnRequest(NamedTuple):
     producer_epoch: int
     partition: int
     verify_only: bool = False     # KIP-890 part 1: a partition leader asks whether it is in the transaction
+                                  # (a broker's request without it, under transaction.version 2, adds it)
 
 
 class AddPartitionsToTxnResponse(NamedTuple):

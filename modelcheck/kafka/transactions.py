@@ -27,6 +27,10 @@ not, which is how a late produce request makes a hanging transaction before KIP-
 Sources: KIP-98 (transactional messaging: control records, LSO, read_committed), KIP-890 (hanging
 transactions); apache/kafka `ProducerStateManager`, `UnifiedLog` (first unstable offset, aborted
 transactions), the Java consumer's `CompletedFetch` (filtering aborted batches and control records).
+`hasOngoingTransaction` takes no epoch in apache/kafka at 1eb7644 (October 2024); Kafka 4.0's takes the
+producer epoch and counts an open transaction only in that epoch (`UnifiedLog.hasOngoingTransaction`,
+as copies of the 4.x source in the search tool's code corpus show it), which `has_open` follows when
+given one.
 """
 
 from __future__ import annotations
@@ -62,12 +66,19 @@ def fate(log: tuple[Record, ...], offset: int) -> int | None:
     return fates(log)[offset]
 
 
-def has_open(log: tuple[Record, ...] | None, producer_id: int) -> bool:
+def has_open(log: tuple[Record, ...] | None, producer_id: int, producer_epoch: int | None = None) -> bool:
     """Whether `producer_id` has a transaction open in `log` (a record of it with no marker after it):
-    the leader's `hasOngoingTransaction`."""
+    the leader's `hasOngoingTransaction`. With `producer_epoch` (transaction.version 2) only one open in
+    that epoch counts: a producer whose epoch was bumped at the end of its transaction, before that
+    transaction's marker reached this partition, is starting another one."""
     if not log:
         return False
-    return any(fate == OPEN and record.producer_id == producer_id for record, fate in zip(log, fates(log)))
+    if not any(fate == OPEN and record.producer_id == producer_id for record, fate in zip(log, fates(log))):
+        return False
+    if producer_epoch is None:
+        return True
+    latest = next(record for record in reversed(log) if record.producer_id == producer_id)
+    return latest.producer_epoch == producer_epoch
 
 
 def first_open(log: tuple[Record, ...]) -> int | None:

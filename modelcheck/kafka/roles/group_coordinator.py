@@ -30,6 +30,12 @@
   pending, an OffsetFetch that requires stable offsets (a read_committed consumer's, KIP-447) is answered
   UNSTABLE_OFFSET_COMMIT (the consumer asks again), so a new owner
   never starts from an offset a transaction may still change.
+- transaction.version 2 (KIP-890 part 2): the client sends no AddOffsetsToTxn; a TxnOffsetCommit (v5)
+  has the group coordinator ask the transaction coordinator, by an AddPartitionsToTxn without
+  verify_only, to add the group's offsets to the producer's transaction (`AddsOffsets`), and the offsets
+  are kept pending only once it has (`LearnsOffsetsAdded`). PRODUCER_FENCED is answered as the request's
+  error (fatal to the client), CONCURRENT_TRANSACTIONS and a lost request (the transaction coordinator
+  crashed, NETWORK_EXCEPTION) as retriable errors, and the client sends its offsets again.
 
 Its state is durable (the `__consumer_offsets` topic and the group metadata) and it is not among the
 actors that crash here (a coordinator failover reloads the same state).
@@ -39,14 +45,20 @@ until its session times out: here it is evicted only when paused), several group
 
 Sources: the broker's `GroupCoordinator` and `GroupMetadata` (PreparingRebalance -> CompletingRebalance
 -> Stable, generation checks on OffsetCommit), the Java client's `ConsumerCoordinator`; KIP-62, KIP-345,
-KIP-429 (members keep the partitions that do not move).
+KIP-429 (members keep the partitions that do not move). For transaction.version 2: KIP-890 (TxnOffsetCommit
+v5 does what AddOffsetsToTxn did), apache/kafka at 1eb7644 (`CoordinatorPartitionWriter.
+maybeStartTransactionVerification`, the group coordinator's transaction check before a transactional
+offset write; the Java client's `TxnOffsetCommitHandler`: retriable errors are retried, PRODUCER_FENCED
+and INVALID_PRODUCER_EPOCH are fatal), and Kafka 4.0's `AddPartitionsToTxnManager.
+txnOffsetCommitRequestVersionToTransactionSupportedOperation` (v5 adds the partition), read in copies of
+the 4.x source in the search tool's code corpus (the mirror's commit predates it).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import ActorState, Out, Reply, Send
+from modelcheck.actors import ActorState, Out, Reply, Request, Send
 from modelcheck.actors.actor import NOTICE
 from modelcheck.kafka import group as groups
 from modelcheck.kafka import rpc
@@ -71,6 +83,9 @@ class Group(NamedTuple):
     zombie_commits: tuple = ()    # observer's record: (member, partition, offset) committed by a transaction
                                   # after another member had started the partition from its committed offset
     started_by: tuple = ()        # observer's record: per partition, the member that last fetched its offset
+    adding: tuple = ()            # transaction.version 2: (link, TxnOffsetCommitRequest) waiting for the
+                                  # transaction coordinator to add the offsets (kept with the group: the
+                                  # group coordinator does not crash here)
 
 
 class AnswersOffsetFetch(NamedTuple):
@@ -95,6 +110,17 @@ class HoldsTxnOffsets(NamedTuple):
     offsets: tuple
     error: int
     why: str = ""
+
+
+class AddsOffsets(NamedTuple):
+    """transaction.version 2: a TxnOffsetCommit has the group coordinator ask for the offsets to be added."""
+
+    producer_id: int
+
+
+class LearnsOffsetsAdded(NamedTuple):
+    producer_id: int
+    error: int
 
 
 class AppliesMarker(NamedTuple):
@@ -134,14 +160,18 @@ class NotesDown(NamedTuple):
 class GroupCoordinator(KafkaRole):
     role = "group-coordinator"
     kinds = (AnswersOffsetFetch, StoresCommit, RejectsCommit, Evicts, StartsRebalance, HoldsJoin,
-             CompletesRebalance, AnswersJoin, NotesDown, HoldsTxnOffsets, AppliesMarker)
+             CompletesRebalance, AnswersJoin, NotesDown, HoldsTxnOffsets, AppliesMarker, AddsOffsets,
+             LearnsOffsetsAdded)
     faults = ("rebalance",)
 
-    def __init__(self, partitions: int, instances: int, consumers: tuple[int, ...], observes_takeovers: bool = False):
+    def __init__(self, partitions: int, instances: int, consumers: tuple[int, ...], observes_takeovers: bool = False,
+                 transaction_coordinator: int | None = None):
         """`consumers`: the actor id of each consumer, members first (`instances` of them), then spares;
         `observes_takeovers`: note which member last started a partition from its committed offset (for
-        `zombie-fenced`)."""
+        `zombie-fenced`); `transaction_coordinator`: under transaction.version 2, the one that adds the
+        offsets of a TxnOffsetCommit to its transaction."""
         super().__init__("group-coordinator")
+        self.transaction_coordinator = transaction_coordinator
         self.observes_takeovers = observes_takeovers
         self.partitions = partitions
         self.instances = instances
@@ -194,8 +224,12 @@ class GroupCoordinator(KafkaRole):
                 after = ActorState(group._replace(started_by=started[:p] + (message.member,) + started[p + 1:]), None)
             return [Out(AnswersOffsetFetch(p, offset), after,
                         (Reply(envelope.link, rpc.OffsetFetchResponse(p, offset)),))]
+        if kind is rpc.TxnOffsetCommitRequest and self.transaction_coordinator is not None:
+            return [self._add_offsets(group, envelope)]
         if kind is rpc.TxnOffsetCommitRequest:
-            return [self._txn_commit(state, group, envelope, message)]
+            return [self._txn_commit(state, group, envelope.link, message)]
+        if kind is rpc.AddPartitionsToTxnResponse:
+            return self._offsets_added(group, message.producer_id, message.error)
         if kind is rpc.WriteTxnMarkersRequest:
             return [self._marker(state, group, envelope, message)]
         if kind is rpc.OffsetCommitRequest:
@@ -215,7 +249,43 @@ class GroupCoordinator(KafkaRole):
         return Out(StoresCommit(request.member, request.offsets), ActorState(group._replace(committed=committed), None),
                    (Reply(envelope.link, rpc.OffsetCommitResponse(request.offsets, rpc.NONE)),))
 
-    def _txn_commit(self, state, group: Group, envelope, request) -> Out:
+    def _add_offsets(self, group: Group, envelope) -> Out:
+        """transaction.version 2: the offsets' partition joins the producer's transaction first."""
+        request = envelope.message
+        add = rpc.AddPartitionsToTxnRequest(-1, request.producer_id, request.producer_epoch, rpc.GROUP)
+        held = group._replace(adding=group.adding + ((envelope.link, request),))
+        return Out(AddsOffsets(request.producer_id), ActorState(held, None),
+                   (Request(self.transaction_coordinator, add),))
+
+    def _offsets_added(self, group: Group, producer_id: int, error: int) -> list[Out]:
+        """The transaction coordinator's answer for the oldest TxnOffsetCommit of `producer_id`: the offsets
+        are checked and kept pending, or the request is answered with the error."""
+        position = next((i for i, (_link, request) in enumerate(group.adding) if request.producer_id == producer_id),
+                        None)
+        if position is None:
+            return []
+        link, request = group.adding[position]
+        group = group._replace(adding=group.adding[:position] + group.adding[position + 1:])
+        state = ActorState(group, None)
+        if error != rpc.NONE:
+            return [Out(LearnsOffsetsAdded(producer_id, error), state,
+                        (Reply(link, rpc.TxnOffsetCommitResponse(error)),))]
+        return [self._txn_commit(state, group, link, request)]
+
+    def failed(self, state, link, requests):
+        """The transaction coordinator crashed under its AddPartitionsToTxn: each TxnOffsetCommit waiting for
+        it is answered NETWORK_EXCEPTION, which its client retries."""
+        group = state.durable
+        asked = {request.producer_id for request in requests if type(request) is rpc.AddPartitionsToTxnRequest}
+        waiting = tuple(entry for entry in group.adding if entry[1].producer_id in asked)
+        if not waiting:
+            return []
+        kept = tuple(entry for entry in group.adding if entry[1].producer_id not in asked)
+        answers = tuple(Reply(client, rpc.TxnOffsetCommitResponse(rpc.NETWORK_EXCEPTION)) for client, _request in waiting)
+        return [Out(LearnsOffsetsAdded(waiting[0][1].producer_id, rpc.NETWORK_EXCEPTION),
+                    ActorState(group._replace(adding=kept), None), answers)]
+
+    def _txn_commit(self, state, group: Group, link, request) -> Out:
         """Offsets sent in a transaction: kept pending until its marker. With the group metadata (KIP-447)
         a commit from an older generation is refused as a plain commit would be; a producer epoch older
         than one the group has seen a marker of is fenced (the offsets topic's producer state)."""
@@ -238,7 +308,7 @@ class GroupCoordinator(KafkaRole):
             pending = kept + tuple((request.producer_id, p, offset, request.member) for p, offset in request.offsets)
             after = ActorState(group._replace(pending=tuple(sorted(pending))), None)
         return Out(HoldsTxnOffsets(request.producer_id, request.offsets, error, why), after,
-                   (Reply(envelope.link, rpc.TxnOffsetCommitResponse(error)),))
+                   (Reply(link, rpc.TxnOffsetCommitResponse(error)),))
 
     def _marker(self, state, group: Group, envelope, request) -> Out:
         """A transaction's marker for the group's offsets: a commit makes its pending offsets the
@@ -308,6 +378,11 @@ class GroupCoordinator(KafkaRole):
             if what.error:
                 return f"refuses the transaction's offsets {_offsets(what.offsets)}: {rpc.ERROR_NAMES[what.error]} ({what.why})"
             return f"keeps {_offsets(what.offsets)} pending until producer {what.producer_id}'s transaction ends"
+        if kind is AddsOffsets:
+            return (f"asks the transaction coordinator to add the group's offsets to producer {what.producer_id}'s "
+                    f"transaction first (KIP-890)")
+        if kind is LearnsOffsetsAdded:
+            return f"refuses the transaction's offsets: {rpc.ERROR_NAMES[what.error]} from the transaction coordinator"
         if kind is AppliesMarker:
             if what.commit:
                 return f"takes the COMMIT marker of producer {what.producer_id}: commits {_offsets(what.offsets)}"

@@ -28,6 +28,16 @@ once the high watermark has passed the record (NOT_ENOUGH_REPLICAS_AFTER_APPEND 
 below `min.insync.replicas` meanwhile); it holds a consumer's fetch until records below the high
 watermark can be returned.
 
+Transactions (`transaction_coordinator`): under transaction.version 1 with
+`transaction.partition.verification.enable` (KIP-890 part 1) the leader holds a transaction's first
+record of a producer and asks the coordinator whether the partition is in that transaction (an
+AddPartitionsToTxn with verify_only); under 2 (part 2) the client adds no partition itself, so the
+leader always asks, without verify_only, and the coordinator adds the partition. Either way the record
+is appended once the coordinator agrees and no marker of the producer came meanwhile (the
+verification guard); under 2 a producer's transaction counts as open here only in its own epoch, and a
+marker that carries the epoch of a transaction waiting for the coordinator's answer leaves that wait in
+place (the producer started its next transaction before the markers of the last were written).
+
 Version: the replication rules are the write/read-side model's (`kafka.partition`): the high watermark
 is what every ISR member holds, also while the ISR is below `min.insync.replicas`, as before Kafka 3.7
 (KAFKA-15583, which stops it there, is not modelled yet); clients learn a new leader from the error, as
@@ -38,7 +48,13 @@ connection; the producer still counts its requests in flight per broker), the IS
 the controller (an election trusts the ISR the leader keeps, as the write/read-side model does).
 
 Sources: see `kafka.cluster` and `kafka.partition`; KIP-951 (leader discovery in produce and fetch
-responses); apache/kafka `ReplicaManager` (delayed produce and fetch).
+responses); apache/kafka `ReplicaManager` (delayed produce and fetch; the coordinator's errors mapped
+for the producer: CONCURRENT_TRANSACTIONS and the coordinator's own failures as NOT_ENOUGH_REPLICAS),
+`AddPartitionsToTxnManager` (PRODUCER_FENCED as INVALID_PRODUCER_EPOCH), `UnifiedLog.updateProducers`
+(any transactional batch or marker ends a verification), read at 1eb7644 (October 2024); KIP-890 part 2
+and Kafka 4.0's `UnifiedLog.hasOngoingTransaction(producerId, producerEpoch)` and `updateProducers` (a
+marker of the waiting transaction's epoch keeps its guard under transaction.version 2), which postdate
+that commit and were read in copies of the 4.x source found by the search tool.
 """
 
 from __future__ import annotations
@@ -226,7 +242,10 @@ class ReplicatedPartition(KafkaRole):
         self.acks = config.producer.acks
         self.min_isr = config.cluster.min_insync_replicas
         cluster = config.cluster
-        verifies = cluster.transaction_version < 2 and cluster.transaction_partition_verification_enable
+        # KIP-890 part 2: under transaction.version 2 the client sends no AddPartitionsToTxn, so the leader
+        # always asks the coordinator to add the partition; under 1 it only verifies, when that is on
+        self.adds_partition = cluster.transaction_version >= 2
+        verifies = self.adds_partition or cluster.transaction_partition_verification_enable
         self.verifier = transaction_coordinator if verifies else None
 
     def initial(self) -> ActorState:
@@ -413,22 +432,33 @@ class ReplicatedPartition(KafkaRole):
         control = marker(request.producer_id, request.producer_epoch, request.commit)
         partition = partition.with_replica(partition.leader, Replica(leader.log + (control,),
                                                                      leader.epochs + (partition.leader_epoch,)))
+        # the transaction ended here, and with it the producer's verification, unless (transaction.version
+        # 2) one is waiting for the next transaction, which has the marker's epoch
+        next_started = self.adds_partition and any(
+            waiting.record.producer_id == request.producer_id and waiting.record.producer_epoch == request.producer_epoch
+            for _link, waiting, _epoch in owed.verifying)
+        guards = owed.guards if next_started else owed.guards - {request.producer_id}
         owed = owed._replace(markers=owed.markers + ((envelope.link, offset, request.producer_id,
-                                                      partition.leader_epoch),),
-                             guards=owed.guards - {request.producer_id})   # the transaction ended here
+                                                      partition.leader_epoch),), guards=guards)
         what = WritesMarker(request.commit, request.producer_id, request.producer_epoch, offset)
         return self._settled(Out(what, ActorState(durable._replace(partition=partition), owed)))
 
+    def _open_here(self, durable, record) -> bool:
+        """Whether `record`'s producer has a transaction open here already (`UnifiedLog.hasOngoingTransaction`;
+        under transaction.version 2, in the record's epoch)."""
+        epoch = record.producer_epoch if self.adds_partition else None
+        return transactions.has_open(self._leader_log(durable), record.producer_id, epoch)
+
     def _produce(self, state, envelope) -> Out:
-        """A produce request at the leader: appended at once, or with KIP-890 part 1, when it carries the
-        first record of its producer's transaction here, once the coordinator has verified it."""
+        """A produce request at the leader: appended at once, or, when it carries the first record of its
+        producer's transaction here, once the coordinator has verified (KIP-890 part 1, transaction.version
+        1) or added (part 2, version 2) the partition."""
         request = envelope.message
         record = request.record
         durable, owed = state
-        if self.verifier is not None and record.transactional and \
-                not transactions.has_open(self._leader_log(durable), record.producer_id):
+        if self.verifier is not None and record.transactional and not self._open_here(durable, record):
             verify = rpc.AddPartitionsToTxnRequest(-1, record.producer_id, record.producer_epoch, self.index,
-                                                   verify_only=True)
+                                                   verify_only=not self.adds_partition)
             pending = owed.verifying + ((envelope.link, request, durable.partition.leader_epoch),)
             return Out(Verifies(record.event, record.producer_id),
                        ActorState(durable, owed._replace(verifying=pending, guards=owed.guards | {record.producer_id})),
@@ -452,8 +482,7 @@ class ReplicatedPartition(KafkaRole):
         partition = durable.partition
         if partition.leader is None or not durable.up[partition.leader] or partition.leader_epoch != epoch:
             error = rpc.NOT_LEADER_OR_FOLLOWER
-        elif transactions.has_open(self._leader_log(durable), record.producer_id) or \
-                (response.error == rpc.NONE and record.producer_id in owed.guards):
+        elif self._open_here(durable, record) or (response.error == rpc.NONE and record.producer_id in owed.guards):
             return self._append(ActorState(durable, owed), link, request, True)
         elif response.error == rpc.CONCURRENT_TRANSACTIONS:
             error = rpc.NOT_ENOUGH_REPLICAS
@@ -591,6 +620,9 @@ class ReplicatedPartition(KafkaRole):
             return f"learns broker[{what.broker}] crashed" + (f"; controller {what.text}" if what.text else "")
         if kind is LearnsRestart:
             return f"learns broker[{what.broker}] is back" + (f": it {what.text}" if what.text else "")
+        if kind is Verifies and self.adds_partition:
+            return (f"holds e{what.event}, the first record of producer {what.producer_id}'s transaction here, and "
+                    f"asks the transaction coordinator to add {self.name} to that transaction (KIP-890 part 2)")
         if kind is Verifies:
             return (f"holds e{what.event}, the first record of producer {what.producer_id}'s transaction here, and "
                     f"asks the transaction coordinator to verify it (KIP-890)")

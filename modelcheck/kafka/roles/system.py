@@ -154,7 +154,9 @@ class KafkaSystem:
             applications
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
             + partitions
-            + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform)]
+            + [GroupCoordinator(cluster.partitions, instances, self.consumers, observes_takeovers=self.transform,
+                                transaction_coordinator=self.transaction_coordinator
+                                if self.transform and cluster.transaction_version >= 2 else None)]
             + consumers
             + [Sink(config)] + extra + output + standbys)
 

@@ -62,7 +62,14 @@ that comes later is taken as the start of a new transaction (KIP-890's hanging t
 the epoch at every commit and abort (KIP-890 part 2, Kafka 4.0's default): the markers carry the new
 epoch, which fences every late request of the old one, and the EndTxn answer gives the producer its
 new epoch; a retried EndTxn of the old epoch for the transaction just ended is recognised and answered
-as before.
+as before. Under 2 the client sends neither AddPartitionsToTxn nor AddOffsetsToTxn: a partition's
+leader, on its producer's first transactional record there, and the group coordinator, on a
+TxnOffsetCommit, send an AddPartitionsToTxn without verify_only (`_add_for_broker`), which adds the
+partition only in the transaction's own epoch (any other is PRODUCER_FENCED: a request held up past
+the end of its transaction opens no other). And since the client may have sent records that no broker
+added (held up, or refused), an EndTxn(abort) of the current epoch is accepted with nothing added (from
+Empty, CompleteCommit or CompleteAbort): it bumps the epoch and completes at once, there being no
+marker to write (`endTransaction` under transaction.version 2).
 
 KIP-939 (`transaction.two.phase.commit.enable`): an InitProducerId with keepPreparedTxn finds an
 ongoing transaction and keeps it, bumping the epoch (which fences the old incarnation's requests) and
@@ -80,11 +87,12 @@ partition's leader (`replicas`) is verified when the producer id's transaction, 
 partition added.
 
 Left out: coordinator discovery (FindCoordinator: there is one coordinator), the transaction log's own
-replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660),
-transaction.version 2's implicit AddPartitionsToTxn and AddOffsetsToTxn
-(the Kafka 4.0 client sends neither; here they are sent as in version 1), the retry of an epoch bump
-whose answer was lost (`lastProducerEpoch`), and KIP-939's own prepared state (a kept transaction is an
-Ongoing one here).
+replication, `transactional.id.expiration.ms`, producer-id blocks, epoch overflow (KAFKA-18660), the
+retry of an epoch bump whose answer was lost (`lastProducerEpoch`), KIP-939's own prepared state (a
+kept transaction is an Ongoing one here), the client's upgrade from version 1 to 2 in the middle of a
+run (`clientSideEpochBumpRequired`: the version is fixed per configuration), and the answer to an
+EndTxn of the next epoch while the last transaction's markers are written: the first version-2
+`endTransaction` answers it PRODUCER_FENCED, a later one CONCURRENT_TRANSACTIONS (as here).
 
 Sources: KIP-98 (transactional messaging), KIP-360 (epoch bump on InitProducerId), KIP-890 (server-side
 defense, transaction.version 2), KIP-939 (participation in two-phase commit); apache/kafka
@@ -93,7 +101,13 @@ handleAddPartitionsToTransaction, endTransaction, abortTimedOutTransactions), `T
 (the state machine, prepareFenceProducerEpoch), `TransactionStateManager.timedOutTransactions` (only
 Ongoing transactions time out), `TransactionMarkerChannelManager` (markers retried until answered),
 read in apache/kafka at 1eb7644 (4.0.0-SNAPSHOT, October 2024); `ProducerConfig` (transaction.timeout.ms,
-60000) and `TransactionStateManagerConfig` (the cleanup interval, 10000) there too. The quiescent step
+60000) and `TransactionStateManagerConfig` (the cleanup interval, 10000) there too. The implicit add
+of transaction.version 2 is after KIP-890 ("Remove the addPartitionsToTxn call and implicitly just add
+partitions to the transaction on the first produce request"), `handleAddPartitionsToTransaction` at
+1eb7644 (the epoch must equal the transaction's), and Kafka 4.0's `endTransaction` (an abort with no
+partition added, `noPartitionAdded`) and `AddPartitionsToTxnManager` (Produce v12 and TxnOffsetCommit
+v5 add the partition, not only verify it), which postdate the mirror's commit and were read in copies
+of the 4.x source found by the search tool. The quiescent step
 follows SPIN's `timeout` (the Promela reference, timeout(5)).
 """
 
@@ -157,6 +171,7 @@ class AddsPartition(NamedTuple):
     transactional_id: int
     partition: int
     error: int
+    for_broker: bool = False      # transaction.version 2: asked by the partition's leader (or the group coordinator)
 
 
 class Verifies(NamedTuple):
@@ -277,6 +292,8 @@ class TransactionCoordinator(KafkaRole):
             return [self._init(state, envelope)]
         if kind is rpc.AddPartitionsToTxnRequest and message.verify_only:
             return [self._verify(state, envelope)]
+        if kind is rpc.AddPartitionsToTxnRequest and message.transactional_id < 0:
+            return [self._add_for_broker(state, envelope)]
         if kind in (rpc.AddPartitionsToTxnRequest, rpc.AddOffsetsToTxnRequest):
             txn = message.transactional_id
             entry = entries[txn]
@@ -286,12 +303,7 @@ class TransactionCoordinator(KafkaRole):
                 error = rpc.CONCURRENT_TRANSACTIONS
             after = state
             if error == rpc.NONE:
-                partitions = tuple(sorted(set(entry.partitions) | {partition})) \
-                    if entry.state == ONGOING else (partition,)
-                after = ActorState(_with(entries, txn, entry._replace(state=ONGOING, partitions=partitions,
-                                                                      previous_epoch=-1,
-                                                                      kept_epoch=entry.kept_epoch
-                                                                      if entry.state == ONGOING else -1)), markers)
+                after = ActorState(_with(entries, txn, _adding(entry, partition)), markers)
             response = rpc.AddPartitionsToTxnResponse(partition, error) if kind is rpc.AddPartitionsToTxnRequest \
                 else rpc.AddOffsetsToTxnResponse(error)
             return [Out(AddsPartition(txn, partition, error), after, (Reply(envelope.link, response),))]
@@ -335,6 +347,31 @@ class TransactionCoordinator(KafkaRole):
             error = rpc.INVALID_TXN_STATE
         response = rpc.AddPartitionsToTxnResponse(message.partition, error, message.producer_id)
         return Out(Verifies(message.producer_id, message.partition, error), state, (Reply(envelope.link, response),))
+
+    @staticmethod
+    def _add_for_broker(state, envelope) -> Out:
+        """transaction.version 2 (KIP-890 part 2): a partition's leader, on its producer's first
+        transactional record there, or the group coordinator, on a TxnOffsetCommit, has the partition
+        added to the producer id's transaction (an AddPartitionsToTxn from a broker without verify_only).
+        The epoch must be the transaction's own (`handleAddPartitionsToTransaction`: any other is
+        PRODUCER_FENCED, so a late request of a transaction the epoch bump ended cannot open another);
+        while a transaction is being completed the answer is CONCURRENT_TRANSACTIONS, which the broker
+        has its client retry."""
+        entries, markers = state
+        message = envelope.message
+        txn = _txn_of(entries, message.producer_id)
+        entry = None if txn is None else entries[txn]
+        if entry is None or entry.producer_epoch != message.producer_epoch:
+            error = rpc.PRODUCER_FENCED
+        elif entry.state in PREPARED:
+            error = rpc.CONCURRENT_TRANSACTIONS
+        else:
+            error = rpc.NONE
+        after = state if error != rpc.NONE else ActorState(_with(entries, txn, _adding(entry, message.partition)),
+                                                           markers)
+        response = rpc.AddPartitionsToTxnResponse(message.partition, error, message.producer_id)
+        return Out(AddsPartition(-1 if txn is None else txn, message.partition, error, for_broker=True), after,
+                   (Reply(envelope.link, response),))
 
     def failed(self, state, link, requests):
         """A partition's connection broke under its markers: they are sent again (the marker channel
@@ -407,6 +444,14 @@ class TransactionCoordinator(KafkaRole):
             message.producer_epoch == entry.producer_epoch or message.producer_epoch == entry.previous_epoch)
         if retried and entry.state == wanted_prepare:
             return answer(rpc.CONCURRENT_TRANSACTIONS)
+        if self.bumps_per_transaction and not commit and retried and message.producer_epoch == entry.producer_epoch \
+                and entry.state in (EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT):
+            # KIP-890 part 2: the client sent records the coordinator never added (none reached a leader, or
+            # each was refused): it may still abort, which bumps the epoch as any end does
+            aborted = entry._replace(state=PREPARE_ABORT, partitions=(), producer_epoch=entry.producer_epoch + 1,
+                                     previous_epoch=entry.producer_epoch)
+            written = self._decided(ActorState(_with(entries, txn, aborted), markers), txn)
+            return answer(rpc.NONE, written.state, written.sends)
         if retried and entry.state == wanted_complete:
             return answer(rpc.NONE)
         error = self._check(entry, message.producer_id, message.producer_epoch)
@@ -457,9 +502,12 @@ class TransactionCoordinator(KafkaRole):
             return f"tells p{what.partition} it {verdict} in the ongoing transaction of producer {what.producer_id}"
         if kind is AddsPartition:
             subject = "the group's offsets" if what.partition == rpc.GROUP else f"p{what.partition}"
+            asker = ("" if not what.for_broker else
+                     " (asked by the group coordinator, KIP-890)" if what.partition == rpc.GROUP
+                     else " (asked by its leader, KIP-890)")
             if what.error == rpc.NONE:
-                return f"adds {subject} to the transaction"
-            return f"refuses to add {subject}: {rpc.ERROR_NAMES[what.error]}"
+                return f"adds {subject} to the transaction{asker}"
+            return f"refuses to add {subject}{asker}: {rpc.ERROR_NAMES[what.error]}"
         if kind is Decides:
             verb = "commit" if what.commit else "abort"
             if what.error == rpc.NONE:
@@ -507,6 +555,13 @@ def _txn_of(entries, producer_id: int) -> int | None:
 
 def _with(entries: tuple, txn: int, entry: TxnEntry) -> tuple:
     return entries[:txn] + (entry,) + entries[txn + 1:]
+
+
+def _adding(entry: TxnEntry, partition: int) -> TxnEntry:
+    """`entry` with `partition` in its transaction, which is Ongoing from now on."""
+    if entry.state == ONGOING:
+        return entry._replace(partitions=tuple(sorted(set(entry.partitions) | {partition})), previous_epoch=-1)
+    return entry._replace(state=ONGOING, partitions=(partition,), previous_epoch=-1, kept_epoch=-1)
 
 
 def _completed(entry: TxnEntry) -> TxnEntry:

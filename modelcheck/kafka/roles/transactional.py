@@ -12,7 +12,10 @@ client's `TransactionManager` and `Sender`:
   epoch bump with its current producer id and epoch (KIP-360), under transaction.version 1;
 - `Begins`, then the base class's `Emits` for each event of the transaction;
 - `AddsPartition`: before the first batch to a partition goes out, AddPartitionsToTxn; the sender holds
-  the partition's batches until it is answered (`TransactionManager.isSendToPartitionAllowed`);
+  the partition's batches until it is answered (`TransactionManager.isSendToPartitionAllowed`). Under
+  transaction.version 2 (KIP-890 part 2, the Kafka 4.0 client) there is no such step: a send puts the
+  partition in the transaction at once (`maybeAddPartition`) and the partition's leader has the
+  coordinator add it (`replicas`); an abort then sends EndTxn once anything was sent in the transaction;
 - `Commits`: once every event is sent and acknowledged (commitTransaction flushes first), EndTxn(commit);
   the answer commits the input position;
 - `transaction.abort` (a budgeted fault of the application: its processing fails and it calls
@@ -315,10 +318,11 @@ class TransactionalApplication(ProducingApplication):
         out = []
         event = self._next_to_send(client)
         if event is not None:
-            out.extend(self._emits(durable, _with(memory, next_event=event + 1), event, relay=bool(client.rows)))
+            emitted = self._emits(durable, _with(memory, next_event=event + 1), event, relay=bool(client.rows))
+            out.extend(emitted if self.version < 2 else map(_in_transaction_at_once, emitted))
         producer = memory.producer
         for partition, queue in enumerate(producer.queues):
-            if queue and partition not in client.added and partition not in client.adding:
+            if self.version < 2 and queue and partition not in client.added and partition not in client.adding:
                 request = rpc.AddPartitionsToTxnRequest(self.transactional_id(durable), producer.session,
                                                         producer.producer_epoch, partition)
                 adding = _with(memory, adding=tuple(sorted(client.adding + (partition,))))
@@ -589,6 +593,14 @@ def response_fences(response) -> bool:
     INVALID_TXN_STATE (the partition is not in an ongoing transaction); both are abortable errors for
     the Java client (`TransactionManager.maybeTransitionToErrorState`)."""
     return response.error in (rpc.INVALID_PRODUCER_EPOCH, rpc.INVALID_TXN_STATE)
+
+
+def _in_transaction_at_once(out: Out) -> Out:
+    """transaction.version 2: the partition an event went to is in the transaction as soon as it is sent
+    (the Kafka 4.0 client's `maybeAddPartition`; its leader has the coordinator add it)."""
+    memory = out.state.volatile
+    added = tuple(sorted(set(memory.transaction.added) | {out.what.partition}))
+    return out._replace(state=ActorState(out.state.durable, _with(memory, added=added)))
 
 
 def _with(memory: AppMemory, **changes) -> AppMemory:

@@ -19,6 +19,10 @@ instance is such an application, after the Java client and KIP-98 / KIP-447:
   join the transaction) and `SendsOffsets` (TxnOffsetCommit to the group coordinator, which keeps them
   pending until the transaction's marker); then `Ends` (EndTxn(commit)). Its position moves when it
   fetches, as any consumer's does; the committed offset moves only with the transaction's COMMIT marker.
+  Under transaction.version 2 (KIP-890 part 2, the Kafka 4.0 client) there is neither `AddsPartition`
+  nor `AddsOffsets`: the output partition's leader and the group coordinator have the coordinator add
+  the partition and the offsets (`replicas`, `group_coordinator`), and a TxnOffsetCommit answered with a
+  retriable error (CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION) is sent again.
 - `commit: transactional` sends the consumer's group metadata (KIP-447), so the group coordinator refuses
   the offsets of a member of an older generation (ILLEGAL_GENERATION: the Java client's
   CommitFailedException, abortable): a zombie cannot commit. `transactional-legacy` passes only the
@@ -43,10 +47,13 @@ The downstream reader of the output topic is the properties' view of that topic
 last stable offset, read_uncommitted every record below the high watermark.
 
 Left out: several output partitions, a poll that spans several input partitions, the output topic's
-own consumers as actors (the view above stands for them), KIP-890 part 1 verification.
+own consumers as actors (the view above stands for them), KIP-890 part 1 verification of the offsets
+under transaction.version 1 (the group coordinator does not verify them; the output partition's leader
+does).
 
 Sources: KIP-98 (transactions, sendOffsetsToTransaction), KIP-447 (producer scalability for exactly
-once: group metadata fencing, UNSTABLE_OFFSET_COMMIT), KAFKA-17582 (no automatic rewind after an abort);
+once: group metadata fencing, UNSTABLE_OFFSET_COMMIT), KIP-890 (no AddOffsetsToTxn under
+transaction.version 2), KAFKA-17582 (no automatic rewind after an abort);
 the Java client's `KafkaProducer.sendOffsetsToTransaction`, `TransactionManager` (AddOffsetsToTxn,
 TxnOffsetCommit handlers), the broker's `GroupCoordinator.handleTxnCommitOffsets`.
 """
@@ -179,6 +186,12 @@ class TransformingConsumer(Consumer):
         self.per_instance = INSTANCE in config.producer.transactional_id
         self.incarnations = 1 + config.faults.consumer_crash
 
+    @property
+    def _offsets_unsent(self) -> int:
+        """Where a TxnOffsetCommit to send again leaves the offsets: added (AddOffsetsToTxn was answered),
+        or under transaction.version 2, which has no AddOffsetsToTxn, not sent."""
+        return NOT_SENT if self.version >= 2 else ADDED
+
     def transactional_id(self, durable) -> int:
         """Its transactional id: 0 when stable, else one per instance and incarnation."""
         if not self.per_instance:
@@ -240,7 +253,11 @@ class TransformingConsumer(Consumer):
             for event in batch.events:
                 record = Record(event, key_of(self.config, event), written_in=(self.name, membership.transactions))
                 queued = producers.enqueue(queued, self.out, record)
-            begun = _with(ActorState(membership, memory), client=client._replace(phase=IN_TRANSACTION), producer=queued)
+            # transaction.version 2: the output partition is in the transaction as soon as records are sent
+            # to it (`maybeAddPartition`); its leader has the coordinator add it (KIP-890 part 2)
+            added = (self.out,) if self.version >= 2 else ()
+            begun = _with(ActorState(membership, memory), client=client._replace(phase=IN_TRANSACTION, added=added),
+                          producer=queued)
             return [Out(Begins(batch.events), begun)]
         txn = self.transactional_id(membership)
         if phase == IN_TRANSACTION:
@@ -251,11 +268,13 @@ class TransformingConsumer(Consumer):
                 out.append(Out(AddsPartition(), _with(state, client=client._replace(adding=(self.out,))),
                                (Request(self.transaction_coordinator, request),)))
             out.extend(self._sends(state))
-            if producers.is_idle(producer) and transform.offsets == NOT_SENT:
+            if producers.is_idle(producer) and transform.offsets == NOT_SENT and self.version < 2:
                 request = rpc.AddOffsetsToTxnRequest(txn, producer.session, producer.producer_epoch)
                 out.append(Out(AddsOffsets(), _with(state, offsets=ADDING), (Request(self.transaction_coordinator,
                                                                                       request),)))
-            if transform.offsets == ADDED:
+            if transform.offsets == ADDED or (self.version >= 2 and transform.offsets == NOT_SENT
+                                              and producers.is_idle(producer)):
+                # transaction.version 2: no AddOffsetsToTxn, the group coordinator adds the offsets itself
                 generation = -1 if self.legacy else membership.generation
                 request = rpc.TxnOffsetCommitRequest(producer.session, producer.producer_epoch, self.index, generation,
                                                      ((batch.partition, batch.end),))
@@ -355,6 +374,9 @@ class TransformingConsumer(Consumer):
                 return [Out(LearnsInTransaction(OFFSETS_SENT_IN_TXN, rpc.NONE), _with(state, offsets=OFFSETS_SENT))]
             if message.error == rpc.PRODUCER_FENCED:
                 return [self._stopped(state, message.error)]
+            if message.error in (rpc.CONCURRENT_TRANSACTIONS, rpc.NETWORK_EXCEPTION):   # retriable: sent again
+                return [Out(LearnsInTransaction(OFFSETS_SENT_IN_TXN, message.error),
+                            _with(state, offsets=self._offsets_unsent))]
             aborting = self._aborting(_with(state, offsets=ADDED))      # CommitFailedException: abort, rejoin
             return [Out(StartsAbort(f"its offsets were refused: {rpc.ERROR_NAMES[message.error]}"),
                         ActorState(membership, aborting.volatile._replace(rejoin=True)))]
@@ -434,7 +456,7 @@ class TransformingConsumer(Consumer):
             elif kind is rpc.AddOffsetsToTxnRequest and offsets == ADDING:
                 offsets = NOT_SENT
             elif kind is rpc.TxnOffsetCommitRequest and offsets == COMMITTING_OFFSETS:
-                offsets = ADDED
+                offsets = self._offsets_unsent
             elif kind is rpc.MetadataRequest and link.acceptor == self.output:
                 route = route._replace(refresh=routing.STALE)
             elif kind is rpc.ProduceRequest and link.acceptor == self.output:
@@ -493,6 +515,8 @@ class TransformingConsumer(Consumer):
         if kind is LearnsOutputLeader:
             return f"learns the output partition's leader (broker[{what.leader}])"
         if kind is LearnsInTransaction:
+            if what.what == OFFSETS_SENT_IN_TXN and what.error != rpc.NONE:
+                return f"gets {rpc.ERROR_NAMES[what.error]} for its offsets; will send them again"
             if what.what == OFFSETS_SENT_IN_TXN:
                 return "learns its offsets are in the transaction"
             subject = "the output partition" if what.what == PARTITION else "the group's offsets"
