@@ -747,3 +747,26 @@ def test_a_transactional_relay_publishes_an_aborted_transactions_rows_again(monk
     model = build_system(config).model()
     found = explore(model).properties["no-loss"]
     assert found.verdict == VIOLATED and check_replays(model, found.trace)
+
+
+# -- a group coordinator failover ---------------------------------------------------------------------------
+
+def test_a_group_coordinator_that_lost_the_pending_offsets_at_a_failover_would_duplicate(monkeypatch):
+    """The new coordinator loads the transactional offsets still waiting for their marker from
+    __consumer_offsets; one that lost them would commit nothing with the transaction, and the restarted
+    consumer would process the batch again."""
+    from modelcheck.kafka.roles.group_coordinator import GroupCoordinator
+    config = _config("transform-group-coordinator-failover.yaml")
+    assert explore(build_system(config).model()).properties["no-duplicate"].verdict == HOLDS
+    original = GroupCoordinator.restart
+    monkeypatch.setattr(GroupCoordinator, "restart", lambda self, durable: original(self, durable._replace(pending=())))
+    model = build_system(config).model()
+    found = explore(model).properties["no-duplicate"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+    assert any("crashes" in step.sentence for step in explain_trace(found.trace, model))
+
+
+def test_a_group_coordinator_crash_puts_a_configuration_on_the_roles():
+    from modelcheck.kafka.models import on_actors
+    assert on_actors(KafkaConfig().with_value("faults.group.coordinator.crash", 1))
+    assert not on_actors(KafkaConfig())

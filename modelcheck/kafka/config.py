@@ -91,6 +91,7 @@ class FaultBudget:
     transaction_timeout: int = 0
     transaction_abort: int = 0
     transaction_coordinator_crash: int = 0
+    group_coordinator_crash: int = 0
     isr_shrink: int = 1                    # the leader drops a lagging follower (replication only)
 
 

@@ -60,6 +60,8 @@ FAULTS: dict[str, FaultKind] = {kind.key: kind for kind in (
               ("transaction.abort",), possible=_transactional, needs="producer.transactional.id"),
     FaultKind("transaction.coordinator.crash", "a transaction coordinator crash (a new one takes over its log)",
               ("crash:transaction-coordinator",), possible=_transactional, needs="producer.transactional.id"),
+    FaultKind("group.coordinator.crash", "a group coordinator crash (a new one loads the group from its log)",
+              ("crash:group-coordinator",)),
     FaultKind("isr.shrink", "an ISR shrink (a leader drops a lagging follower)", ("isr.shrink",), write_side=True,
               possible=lambda config: config.cluster.replication_factor > 1),
 )}

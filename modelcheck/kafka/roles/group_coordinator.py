@@ -37,8 +37,11 @@
   error (fatal to the client), CONCURRENT_TRANSACTIONS and a lost request (the transaction coordinator
   crashed, NETWORK_EXCEPTION) as retriable errors, and the client sends its offsets again.
 
-Its state is durable (the `__consumer_offsets` topic and the group metadata) and it is not among the
-actors that crash here (a coordinator failover reloads the same state).
+Its state is durable (the `__consumer_offsets` topic and the group metadata). It crashes within the
+`group.coordinator.crash` budget: a new coordinator (another broker taking the `__consumer_offsets`
+partition over) loads that state; what was in flight to it fails, and its clients make their requests
+again (the Java client takes COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR as retriable: it finds the new
+coordinator and retries); the JoinGroups and TxnOffsetCommits it was holding are asked again (`restart`).
 
 Left out: the join protocol's timeouts (a member that never rejoins holds the rebalance back only
 until its session times out: here it is evicted only when paused), several groups, offset retention.
@@ -84,8 +87,7 @@ class Group(NamedTuple):
                                   # after another member had started the partition from its committed offset
     started_by: tuple = ()        # observer's record: per partition, the member that last fetched its offset
     adding: tuple = ()            # transaction.version 2: (link, TxnOffsetCommitRequest) waiting for the
-                                  # transaction coordinator to add the offsets (kept with the group: the
-                                  # group coordinator does not crash here)
+                                  # transaction coordinator to add the offsets
 
 
 class AnswersOffsetFetch(NamedTuple):
@@ -185,7 +187,14 @@ class GroupCoordinator(KafkaRole):
                                 tuple(range(self.instances, len(self.consumers)))), None)
 
     def restart(self, durable) -> ActorState:
-        return ActorState(durable, None)
+        """A new coordinator loads the group from its log (`__consumer_offsets`): the committed and the
+        pending transactional offsets, the generation and the assignment. The requests it held are gone
+        with their connections, and their senders make them again: a rebalance waits for every member's
+        JoinGroup anew, and a TxnOffsetCommit waiting for its offsets to be added is dropped."""
+        rebalance = durable.rebalance
+        if rebalance is not None:
+            rebalance = rebalance._replace(joined=())
+        return ActorState(durable._replace(rebalance=rebalance, adding=()), None)
 
     # -- rebalances by the budget --------------------------------------------------------------------
 

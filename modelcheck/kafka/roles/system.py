@@ -27,6 +27,7 @@ Fault budgets, from the spec's `faults.*`:
 | transaction.abort | transaction.abort (a fault of the transactional application: it aborts its transaction) |
 | transaction.timeout | transaction.timeout (a fault of the transaction coordinator: it aborts an open transaction) |
 | transaction.coordinator.crash | crash:transaction-coordinator (its transaction log survives) |
+| group.coordinator.crash | crash:group-coordinator (its log, `__consumer_offsets`, survives: committed and pending offsets, generation and assignment; what was in flight to it fails) |
 
 The properties are those of SPEC-FORMAT.md, over the actors' states: the events the application
 recorded (its durable input position), the sink's effects, the partition logs, the records the
@@ -148,8 +149,7 @@ class KafkaSystem:
                                              index=k, work=PRODUCER, name=f"producer[{k}]", store=self.store,
                                              replaces=(self.instances[k - 1], f"producer[{k - 1}]"))
                     for k in range(1, len(self.standbys) + 1)]
-        if self.store is not None:
-            standbys.append(PositionStore((applications[PRODUCER].first_event,)))
+        store = [PositionStore((applications[PRODUCER].first_event,))] if self.store is not None else []
         self.actors = (
             applications
             + [BrokerProcess(b, hosted[b]) for b in range(count)]
@@ -158,7 +158,7 @@ class KafkaSystem:
                                 transaction_coordinator=self.transaction_coordinator
                                 if self.transform and cluster.transaction_version >= 2 else None)]
             + consumers
-            + [Sink(config)] + extra + output + standbys)
+            + [Sink(config)] + extra + output + standbys + store)
 
     @staticmethod
     def _input(config) -> list[tuple]:

@@ -185,7 +185,8 @@ class LearnsPosition(NamedTuple):
 
 
 class Stops(NamedTuple):
-    """A replaced instance meets a fatal error (its producer is fenced) and shuts down."""
+    """A replaced instance gets an error from the coordinator (its producer is fenced, or it would have to
+    retry) and shuts down."""
 
     error: int
 
@@ -247,8 +248,8 @@ class TransactionalApplication(ProducingApplication):
     def resumed(self, state) -> ActorState:
         """With a standby to take over (a position store), an instance that stalled knows from its own
         clock that it missed its liveness deadline and has been replaced: it goes on with what it was doing
-        (a zombie) and shuts down at its first fatal error, instead of creating a new producer that would
-        fence its replacement."""
+        (a zombie) and shuts down at its first error from the coordinator, instead of retrying or creating a
+        new producer, which would fence its replacement."""
         if self.store is None:
             return state
         return ActorState(state.durable, state.volatile._replace(stalled=True))
@@ -485,7 +486,7 @@ class TransactionalApplication(ProducingApplication):
         """A standby starts when the instance it stands by for stalls (an orchestrator's liveness probe
         fails and it starts the replacement); any other notice changes nothing."""
         durable, memory = state
-        replaced, name = self.replaces
+        name = self.replaces[1]
         if durable.standby and notice.reason == "paused":
             return Out(TakesOver(name), ActorState(durable._replace(standby=False), memory))
         return Out(NotesDown(name, notice.reason), state)
