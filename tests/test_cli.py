@@ -200,10 +200,10 @@ def test_specs_into_a_closed_pipe_ends_quietly():
 
 def test_a_setting_the_model_cannot_honour_yet_is_refused_with_its_line(tmp_path):
     spec = tmp_path / "zombie.yaml"
-    spec.write_text("name: zombie\nfaults:\n  consumer.crash: 1\n  producer.pause: 1\n")
+    spec.write_text("name: zombie\nproducer:\n  instances: 2\nfaults:\n  producer.pause: 1\n")
     result = run("explore", spec)
     assert result.exit_code == 2
-    assert "faults.producer.pause" in result.stderr and "line 4" in result.stderr
+    assert "faults.producer.pause" in result.stderr and "line 5" in result.stderr
     assert "not modelled yet" in result.stderr
 
 
@@ -212,9 +212,12 @@ def test_ctrl_c_keeps_what_was_found_and_exits_three():
     import subprocess
     import sys
     import time
+    # The child gets Python's own SIGINT handling back: started from a shell's background job, pytest
+    # inherits SIGINT ignored, and so would the command.
     process = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", str(SPECS / "two_phase_commit.py"),
                                 "--param", "rms=8", "--format", "json"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler))
     time.sleep(2.5)
     process.send_signal(signal.SIGINT)
     out, _err = process.communicate(timeout=120)

@@ -45,8 +45,8 @@ def test_a_yaml_tag_in_a_file_names_file_line_and_key(tmp_path):
 
 def test_a_refused_swept_value_names_the_line_of_the_sweep(tmp_path):
     spec = tmp_path / "swept.yaml"
-    spec.write_text("name: t\nsweep:\n  faults.producer.pause: [0, 1]\n")
-    assert_refused(run("check", spec), "swept.yaml line 3", "faults.producer.pause", "not modelled yet")
+    spec.write_text("name: t\nproducer:\n  source: outbox\nsweep:\n  faults.producer.pause: [0, 1]\n")
+    assert_refused(run("check", spec), "swept.yaml line 5", "faults.producer.pause", "not modelled yet")
 
 
 def test_a_huge_number_is_refused_before_a_model_is_built():

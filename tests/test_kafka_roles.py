@@ -164,3 +164,30 @@ def test_a_member_removed_from_the_group_cannot_commit_while_its_rebalance_runs(
     (kept,) = coordinator.receive(ActorState(group, None), Envelope(src, system.coordinator,
                                                                     Link(src, system.coordinator, 0), REQUEST, request))
     assert kept.sends[0].message.error == rpc.NONE
+
+
+# -- a standby instance without transactions (faults.producer.pause) ------------------------------------
+
+def test_nothing_fences_the_zombie_of_a_producer_without_transactions():
+    """The standby sends e1 again under its own producer id, after reading from the position store that it
+    is not done; the leader keeps both copies. Every run that ends has the store at the end of the work."""
+    from modelcheck.engine import HOLDS, at_end
+    from modelcheck.kafka.cluster import leader_log
+    from modelcheck.kafka.roles.system import KafkaSystem
+    from modelcheck.report.explain import explain_trace
+    config = next(iter(expand(load_spec(SPECS / "producer-pause-zombie.yaml")))).config
+    system = KafkaSystem(config)
+    built = system.build()
+    built.properties.append(at_end("position-recorded", lambda s: s.actors[system.store].durable == (2,),
+                                   "the position store ends past e1"))
+    model = built.model()
+    result = explore(model)
+    assert result.properties["position-recorded"].verdict == HOLDS
+    found = result.properties["no-log-duplicate"]
+    assert found.verdict == VIOLATED and check_replays(model, found.trace)
+    log = leader_log(found.trace.last.actors[system.partitions[0]].durable.partition)
+    assert [record.event for record in log] == [1, 1]
+    assert len({record.producer_id for record in log}) == 2
+    sentences = [step.sentence for step in explain_trace(found.trace, model)]
+    read = next(i for i, s in enumerate(sentences) if "learns the work stands at e1" in s)
+    assert any("producer[1]" in s and "sends e1" in s for s in sentences[read:])

@@ -698,9 +698,9 @@ def test_a_replaced_instance_that_kept_retrying_would_fence_its_standby_without_
 
 
 @pytest.mark.parametrize("text,key,reason", [
-    ("faults:\n  producer.pause: 1\n", "faults.producer.pause", "without transactions"),
+    ("producer:\n  source: dual-write\nfaults:\n  producer.pause: 1\n", "faults.producer.pause", "not modelled yet"),
     ("producer:\n  transactional.id: t-${instance}\n  instances: 2\nfaults:\n  producer.pause: 1\n",
-     "faults.producer.pause", "one producing application"),
+     "faults.producer.pause", "one application"),
     ("producer:\n  transactional.id: t\nconsumer:\n  commit: transactional\nsink:\n  type: topic\n"
      "faults:\n  producer.pause: 1\n", "faults.producer.pause", "consumer.pause"),
 ])

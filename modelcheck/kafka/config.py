@@ -231,13 +231,10 @@ def unmodelled(config: KafkaConfig) -> list[tuple[str, str]]:
         elif config.producer.source != "direct" or config.sink.type == "topic":
             out.append(("producer.instances", "several producing applications with source: dual-write or "
                         f"outbox, or in consume-transform-produce, {LATER}"))
-    if config.faults.producer_pause:
-        if config.producer.transactional_id is None:
-            out.append(("faults.producer.pause", "a paused producer without transactions is not modelled yet: a "
-                        "standby instance takes over from a stalled transactional application only"))
-        elif config.producer.instances > 1 or config.producer.source != "direct":
-            out.append(("faults.producer.pause", "a standby instance is modelled for one producing application with "
-                        "source: direct only"))
+    if config.faults.producer_pause and (config.producer.instances > 1 or config.producer.source != "direct"):
+        out.append(("faults.producer.pause", "a paused producer is not modelled yet with several producing "
+                    "applications or a database: a standby instance takes over from one application with "
+                    "source: direct"))
     for kind in FAULTS.values():
         if kind.refused is not None and getattr(config.faults, kind.field):
             out.append((f"faults.{kind.key}", kind.refused))

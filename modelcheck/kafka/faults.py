@@ -49,7 +49,7 @@ FAULTS: dict[str, FaultKind] = {kind.key: kind for kind in (
     FaultKind("request.lost", "a lost request", ("loss:producer:request", "loss:producer:message"),
               write_side=True),
     FaultKind("response.lost", "a lost response", ("loss:producer:reply",), write_side=True),
-    FaultKind("producer.pause", "a producer pause", ("pause:producer",), possible=_transactional),
+    FaultKind("producer.pause", "a producer pause", ("pause:producer",)),
     FaultKind("consumer.pause", "a consumer stall past max.poll.interval.ms", ("pause:consumer",)),
     FaultKind("request.delayed", "a delayed request", ("delay:producer",), write_side=True),
     FaultKind("rebalance", "a rebalance", ("rebalance",),

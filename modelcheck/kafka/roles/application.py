@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck.actors import ActorState, Out, Request, Send
+from modelcheck.actors import ActorState, Down, Out, Request, Send
 from modelcheck.kafka import producer as producers
 from modelcheck.kafka import rpc
 from modelcheck.kafka.roles.role import KafkaRole
@@ -75,6 +75,7 @@ class AppMemory(NamedTuple):
     relay_acked: frozenset = frozenset()       # outbox: rows acknowledged, not marked sent yet
     transaction: object = None                 # a transactional producer's client state (`transactional`)
     stalled: bool = False                      # it stalled past its liveness deadline, so it has been replaced
+    awaiting_position: int = 0                 # a standby without transactions: KNOWN, TO_READ or READING
 
 
 class CommitsToDatabase(NamedTuple):
@@ -128,19 +129,50 @@ class LosesConnection(NamedTuple):
     outcomes: tuple                            # per event: "retry" or "gives up"
 
 
+class TakesOver(NamedTuple):
+    """A standby instance starts: the instance it stands by for stopped answering (`faults.producer.pause`)."""
+
+    replaced: str                              # the name of the instance it replaces
+
+
+class NotesDown(NamedTuple):
+    instance: str
+    reason: str
+
+
+class ReadsPosition(NamedTuple):
+    application: int
+
+
+class LearnsPosition(NamedTuple):
+    next_event: int
+
+
+class LosesPositionRead(NamedTuple):
+    application: int
+
+
+KNOWN, TO_READ, READING = range(3)             # AppMemory.awaiting_position
+
+
 class ProducingApplication(KafkaRole):
     role = "producer"
     kinds = (CommitsToDatabase, CommitsWithOutbox, Emits, MarksSent, Sends, Hears, AsksLeader, LearnsLeader,
-             LosesConnection)
+             LosesConnection, TakesOver, NotesDown, ReadsPosition, LearnsPosition, LosesPositionRead)
+    writes_position_on_commit = False          # a transactional application records its position per commit
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...],
-                 written: frozenset = frozenset(), index: int = 0, work: int | None = None, name: str | None = None):
+                 written: frozenset = frozenset(), index: int = 0, work: int | None = None, name: str | None = None,
+                 store: int | None = None, replaces: tuple[int, str] | None = None):
         """`written`: (partition, event) already written and acknowledged before the run (the input of a
         consume-transform-produce application): the application starts with every event emitted.
         `index`: which of the configuration's `producer.instances` applications this is; application i
         emits its own `workload.messages` events, numbered on from those of the applications before it.
         `work`: the application whose events this instance emits, when it is not `index` (a standby
-        instance does another's work); `name`: its name in traces, when not the default."""
+        instance does another's work); `name`: its name in traces, when not the default. `store`: the actor
+        id of the position store, when the application's position lives there (with `faults.producer.pause`);
+        `replaces`: (actor id, name) of the instance this one stands by for, which makes it a standby
+        instance that starts when that one stalls."""
         instances = config.producer.instances
         super().__init__(name or ("producer" if instances == 1 else f"producer[{index}]"))
         self.written = written
@@ -153,11 +185,15 @@ class ProducingApplication(KafkaRole):
         self.last_event = (self.work + 1) * config.workload.messages      # its last event
         self.acks_zero = config.producer.acks == "0"
         self.source = config.producer.source
+        self.store = store
+        self.replaces = replaces
+        if replaces is not None:
+            self.monitors = (replaces[0],)
 
     def initial(self) -> ActorState:
         if self.written:
             return ActorState(AppDurable(next_event=self.last_event + 1, acknowledged=self.written), self._fresh(0))
-        return ActorState(AppDurable(next_event=self.first_event), self._fresh(0))
+        return ActorState(AppDurable(next_event=self.first_event, standby=self.replaces is not None), self._fresh(0))
 
     def producer_id(self, session: int) -> int:
         """The producer id of incarnation `session`: unique across the applications, as the brokers hand out
@@ -171,14 +207,26 @@ class ProducingApplication(KafkaRole):
     def exposed(self, fault: str, state) -> bool:
         """A crash changes what follows only when it loses something: a batch buffered or in flight, a
         dual-write send not made, the relay's memory; an idle application would restart with only a new
-        producer id, which no later step tells apart."""
+        producer id, which no later step tells apart. Nothing hits a standby not started yet, nor an
+        instance that has been replaced (its crash would only stop it)."""
         memory = state.volatile
+        if state.durable.standby or memory.stalled:
+            return False
         producer = memory.producer
         return bool(producer.in_flight or any(producer.queues) or memory.awaiting_send or memory.relay_handed)
 
     def restart(self, durable) -> ActorState:
         session = durable.session + 1
         return ActorState(durable._replace(session=session), self._fresh(session))
+
+    def resumed(self, state) -> ActorState:
+        """With a standby to take over (a position store), an instance that stalled knows from its own
+        clock that it missed its liveness deadline and has been replaced; it goes on with what it was
+        doing (a zombie). A transactional one shuts down at its first error from the coordinator
+        (`transactional`); nothing stops one without transactions."""
+        if self.store is None:
+            return state
+        return ActorState(state.durable, state.volatile._replace(stalled=True))
 
     # -- own steps -----------------------------------------------------------------------------------
 
@@ -228,6 +276,13 @@ class ProducingApplication(KafkaRole):
 
     def steps(self, state):
         durable, memory = state
+        if durable.standby:
+            return []                 # a standby instance, not started
+        if memory.awaiting_position != KNOWN:
+            if memory.awaiting_position == READING:
+                return []
+            return [Out(ReadsPosition(self.work), ActorState(durable, memory._replace(awaiting_position=READING)),
+                        (Request(self.store, rpc.PositionRead(self.work)),))]
         out = self._application_steps(durable, memory)
         producer = memory.producer
         config = self.config
@@ -248,7 +303,7 @@ class ProducingApplication(KafkaRole):
             if self.acks_zero:
                 after = self._acknowledged(ActorState(durable, memory._replace(producer=taken)), partition,
                                            batch.record.event)
-                out.append(Out(what, after, (Send(target, request),)))
+                out.append(Out(what, after, (Send(target, request),) + self._position_writes(after)))
             else:
                 flying = taken._replace(in_flight=taken.in_flight + (InFlight(broker, batch),))
                 out.append(Out(what, ActorState(durable, memory._replace(producer=flying)), (Request(target, request),)))
@@ -272,6 +327,30 @@ class ProducingApplication(KafkaRole):
             memory = memory._replace(relay_acked=memory.relay_acked | {event})
         return ActorState(durable._replace(acknowledged=durable.acknowledged | {(partition, event)}), memory)
 
+    def _position_writes(self, state) -> tuple:
+        """After an acknowledgement, an application with a position store and without transactions records
+        how far its work is done: the oldest event its producer still holds, or its next event."""
+        if self.store is None or self.writes_position_on_commit:
+            return ()
+        durable, memory = state
+        producer = memory.producer
+        held = [batch.record.event for queue in producer.queues for batch in queue]
+        held += [entry.batch.record.event for entry in producer.in_flight]
+        return (Send(self.store, rpc.PositionWrite(self.work, min(held, default=durable.next_event))),)
+
+    def _noticed(self, state, notice) -> Out:
+        """A standby starts when the instance it stands by for stalls (an orchestrator's liveness probe
+        fails and it starts the replacement); any other notice changes nothing."""
+        durable, memory = state
+        name = self.replaces[1]
+        if durable.standby and notice.reason == "paused":
+            return Out(TakesOver(name), ActorState(durable._replace(standby=False), self._started(memory)))
+        return Out(NotesDown(name, notice.reason), state)
+
+    def _started(self, memory: AppMemory) -> AppMemory:
+        """A standby that starts reads first where the work stands."""
+        return memory._replace(awaiting_position=TO_READ)
+
     def _gave_up(self, memory: AppMemory, event: int) -> AppMemory:
         """The producer gives up on `event`: the relay publishes the row again; the other sources lose it."""
         if event in memory.relay_handed and event not in memory.relay_acked:
@@ -283,6 +362,13 @@ class ProducingApplication(KafkaRole):
     def receive(self, state, envelope):
         response = envelope.message
         durable, memory = state
+        if type(response) is Down:
+            return [self._noticed(state, response)]
+        if type(response) is rpc.PositionIs:
+            if memory.awaiting_position != READING:
+                return []
+            return [Out(LearnsPosition(response.next_event), ActorState(
+                durable._replace(next_event=response.next_event), memory._replace(awaiting_position=KNOWN)))]
         if type(response) is rpc.MetadataResponse:
             p = response.partition
             if memory.leaders[p].refresh != leaders.ASKING:
@@ -302,7 +388,7 @@ class ProducingApplication(KafkaRole):
             after = self._acknowledged(ActorState(durable, memory._replace(producer=producer)), response.partition,
                                        response.event)
             return [Out(Hears(response.event, rpc.NONE, response.offset, "acknowledged", producer.producer_epoch),
-                        after)]
+                        after, self._position_writes(after))]
         if response.error in (rpc.NOT_ENOUGH_REPLICAS_AFTER_APPEND, rpc.NETWORK_EXCEPTION):
             batch = batch._replace(ambiguous=True)
         producer, gave_up = producers.retry_or_fail(self.config, producer, batch, rpc.ERROR_NAMES[response.error])
@@ -320,6 +406,10 @@ class ProducingApplication(KafkaRole):
 
     def failed(self, state, link, requests):
         durable, memory = state
+        if link.acceptor == self.store:
+            if memory.awaiting_position != READING:
+                return []
+            return [Out(LosesPositionRead(self.work), ActorState(durable, memory._replace(awaiting_position=TO_READ)))]
         producer = memory.producer
         events, outcomes = [], []
         for request in requests:
@@ -375,8 +465,18 @@ class ProducingApplication(KafkaRole):
         if kind is LearnsLeader:
             leader = "no leader (offline)" if what.leader < 0 else f"broker[{what.leader}]"
             return f"learns that p{what.partition} has {leader}, leader epoch {what.leader_epoch}"
+        if kind is LosesPositionRead:
+            return "loses the connection to the position store; will read the position again"
         if kind is LosesConnection:
             return "; ".join(_outcome_text(outcome, event) for event, outcome in zip(what.events, what.outcomes))
+        if kind is TakesOver:
+            return f"starts: {what.replaced} stopped answering, and this instance takes over its work"
+        if kind is NotesDown:
+            return f"notes that {what.instance} {what.reason}"
+        if kind is ReadsPosition:
+            return "reads where the work stands from the position store"
+        if kind is LearnsPosition:
+            return f"learns the work stands at e{what.next_event}"
         return super().describe(what)
 
     def describe_state(self, state) -> str:

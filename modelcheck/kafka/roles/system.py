@@ -96,9 +96,9 @@ class KafkaSystem:
         self.transform = self.transactional and COMMIT_MODES[config.consumer.commit].in_transaction
         self.transaction_coordinator = self.sink + 1 if self.transactional else None
         self.output = self.sink + 2 if self.transform else None
-        # A producer-only transactional application that may stall has standby instances, one per pause the
-        # budget allows, each ready to take over from the one before it, and a store for its position.
-        paused = self.transactional and not self.transform and config.faults.producer_pause > 0
+        # A producer-only application that may stall has standby instances, one per pause the budget allows,
+        # each ready to take over from the one before it, and a store for its position.
+        paused = not self.transform and config.faults.producer_pause > 0
         tail = self.sink + 1 + self.transactional + self.transform
         self.standbys = tuple(range(tail, tail + config.faults.producer_pause)) if paused else ()
         self.store = tail + len(self.standbys) if paused else None
@@ -121,7 +121,9 @@ class KafkaSystem:
                                                      index=i, name="producer[0]" if self.standbys else None,
                                                      store=self.store) for i in self.producers]
         else:
-            applications = [ProducingApplication(config, self.partitions, first, index=i) for i in self.producers]
+            applications = [ProducingApplication(config, self.partitions, first, index=i,
+                                                 name="producer[0]" if self.standbys else None, store=self.store)
+                            for i in self.producers]
         application = applications[0]
         consumers = []
         for i in range(instances + spares):
@@ -145,9 +147,12 @@ class KafkaSystem:
                 group_coordinator=self.coordinator,
                 two_phase_commit=config.producer.transaction_two_phase_commit_enable,
                 instances=self.instances if self.standbys else ()))
-        standbys = [TransactionalApplication(config, self.partitions, first, self.transaction_coordinator,
-                                             index=k, work=PRODUCER, name=f"producer[{k}]", store=self.store,
-                                             replaces=(self.instances[k - 1], f"producer[{k - 1}]"))
+        standbys = [(TransactionalApplication(config, self.partitions, first, self.transaction_coordinator, index=k,
+                                              work=PRODUCER, name=f"producer[{k}]", store=self.store,
+                                              replaces=(self.instances[k - 1], f"producer[{k - 1}]"))
+                     if self.transactional else
+                     ProducingApplication(config, self.partitions, first, index=k, work=PRODUCER, name=f"producer[{k}]",
+                                          store=self.store, replaces=(self.instances[k - 1], f"producer[{k - 1}]")))
                     for k in range(1, len(self.standbys) + 1)]
         store = [PositionStore((applications[PRODUCER].first_event,))] if self.store is not None else []
         self.actors = (
@@ -408,7 +413,7 @@ class KafkaSystem:
             *([always("zombie-fenced", lambda s: not self.zombie_commits(s),
                       "no transaction of an instance that was replaced (a zombie) commits once its replacement "
                       "has taken over")]
-              if self.transform or self.standbys else []),
+              if self.transform or self.standbys and self.transactional else []),
             *([at_end("consistency", lambda s: self.inconsistency(s) == ([], []),
                       "the application's database and the topic agree on which events happened")]
               if config.producer.source != "direct" else []),

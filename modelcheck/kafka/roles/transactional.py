@@ -92,7 +92,8 @@ from modelcheck.kafka import rpc
 from modelcheck.kafka.config import INSTANCE
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.records import Record
-from modelcheck.kafka.roles.application import DROPPED, AppMemory, Hears, LosesConnection, ProducingApplication
+from modelcheck.kafka.roles.application import (DROPPED, AppMemory, Hears, LearnsPosition, LosesConnection,
+                                                ProducingApplication, ReadsPosition)
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
                                                FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES, POSITION,
                                                POSITION_SENT, READY, RECORDING, RETRY, STOPPED, TxnClient, answered)
@@ -165,25 +166,6 @@ class Recovers(NamedTuple):
     commit: bool                  # KIP-939: what the database's record says of the kept transaction
 
 
-class TakesOver(NamedTuple):
-    """A standby instance starts: the instance it stands by for stopped answering (`faults.producer.pause`)."""
-
-    replaced: str                 # the name of the instance it replaces
-
-
-class NotesDown(NamedTuple):
-    instance: str
-    reason: str
-
-
-class ReadsPosition(NamedTuple):
-    application: int
-
-
-class LearnsPosition(NamedTuple):
-    next_event: int
-
-
 class Stops(NamedTuple):
     """A replaced instance gets an error from the coordinator (its producer is fenced, or it would have to
     retry) and shuts down."""
@@ -194,22 +176,17 @@ class Stops(NamedTuple):
 class TransactionalApplication(ProducingApplication):
     kinds = ProducingApplication.kinds + (InitsProducer, GetsProducerId, Begins, AddsPartition, LearnsAdded, Ends,
                                           LearnsEnded, StartsAbort, RecreatesProducer, LosesTxnRequest, IgnoresAnswer,
-                                          CommitsUnit, Recovers, TakesOver, NotesDown, ReadsPosition, LearnsPosition,
-                                          Stops)
+                                          CommitsUnit, Recovers, Stops)
     faults = ("transaction.abort",)
+    writes_position_on_commit = True
 
     def __init__(self, config, partitions: tuple[int, ...], first_leaders: tuple[int, ...], coordinator: int,
                  index: int = 0, *, work: int | None = None, name: str | None = None, store: int | None = None,
                  replaces: tuple[int, str] | None = None):
-        """`store`: the actor id of the position store, when the application's position lives there (with
-        `faults.producer.pause`); `replaces`: (actor id, name) of the instance this one stands by for, which
-        makes it a standby instance that starts when that one stalls."""
-        super().__init__(config, partitions, first_leaders, index=index, work=work, name=name)
+        """`coordinator`: the actor id of the transaction coordinator; the others as `ProducingApplication`'s."""
+        super().__init__(config, partitions, first_leaders, index=index, work=work, name=name, store=store,
+                         replaces=replaces)
         self.coordinator = coordinator
-        self.store = store
-        self.replaces = replaces
-        if replaces is not None:
-            self.monitors = (replaces[0],)
         self.per_instance = INSTANCE in config.producer.transactional_id
         self.incarnations = 1 + config.faults.producer_crash        # at most, of each application
         self.version = config.cluster.transaction_version
@@ -225,12 +202,6 @@ class TransactionalApplication(ProducingApplication):
     def _fresh(self, session: int) -> AppMemory:
         return super()._fresh(session)._replace(transaction=TxnClient())
 
-    def initial(self) -> ActorState:
-        state = super().initial()
-        if self.replaces is None:
-            return state
-        return ActorState(state.durable._replace(standby=True), state.volatile)
-
     def exposed(self, fault: str, state) -> bool:
         """A crash or a stall matters while a transaction is under way or a request is out; an abort only
         inside a transaction that has sent something; nothing hits a standby not started yet."""
@@ -245,21 +216,11 @@ class TransactionalApplication(ProducingApplication):
         client = memory.transaction
         return client.phase == IN_TRANSACTION and partition in client.added
 
-    def resumed(self, state) -> ActorState:
-        """With a standby to take over (a position store), an instance that stalled knows from its own
-        clock that it missed its liveness deadline and has been replaced: it goes on with what it was doing
-        (a zombie) and shuts down at its first error from the coordinator, instead of retrying or creating a
-        new producer, which would fence its replacement."""
-        if self.store is None:
-            return state
-        return ActorState(state.durable, state.volatile._replace(stalled=True))
+    def _started(self, memory: AppMemory) -> AppMemory:
+        """A standby starts with initTransactions(), and reads its position once it has its producer id."""
+        return memory
 
     # -- own steps -----------------------------------------------------------------------------------
-
-    def steps(self, state):
-        if state.durable.standby:
-            return []                 # a standby instance, not started
-        return super().steps(state)
 
     def _application_steps(self, durable, memory):
         if self.source != "outbox":
@@ -482,15 +443,6 @@ class TransactionalApplication(ProducingApplication):
             what = what._replace(outcome=DROPPED)
         return out._replace(what=what, state=ActorState(out.state.durable, memory))
 
-    def _noticed(self, state, notice) -> Out:
-        """A standby starts when the instance it stands by for stalls (an orchestrator's liveness probe
-        fails and it starts the replacement); any other notice changes nothing."""
-        durable, memory = state
-        name = self.replaces[1]
-        if durable.standby and notice.reason == "paused":
-            return Out(TakesOver(name), ActorState(durable._replace(standby=False), memory))
-        return Out(NotesDown(name, notice.reason), state)
-
     def failed(self, state, link, requests):
         if link.acceptor == self.store:
             durable, memory = state
@@ -559,14 +511,6 @@ class TransactionalApplication(ProducingApplication):
             return f"finds its prepared transaction kept: the database {decided} the transaction"
         if kind is IgnoresAnswer:
             return f"ignores a {what.what} it no longer waits for"
-        if kind is TakesOver:
-            return f"starts: {what.replaced} stopped answering, and this instance takes over its work"
-        if kind is NotesDown:
-            return f"notes that {what.instance} {what.reason}"
-        if kind is ReadsPosition:
-            return "reads where the work stands from the position store"
-        if kind is LearnsPosition:
-            return f"learns the work stands at e{what.next_event}"
         if kind is Stops:
             return f"gets {rpc.ERROR_NAMES[what.error]}: it knows it has been replaced, so it shuts down"
         if kind is LosesTxnRequest:
