@@ -99,16 +99,23 @@ class Configuration:
 
 def check_configuration(task: Task) -> Outcome:
     """Run on a node: check the configuration `task` names and return its outcome, without the model."""
+    job = job_of(task)
+    with contextlib.redirect_stdout(sys.stderr):          # a spec's prints go to the node's logs
+        outcome = check_job(job, task.path, task.options)
+    outcome.model = None
+    return outcome
+
+
+def job_of(task: Task) -> Job:
+    """Run on a node: the configuration `task` names, its model rebuilt from the spec's text, once the
+    node is known to run this machine's modelcheck (`code_digest`)."""
     if code_digest() != task.code:
         raise ModelcheckError(f"the Ray node {socket.gethostname()} runs another modelcheck than the machine "
                               f"that sent the task (the package's source files differ): install the same "
                               f"modelcheck on every node")
-    with contextlib.redirect_stdout(sys.stderr):          # a spec's prints go to the node's logs
+    with contextlib.redirect_stdout(sys.stderr):
         jobs = load_models(task.path, task.options, text=task.text, module_as=task.module_as)
-        job = next(itertools.islice(jobs, task.index, None))
-        outcome = check_job(job, task.path, task.options)
-    outcome.model = None
-    return outcome
+        return next(itertools.islice(jobs, task.index, None))
 
 
 @cache
@@ -150,7 +157,7 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
     if chosen is None and options.shard is not None:
         chosen = Shard(*options.shard)
     work = configurations(paths, options, chosen)
-    connected = _connect(ray, address)
+    connected = connect(ray, address)
     try:
         if on_connected is not None:
             on_connected(ray.get_runtime_context().gcs_address, ray.cluster_resources())
@@ -160,7 +167,7 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
             ray.shutdown()
 
 
-def _connect(ray, address: str) -> bool:
+def connect(ray, address: str) -> bool:
     """Join the cluster at `address`; False when this process had already joined one (which it keeps)."""
     if ray.is_initialized():
         return False
