@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 from modelcheck.engine import explore
 from modelcheck.engine.model import TEMPORAL
 from modelcheck.engine.partitioned_bfs import (INITIAL, Control, Expanded, Footprint, Partition, Received,
-                                               check_partitionable, partitioned_bfs)
+                                               check_partitionable, pack, partitioned_bfs)
 from modelcheck.engine.result import Result
 from modelcheck.errors import ModelcheckError
 from modelcheck.ray_runner import INSTALL, Task, configurations, connect, import_ray, job_of
@@ -65,7 +65,8 @@ class RayPartitions:
         self.nodes = self._get([each.node.remote() for each in self.actors])    # each has built its model
 
     def start(self, control: Control, batches: list) -> list[Received]:
-        return self._get([each.receive.remote(control, [INITIAL], batch) for each, batch in zip(self.actors, batches)])
+        return self._get([each.receive.remote(control, [INITIAL], pack(batch))
+                          for each, batch in zip(self.actors, batches)])
 
     def round(self, control: Control) -> tuple[list[Expanded], list[Received]]:
         outputs = [each.expand.options(num_returns=self.count + 1).remote(control) for each in self.actors]

@@ -47,16 +47,18 @@ store).
 
 from __future__ import annotations
 
+import marshal
+import pickle
 import resource
 import time
 from array import array
 from dataclasses import dataclass
-from marshal import loads
 from typing import Any, NamedTuple
 
 from modelcheck.engine.diagnose import model_error
 from modelcheck.engine.encoding import Encoder, UnencodableState
-from modelcheck.engine.fingerprints import WIDTH, FingerprintSet, collision_probability, fingerprint
+from modelcheck.engine.fingerprint_bfs import RECENT
+from modelcheck.engine.fingerprints import WIDTH, FingerprintSet, blake2b, collision_probability, fingerprint
 from modelcheck.engine.frontier import Frontier
 from modelcheck.engine.limits import CHECK_SECONDS, Limits, Progress, ProgressCallback
 from modelcheck.engine.memory import resident_megabytes
@@ -71,6 +73,7 @@ from modelcheck.errors import InvalidModel, ModelcheckError
 INITIAL = 0xFFFF                    # the parent partition of an initial state (so at most 65,535 partitions)
 NO_PARENT = 0
 MAX_PARTITIONS = INITIAL - 1
+MARSHALLED, PICKLED = b"M", b"P"    # how a batch is packed (`pack`)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class Expanded(NamedTuple):
     findings: dict                  # property -> (key, Found or Beyond): the least it met
     left: int                       # states of the level it did not expand (a limit cut it short)
     cut: str | None                 # the limit that cut it short
+    seconds: float                  # the CPU seconds the expansion took (its batches packed)
+    shipped: int                    # bytes of the batches for the other partitions
 
 
 class Received(NamedTuple):
@@ -109,6 +114,7 @@ class Received(NamedTuple):
     new: int                        # states it had not seen (added; or, in a closed round, 0)
     findings: dict                  # property -> (key, Found): the least new state violating or witnessing it
     unseen: bool                    # a closed round met a state not seen
+    seconds: float                  # the CPU seconds the call took
 
 
 class Footprint(NamedTuple):
@@ -139,15 +145,21 @@ class Partition:
         self.level = Frontier()                 # the states to expand next, in key order
         self.keys: list[bytes] = []             # ... their keys
         self.level_base = 0                     # ... the number of the first
+        self.own: list = []                     # the batch of a round's successors this partition owns
+        self.recent: set = set()                # the successors met last, as in `fingerprint_bfs` (RECENT)
+        self.older: set = set()
 
     def _checks(self, kind, control: Control) -> list:
         return [(p.name, p.predicate) for p in self.properties if p.kind == kind and p.name in control.open]
 
     def expand(self, control: Control) -> list:
         """Expand the level; the batches for partitions 0 to count - 1, then an `Expanded`."""
+        began = time.process_time()
         count, index, width = self.count, self.index, self.width
         batches: list[list] = [[] for _ in range(count)]
         sent: set = set()                       # fingerprints put in a batch in this round
+        recent, older = self.recent, self.older
+        shift, from_bytes = 64 - width, int.from_bytes
         seen = self.seen
         encode = self.encoder.encode
         canonical, constraint = self.canonical, self.constraint
@@ -190,8 +202,13 @@ class Partition:
                                     here = here or Found(index, number, state)
                                     findings[name] = (key + _part(choice), Beyond(here, label, successor))
                             continue
+                        if successor in recent or successor in older:
+                            continue
+                        recent.add(successor)
+                        if len(recent) >= RECENT:
+                            older, recent = recent, set()
                         data, restores = encode(successor)
-                        number_print = fingerprint(data, width)
+                        number_print = from_bytes(blake2b(data, digest_size=8).digest(), "little") >> shift or 1
                         owner = number_print % count
                         if number_print in sent or (owner == index and number_print in seen):
                             continue
@@ -223,17 +240,27 @@ class Partition:
         except Exception as error:
             raise model_error(self.model, self.actions, self.properties, state, error) from error
         self.level, self.keys = Frontier(), []
-        return batches + [Expanded(generated, terminal, fired, findings, size - expanded, cut)]
+        self.recent, self.older = recent, older
+        self.own = batches[index]               # kept here: `receive` takes it from here, not from the call
+        packed = [pack(batch) if owner != index else b"" for owner, batch in enumerate(batches)]
+        shipped = sum(map(len, packed))
+        return packed + [Expanded(generated, terminal, fired, findings, size - expanded, cut,
+                                  time.process_time() - began, shipped)]
 
     def receive(self, control: Control, sources, *batches) -> Received:
         """Take the batches of a round (`sources[i]` the partition batch i came from, None for 0 to
         count - 1; INITIAL for the initial states): keep the states not seen, each with its least key."""
+        began = time.process_time()
         seen = self.seen
-        if sources is None:
+        if sources is None:                     # a round: this partition's own batch stayed here
             sources = range(self.count)
+            batches = [self.own if source == self.index else unpack(batch) for source, batch in enumerate(batches)]
+            self.own = []
+        else:
+            batches = list(map(unpack, batches))
         if control.closed:
             unseen = any(record[0] not in seen for batch in batches for record in batch)
-            return Received(0, {}, unseen)
+            return Received(0, {}, unseen, time.process_time() - began)
         best: dict = {}
         for source, batch in zip(sources, batches):
             for record in batch:
@@ -264,7 +291,7 @@ class Partition:
                 keys.append(key)
                 if type(record) is bytes:
                     level.append(record)
-                    state = loads(record) if checking else None
+                    state = marshal.loads(record) if checking else None
                 else:
                     state = record[0]
                     level.append_state(state)
@@ -281,7 +308,7 @@ class Partition:
         except Exception as error:
             raise model_error(self.model, self.actions, self.properties, state, error) from error
         self.level, self.keys = level, keys
-        return Received(len(new), findings, False)
+        return Received(len(new), findings, False, time.process_time() - began)
 
     def link(self, number: int) -> tuple[int, int, int]:
         """State `number`'s parent (its partition, INITIAL for none, and its number there) and position."""
@@ -291,6 +318,21 @@ class Partition:
         links = sum(numbers.itemsize * len(numbers) for numbers in (self.owners, self.parents, self.positions))
         return Footprint(len(self.positions), self.seen.nbytes, links, self.level.nbytes,
                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def pack(batch: list) -> bytes:
+    """A batch as bytes: by `marshal` when its states are their encodings (tuples of ints, bytes and
+    strings; twice as fast as `pickle` and as Ray's own serialisation of a list), else by `pickle`."""
+    try:
+        return MARSHALLED + marshal.dumps(batch)
+    except ValueError:
+        return PICKLED + pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(data: bytes) -> list:
+    if not data:
+        return []
+    return marshal.loads(memoryview(data)[1:]) if data[:1] == MARSHALLED else pickle.loads(memoryview(data)[1:])
 
 
 def _part(choice: int) -> bytes:
@@ -316,7 +358,8 @@ class LocalPartitions:
 
     def start(self, control: Control, batches: list) -> list[Received]:
         """The initial states, in one batch per partition."""
-        return [partition.receive(control, [INITIAL], batch) for partition, batch in zip(self.partitions, batches)]
+        return [partition.receive(control, [INITIAL], pack(batch))
+                for partition, batch in zip(self.partitions, batches)]
 
     def round(self, control: Control) -> tuple[list[Expanded], list[Received]]:
         outputs = [partition.expand(control) for partition in self.partitions]
