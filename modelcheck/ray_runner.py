@@ -30,8 +30,8 @@ nothing of a cancelled task (`ray.get` raises TaskCancelledError), so a search c
 configuration not back is reported as interrupted, every verdict bounded and nothing explored. The run
 then ends with exit code 3, as a local run cut short does, and the report names what was not checked.
 
-Left out: one configuration is never split over nodes (that is the distributed search of issue 10,
-item 6b); `--checkpoint` and `--resume` are refused (a checkpoint would be written on a node's disk);
+Left out: one configuration is never split over nodes by this module (`--ray-partitions` does that:
+`ray_partitions`); `--checkpoint` and `--resume` are refused (a checkpoint would be written on a node's disk);
 a node's crash (out of memory, say) is an error naming the configuration, after Ray's own retries.
 
 Ray is an optional extra (`pip install 'modelcheck[ray]'`): only this module imports it, and only when

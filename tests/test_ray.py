@@ -1,6 +1,8 @@
 """`check --ray` and `explore --ray` against a Ray cluster of two nodes that this module starts on this
 machine and stops: the same outcomes as a local run, in the same order (a sweep, a shard); Ctrl-C; the
-errors (a spec failing on a node, Ray missing, no cluster at the address, a node with other code)."""
+errors (a spec failing on a node, Ray missing, no cluster at the address, a node with other code). With
+`--ray-partitions`, one search over actors on both nodes: the one-process fingerprint search's counts,
+verdicts and traces, a limit, the fallback for temporal properties and the refusals."""
 
 import json
 import os
