@@ -4,10 +4,14 @@
 each configuration is searched by N Ray actors instead, one per partition of the fingerprints
 (`engine.partitioned_bfs`): each actor owns the states whose fingerprint is its number modulo N, holds
 their fingerprints, parent links and queue, and expands them; the successors travel from actor to actor
-in one batch per owner and round, through Ray's object store (node to node: this machine passes
-references, not the batches). This machine drives the rounds, adds up the counts, rebuilds the traces by
-asking the actors for the parent links and replaying the model, and writes the reports. The counts,
-verdicts and traces are those of `--seen-set fingerprint` on one process.
+in one batch per owner and round. An actor's `expand` returns its N batches as N objects of Ray's
+(`num_returns`), and this machine passes their references to the owners' `receive`: a batch of 100 KiB or
+more stays in the object store of the node that made it and goes from there to the owner's node; a
+smaller one is kept by the caller, this machine, and travels through it (Ray's ownership model: an
+object under `max_direct_call_object_size` is held in its owner's memory). This machine drives the
+rounds, adds up the counts, rebuilds the traces by asking the actors for the parent links and
+replaying the model, and writes the reports. The counts, verdicts and traces are those of
+`--seen-set fingerprint` on one process.
 
 An actor gets what a task of `ray_runner` gets (`ray_runner.Task`: the spec's text, the configuration's
 place among the spec's, the options, the digest of this machine's modelcheck) and rebuilds the model
@@ -25,7 +29,9 @@ the search with what the rounds before it found, and ends the actors.
 Sources: Ray 2.60's documentation of actors (`ray.remote` on a class, `ray.kill`), of
 `.options(num_returns=...)` on an actor method and of passing object references as arguments (Ray
 resolves a reference given as a top-level argument before the call, and moves the object between nodes
-itself), of the SPREAD scheduling strategy and of `ray.cluster_resources` (docs.ray.io, "Ray Core API").
+itself), of the SPREAD scheduling strategy and of `ray.cluster_resources` (docs.ray.io, "Ray Core API");
+where small objects live: the Ray 2.x architecture whitepaper ("Object management", the owner's
+in-process store for objects under 100 KiB).
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ class RayPartitions:
         self.nodes = self._get([each.node.remote() for each in self.actors])    # each has built its model
 
     def start(self, control: Control, batches: list) -> list[Received]:
-        return self._get([each.receive.remote(control, [INITIAL], pack(batch))
+        return self._get([each.receive.remote(control, [INITIAL], [pack(batch)])
                           for each, batch in zip(self.actors, batches)])
 
     def round(self, control: Control) -> tuple[list[Expanded], list[Received]]:

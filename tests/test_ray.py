@@ -238,6 +238,20 @@ def test_a_limit_stops_the_search_over_actors_as_bounded(cluster):
     assert found["properties"]["TCConsistent"]["verdict"] == "bounded"          # never "holds"
 
 
+def test_ctrl_c_ends_a_search_over_actors_with_what_the_levels_before_found(cluster):
+    process = modelcheck("explore", SPECS / "two_phase_commit.py", "--param", "rms=9", "--format", "json",
+                         "--ray", cluster, "--ray-partitions", 2, "--quiet",
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert "joined the cluster" in process.stderr.readline()
+    time.sleep(6)                                  # the actors started, a few levels searched of 10 million states
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 3, stderr
+    found = json.loads(stdout)
+    assert found["stats"]["stopped_by"] == "interrupted" and 0 < found["stats"]["distinct"] < 10_340_352
+    assert found["properties"]["TCConsistent"]["verdict"] == "bounded"
+
+
 def test_temporal_properties_are_searched_on_this_machine_and_say_so(cluster):
     process = modelcheck("explore", SPECS / "simple_allocator.py", "--format", "json", "--ray", cluster,
                          "--ray-partitions", 2, "--quiet")

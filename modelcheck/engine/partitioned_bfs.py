@@ -40,9 +40,9 @@ with the clock. Ctrl-C in the driver ends the search at once with what the round
 
 Left out, refused with a `ModelcheckError` that says what to do: temporal properties (checked on the
 recorded state graph, which no partition has whole), more than one counterexample per property, the
-partial-order reduction. A partition's messages go through the driver's calls: no partition talks to
-another, and the batches of a round are in memory (Ray moves them from node to node in its object
-store).
+partial-order reduction. No partition calls another: the driver passes each partition's batches to their
+owners (`ray_partitions` says how Ray moves them), and the batches of a round are in memory, packed in
+chunks of `CHUNK` records as they fill (`pack`).
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ from modelcheck.errors import InvalidModel, ModelcheckError
 INITIAL = 0xFFFF                    # the parent partition of an initial state (so at most 65,535 partitions)
 NO_PARENT = 0
 MAX_PARTITIONS = INITIAL - 1
-MARSHALLED, PICKLED = b"M", b"P"    # how a batch is packed (`pack`)
+MARSHALLED, PICKLED = b"M", b"P"    # how a chunk of a batch is packed (`pack`)
+CHUNK = 4096                        # records per chunk: a batch is a list of chunks, each packed once full
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ class Partition:
         """Expand the level; the batches for partitions 0 to count - 1, then an `Expanded`."""
         began = time.process_time()
         count, index, width = self.count, self.index, self.width
-        batches: list[list] = [[] for _ in range(count)]
+        batches: list[list] = [[] for _ in range(count)]       # per owner: its chunks packed
+        pending: list[list] = [[] for _ in range(count)]       # ... and the records of its next chunk
         sent: set = set()                       # fingerprints put in a batch in this round
         recent, older = self.recent, self.older
         shift, from_bytes = 64 - width, int.from_bytes
@@ -213,8 +215,12 @@ class Partition:
                         if number_print in sent or (owner == index and number_print in seen):
                             continue
                         sent.add(number_print)
-                        batches[owner].append((number_print, key + _part(choice),
-                                               data if restores else (successor,), number, choice))
+                        records = pending[owner]
+                        records.append((number_print, key + _part(choice), data if restores else (successor,),
+                                        number, choice))
+                        if len(records) >= CHUNK:
+                            batches[owner].append(pack(records))
+                            pending[owner] = []
                     enabled += len(successors)
                 generated += enabled
                 expanded += 1
@@ -241,10 +247,12 @@ class Partition:
             raise model_error(self.model, self.actions, self.properties, state, error) from error
         self.level, self.keys = Frontier(), []
         self.recent, self.older = recent, older
-        self.own = batches[index]               # kept here: `receive` takes it from here, not from the call
-        packed = [pack(batch) if owner != index else b"" for owner, batch in enumerate(batches)]
-        shipped = sum(map(len, packed))
-        return packed + [Expanded(generated, terminal, fired, findings, size - expanded, cut,
+        for owner, records in enumerate(pending):
+            if records:
+                batches[owner].append(pack(records))
+        self.own, batches[index] = batches[index], []     # kept here: `receive` takes it from here
+        shipped = sum(len(chunk) for batch in batches for chunk in batch)
+        return batches + [Expanded(generated, terminal, fired, findings, size - expanded, cut,
                                   time.process_time() - began, shipped)]
 
     def receive(self, control: Control, sources, *batches) -> Received:
@@ -254,22 +262,23 @@ class Partition:
         seen = self.seen
         if sources is None:                     # a round: this partition's own batch stayed here
             sources = range(self.count)
-            batches = [self.own if source == self.index else unpack(batch) for source, batch in enumerate(batches)]
+            batches = tuple(self.own if source == self.index else batch
+                            for source, batch in enumerate(batches))
             self.own = []
-        else:
-            batches = list(map(unpack, batches))
         if control.closed:
-            unseen = any(record[0] not in seen for batch in batches for record in batch)
+            unseen = any(record[0] not in seen
+                         for batch in batches for chunk in batch for record in unpack(chunk))
             return Received(0, {}, unseen, time.process_time() - began)
-        best: dict = {}
+        best: dict = {}                         # fingerprint -> (source, record) of least key, for states not seen
         for source, batch in zip(sources, batches):
-            for record in batch:
-                number_print = record[0]
-                if number_print in seen:
-                    continue
-                known = best.get(number_print)
-                if known is None or record[1] < known[1][1]:
-                    best[number_print] = (source, record)
+            for chunk in batch:
+                for record in unpack(chunk):
+                    number_print = record[0]
+                    if number_print in seen:
+                        continue
+                    known = best.get(number_print)
+                    if known is None or record[1] < known[1][1]:
+                        best[number_print] = (source, record)
         new = sorted(best.values(), key=_key_of)
         invariants = self._checks(ALWAYS, control)
         wanted = self._checks(SOMETIMES, control)
@@ -320,18 +329,18 @@ class Partition:
                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
-def pack(batch: list) -> bytes:
-    """A batch as bytes: by `marshal` when its states are their encodings (tuples of ints, bytes and
-    strings; twice as fast as `pickle` and as Ray's own serialisation of a list), else by `pickle`."""
+def pack(records: list) -> bytes:
+    """A chunk of a batch's records as bytes: by `marshal` when its states are their encodings (tuples of
+    ints, bytes and strings; twice as fast as `pickle` and as Ray's own serialisation of a list), else
+    by `pickle`. Packed as they come, the records of a level take a few tens of bytes each, where the
+    Python tuples would take a few hundred."""
     try:
-        return MARSHALLED + marshal.dumps(batch)
+        return MARSHALLED + marshal.dumps(records)
     except ValueError:
-        return PICKLED + pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+        return PICKLED + pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(data: bytes) -> list:
-    if not data:
-        return []
     return marshal.loads(memoryview(data)[1:]) if data[:1] == MARSHALLED else pickle.loads(memoryview(data)[1:])
 
 
@@ -358,7 +367,7 @@ class LocalPartitions:
 
     def start(self, control: Control, batches: list) -> list[Received]:
         """The initial states, in one batch per partition."""
-        return [partition.receive(control, [INITIAL], pack(batch))
+        return [partition.receive(control, [INITIAL], [pack(batch)])
                 for partition, batch in zip(self.partitions, batches)]
 
     def round(self, control: Control) -> tuple[list[Expanded], list[Received]]:
