@@ -45,7 +45,7 @@ from modelcheck.engine.partitioned_bfs import (INITIAL, Control, Expanded, Footp
                                                check_partitionable, pack, partitioned_bfs)
 from modelcheck.engine.result import Result
 from modelcheck.errors import ModelcheckError
-from modelcheck.ray_runner import INSTALL, Task, configurations, connect, import_ray, job_of
+from modelcheck.ray_runner import INSTALL, Task, job_of, on_cluster
 from modelcheck.runner import Job, RunOptions, Shard, check_job, interrupted
 from modelcheck.spec.outcome import Outcome
 
@@ -54,10 +54,18 @@ class PartitionOnNode(Partition):
     """A partition as a Ray actor: its model rebuilt on its node from the task's spec text."""
 
     def __init__(self, task: Task, index: int, count: int):
-        super().__init__(job_of(task).model, index, count, symmetry=task.options.symmetry)
+        self.failure = None
+        try:
+            model = job_of(task).model
+        except Exception as error:          # raised by `node`: Ray would report a failed creation without it
+            self.failure = error
+            return
+        super().__init__(model, index, count, symmetry=task.options.symmetry)
 
     def node(self) -> str:
-        """The name of the machine the actor runs on."""
+        """The name of the machine the actor runs on, once the model is rebuilt (or why it is not)."""
+        if self.failure is not None:
+            raise self.failure
         return socket.gethostname()
 
 
@@ -141,18 +149,11 @@ def run_partitioned(paths: Iterable, options: RunOptions, address: str, count: i
     """Check every configuration of the specs in `paths` (or those the shard `chosen` takes), in order,
     each searched over `count` actors of the Ray cluster at `address`; stops after a search Ctrl-C cut
     short, as a local run does."""
-    ray = import_ray()
-    if chosen is None and options.shard is not None:
-        chosen = Shard(*options.shard)
-    work = configurations(paths, options, chosen)
-    connected = connect(ray, address)
-    try:
-        resources = ray.cluster_resources()
-        if on_connected is not None:
-            on_connected(ray.get_runtime_context().gcs_address, resources)
-        if resources.get("CPU", 0) < count:
-            raise ModelcheckError(f"--ray-partitions {count}: the cluster has {resources.get('CPU', 0):g} CPUs, "
-                                  f"one per partition is needed: give at most that many partitions, or add nodes")
+    with on_cluster(paths, options, address, chosen, on_connected) as (ray, work):
+        cpus = ray.cluster_resources().get("CPU", 0)
+        if cpus < count:
+            raise ModelcheckError(f"--ray-partitions {count}: the cluster has {cpus:g} CPUs, one per partition "
+                                  f"is needed: give at most that many partitions, or add nodes")
         outcomes = []
         for item in work:
             outcome = check_job(item.job, item.task.path, options, progress,
@@ -161,6 +162,3 @@ def run_partitioned(paths: Iterable, options: RunOptions, address: str, count: i
             if interrupted(outcome):
                 break
         return outcomes
-    finally:
-        if connected:
-            ray.shutdown()

@@ -153,6 +153,16 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
     ("auto" or HOST:PORT); the outcomes in the order of a local run (see the module docstring).
     `on_progress(done, total)` follows the tasks; `on_connected` gets the cluster's address (what "auto"
     found) and its resources."""
+    with on_cluster(paths, options, address, chosen, on_connected) as (ray, work):
+        return _gather(ray, work, options, on_progress)
+
+
+@contextlib.contextmanager
+def on_cluster(paths: Iterable[str | Path], options: RunOptions, address: str, chosen: Shard | None,
+               on_connected: Callable[[str, dict], None] | None):
+    """The `ray` module joined to the cluster at `address`, and the configurations of the specs in `paths`
+    (those the shard takes); leaves the cluster at the end if it joined it here. `on_connected` gets the
+    cluster's address (what "auto" found) and its resources."""
     ray = import_ray()
     if chosen is None and options.shard is not None:
         chosen = Shard(*options.shard)
@@ -161,7 +171,7 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
     try:
         if on_connected is not None:
             on_connected(ray.get_runtime_context().gcs_address, ray.cluster_resources())
-        return _gather(ray, work, options, on_progress)
+        yield ray, work
     finally:
         if connected:
             ray.shutdown()

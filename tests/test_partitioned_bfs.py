@@ -14,7 +14,7 @@ from modelcheck.engine.partitioned_bfs import INITIAL, LocalPartitions, partitio
 from modelcheck.errors import ModelcheckError, NondeterminismError
 from modelcheck.runner import load_models
 from modelcheck.spec import load_python_spec
-from test_fingerprints import SPECS, assert_traces_reproduce, counter_model, summary
+from test_fingerprints import SPECS, assert_traces_reproduce, counter_model, fickle_model, summary
 
 
 def limited(options: dict) -> Limits:
@@ -104,21 +104,8 @@ def test_parent_links_cross_partitions_back_to_an_initial_state():
 
 
 def test_a_trace_that_replays_elsewhere_is_called_nondeterminism():
-    violated = []
-
-    def below_seven(state):
-        if state >= 7:
-            violated.append(state)
-        return state < 7
-
-    def move(state):
-        successors = [("up", state + 1), ("jump", state + 3)] if state < 9 else []
-        return successors[::-1] if violated else successors
-
-    model = Model(name="fickle", initial_states=[0], actions=[Action("Move", move)],
-                  properties=[always("below-seven", below_seven)])
     with pytest.raises(NondeterminismError, match="nondeterministic"):
-        searched(model, 2)
+        searched(fickle_model(), 2)
 
 
 def test_temporal_properties_are_refused_with_what_to_do():

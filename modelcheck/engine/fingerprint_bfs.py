@@ -45,7 +45,7 @@ from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_ch
 from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.parent_links import ParentLinks, largest, widen
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
-from modelcheck.engine.diagnose import model_error
+from modelcheck.engine.diagnose import initial_states, model_error
 from modelcheck.engine.result import FingerprintStats, Result, Stats
 from modelcheck.engine.trace import Beyond, RecordedPath, follow_positions
 from modelcheck.engine.verdicts import Violations, all_decided, coverage_of, decide, never_fired_warning
@@ -139,15 +139,8 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         return fingerprint(canonical_bytes, width), canonical_bytes, restores
 
     level = Frontier()
-    for position, state in enumerate(model.get_initial_states()):
+    for position, state in initial_states(model, canonical):
         generated += 1
-        if canonical is not None:
-            state = canonical(state)
-        try:
-            hash(state)
-        except TypeError as error:
-            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
-                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
         try:
             number_print, canonical_bytes, restores = fingerprint_of(state)
             if constraint is not None and not constraint(state):

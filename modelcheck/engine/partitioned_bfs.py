@@ -55,7 +55,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from modelcheck.engine.diagnose import model_error
+from modelcheck.engine.diagnose import initial_states, model_error
 from modelcheck.engine.encoding import Encoder, UnencodableState
 from modelcheck.engine.fingerprint_bfs import RECENT
 from modelcheck.engine.fingerprints import WIDTH, FingerprintSet, blake2b, collision_probability, fingerprint
@@ -463,15 +463,8 @@ def partitioned_bfs(model, partitions, limits: Limits = Limits(), *, symmetry: b
         outside: dict = {}
         invariants = [(p.name, p.predicate) for p in properties if p.kind == ALWAYS]
         encoder = Encoder()
-        for position, state in enumerate(model.get_initial_states()):
+        for position, state in initial_states(model, canonical):
             generated += 1
-            if canonical is not None:
-                state = canonical(state)
-            try:
-                hash(state)
-            except TypeError as error:
-                raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
-                                   f"must be tuples, frozensets or NamedTuples of hashable values") from None
             try:
                 if constraint is not None and not constraint(state):
                     for name, predicate in invariants:
