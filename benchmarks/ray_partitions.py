@@ -12,6 +12,7 @@ table and parent links, and its process's peak resident memory. The one-process 
 
     python3 benchmarks/ray_partitions.py                    # TwoPhase rms = 7, 1 2 4 partitions (a minute)
     python3 benchmarks/ray_partitions.py --rms 8 --partitions 1 2 4 8
+    python3 benchmarks/ray_partitions.py --spec benchmarks/kafka-big.yaml --set workload.messages=2
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rms", type=int, default=7)
     parser.add_argument("--partitions", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--spec", default=None, help="a YAML spec's first configuration instead of TwoPhase")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     arguments = parser.parse_args()
     ray = import_ray()
     from ray.cluster_utils import Cluster
@@ -64,8 +67,12 @@ def main():
         cluster.add_node(**per_node)
         cluster.wait_for_nodes()
         connect(ray, cluster.address)
-        options = RunOptions(params=(("rms", str(arguments.rms)),))
-        item = configurations([ROOT / "specs" / "two_phase_commit.py"], options)[0]
+        if arguments.spec is None:
+            options = RunOptions(params=(("rms", str(arguments.rms)),))
+            item = configurations([ROOT / "specs" / "two_phase_commit.py"], options)[0]
+        else:
+            options = RunOptions(sets=tuple(arguments.sets))
+            item = configurations([arguments.spec], options)[0]
         model = item.job.model
         print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
               f"{platform.python_version()}; Ray {ray.__version__}; "

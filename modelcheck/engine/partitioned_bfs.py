@@ -219,7 +219,7 @@ class Partition:
                         records.append((number_print, key + _part(choice), data if restores else (successor,),
                                         number, choice))
                         if len(records) >= CHUNK:
-                            batches[owner].append(pack(records))
+                            batches[owner].append(pack(records, owner == index))
                             pending[owner] = []
                     enabled += len(successors)
                 generated += enabled
@@ -249,9 +249,9 @@ class Partition:
         self.recent, self.older = recent, older
         for owner, records in enumerate(pending):
             if records:
-                batches[owner].append(pack(records))
+                batches[owner].append(pack(records, owner == index))
         self.own, batches[index] = batches[index], []     # kept here: `receive` takes it from here
-        shipped = sum(len(chunk) for batch in batches for chunk in batch)
+        shipped = sum(map(len, (chunk for batch in batches for chunk in batch)))
         return batches + [Expanded(generated, terminal, fired, findings, size - expanded, cut,
                                   time.process_time() - began, shipped)]
 
@@ -329,18 +329,23 @@ class Partition:
                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
-def pack(records: list) -> bytes:
+def pack(records: list, kept: bool = False) -> bytes | list:
     """A chunk of a batch's records as bytes: by `marshal` when its states are their encodings (tuples of
     ints, bytes and strings; twice as fast as `pickle` and as Ray's own serialisation of a list), else
     by `pickle`. Packed as they come, the records of a level take a few tens of bytes each, where the
-    Python tuples would take a few hundred."""
+    Python tuples would take a few hundred. A chunk `kept` by the partition that made it (its own
+    states) stays a list when marshal cannot write it: unpickled, states no longer share their parts
+    with the others (the Kafka model's memo finds sides by identity first), which costs more than the
+    memory saved."""
     try:
         return MARSHALLED + marshal.dumps(records)
     except ValueError:
-        return PICKLED + pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
+        return records if kept else PICKLED + pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
 
 
-def unpack(data: bytes) -> list:
+def unpack(data: bytes | list) -> list:
+    if type(data) is list:
+        return data
     return marshal.loads(memoryview(data)[1:]) if data[:1] == MARSHALLED else pickle.loads(memoryview(data)[1:])
 
 
