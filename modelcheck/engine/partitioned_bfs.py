@@ -47,6 +47,8 @@ chunks of `CHUNK` records as they fill (`pack`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import marshal
 import pickle
 import resource
@@ -155,6 +157,16 @@ class Partition:
 
     def expand(self, control: Control) -> list:
         """Expand the level; the batches for partitions 0 to count - 1, then an `Expanded`."""
+        with _collector_off():
+            return self._expand(control)
+
+    def receive(self, control: Control, sources, *batches) -> Received:
+        """Take the batches of a round (`sources[i]` the partition batch i came from, None for 0 to
+        count - 1; INITIAL for the initial states): keep the states not seen, each with its least key."""
+        with _collector_off():
+            return self._receive(control, sources, batches)
+
+    def _expand(self, control: Control) -> list:
         began = time.process_time()
         count, index, width = self.count, self.index, self.width
         batches: list[list] = [[] for _ in range(count)]       # per owner: its chunks packed
@@ -255,9 +267,7 @@ class Partition:
         return batches + [Expanded(generated, terminal, fired, findings, size - expanded, cut,
                                   time.process_time() - began, shipped)]
 
-    def receive(self, control: Control, sources, *batches) -> Received:
-        """Take the batches of a round (`sources[i]` the partition batch i came from, None for 0 to
-        count - 1; INITIAL for the initial states): keep the states not seen, each with its least key."""
+    def _receive(self, control: Control, sources, batches) -> Received:
         began = time.process_time()
         seen = self.seen
         if sources is None:                     # a round: this partition's own batch stayed here
@@ -327,6 +337,19 @@ class Partition:
         links = sum(numbers.itemsize * len(numbers) for numbers in (self.owners, self.parents, self.positions))
         return Footprint(len(self.positions), self.seen.nbytes, links, self.level.nbytes,
                          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+@contextlib.contextmanager
+def _collector_off():
+    """The cyclic garbage collector off during a call, as `bfs` has it off during its search: states are
+    acyclic, and with millions alive every full collection would walk them all."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def pack(records: list, kept: bool = False) -> bytes | list:
