@@ -38,11 +38,15 @@ more than `max_states` states (up to a level more); the verdicts left open are `
 driver between rounds; `max_memory` is each partition's own process's (its resident memory), looked at
 with the clock. Ctrl-C in the driver ends the search at once with what the rounds before had found.
 
-Left out, refused with a `ModelcheckError` that says what to do: temporal properties (checked on the
-recorded state graph, which no partition has whole), more than one counterexample per property, the
-partial-order reduction. No partition calls another: the driver passes each partition's batches to their
-owners (`ray_partitions` says how Ray moves them), and the batches of a round are in memory, packed in
-chunks of `CHUNK` records as they fill (`pack`).
+Left out: temporal properties (checked on the recorded state graph, which no partition has whole) and
+more than one counterexample per property, each refused with a `ModelcheckError` that says what to do;
+the partial-order reduction, checkpoints. No partition calls another: the driver passes each
+partition's batches to their owners (`ray_partitions` says how Ray moves them), and the batches of a
+round are in memory, packed in chunks of `CHUNK` records as they fill (`pack`).
+
+Sources: the owner of a state chosen by a hash of the state, and states sent to their owners, is the
+scheme of Stern and Dill's parallel Murphi ("Parallelizing the Murphi verifier", CAV 1997); the least
+key per state is this project's (`parallel`'s docstring).
 """
 
 from __future__ import annotations
