@@ -236,6 +236,13 @@ def test_a_limit_stops_the_search_over_actors_as_bounded(cluster):
     found = json.loads(stdout)
     assert found["stats"]["stopped_by"] == "max_states" and 3000 <= found["stats"]["distinct"] < 50816
     assert found["properties"]["TCConsistent"]["verdict"] == "bounded"          # never "holds"
+    process = modelcheck("explore", SPECS / "two_phase_commit.py", "--param", "rms=9", "--time-limit", 3,
+                         "--format", "json", "--ray", cluster, "--ray-partitions", 2, "--quiet")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 3, stderr
+    found = json.loads(stdout)                     # seconds_left reached the actors on the other node
+    assert found["stats"]["stopped_by"] == "time_limit" and 0 < found["stats"]["distinct"] < 10_340_352
+    assert found["stats"]["seconds"] < 15
 
 
 def test_ctrl_c_ends_a_search_over_actors_with_what_the_levels_before_found(cluster):
