@@ -25,6 +25,7 @@ import click
 from modelcheck.engine.checkpoint import DEFAULT_INTERVAL
 from modelcheck.engine.reduction import NONE, REDUCTIONS
 from modelcheck.engine.fingerprint_bfs import EXACT, SEEN_SETS
+from modelcheck.engine.partitioned_bfs import MAX_PARTITIONS
 from modelcheck.errors import InvalidSpec, ModelcheckError
 from modelcheck.kafka import MODELLED_KAFKA
 from modelcheck.kafka.commit_modes import STRATEGIES
@@ -144,10 +145,19 @@ def _param(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _options(*, sets, sweeps, params, max_states, max_depth, time_limit, workers, symmetry, suggest=False,
              max_memory=None, checkpoint=None, resume=None, checkpoint_interval=None, quiet=False,
-             keep_going=False, counterexamples=1, reduction=NONE, ray=None,
+             keep_going=False, counterexamples=1, reduction=NONE, ray=None, ray_partitions=None,
              seen_set=EXACT) -> RunOptions:
-    """The run's options from the search options of the command line (`_search_options`; `--ray` and
-    `--quiet` are the command's, not the run's)."""
+    """The run's options from the search options of the command line (`_search_options`; `--ray`,
+    `--ray-partitions` and `--quiet` are the command's, not the run's)."""
+    if ray_partitions is not None:
+        if ray is None:
+            raise click.UsageError("--ray-partitions splits each search over actors of a Ray cluster: give the "
+                                   "cluster too, with --ray auto or --ray HOST:PORT")
+        for given, refused in ((workers != 1, "--workers (the partitions are the processes)"),
+                               (reduction != NONE, f"--reduction {reduction} (the exact search's)"),
+                               (counterexamples > 1, "--counterexamples (one trace per property)")):
+            if given:
+                raise click.UsageError(f"--ray-partitions searches without {refused}: leave it out")
     if ray is not None and (checkpoint is not None or resume is not None):
         raise click.UsageError("--checkpoint and --resume write to this machine's disk: leave them out with --ray")
     if ray is not None and workers == 0:
@@ -221,6 +231,10 @@ def _search_options(function):
         click.option("--ray", default=None, metavar="auto|HOST:PORT",
                      help="Check each configuration as a task on a Ray cluster: its head's address, or auto for "
                           "the cluster this machine belongs to (needs pip install 'modelcheck[ray]')."),
+        click.option("--ray-partitions", type=click.IntRange(min=1, max=MAX_PARTITIONS), default=None, metavar="N",
+                     help="With --ray: search each configuration over N Ray actors, each owning a share of the "
+                          "states' fingerprints (the counts, verdicts and traces of --seen-set fingerprint; "
+                          "one CPU of the cluster per actor)."),
         click.option("--seen-set", type=click.Choice(SEEN_SETS), default=EXACT, show_default=True,
                      help="What the search keeps of each state found: the state (exact), or a 64-bit "
                           "fingerprint (a few bytes a state; one process; a model with temporal properties is "
@@ -248,8 +262,9 @@ def _shard_option(_context, _parameter, value):
         raise click.BadParameter(f"{value!r}: give K/N with 1 <= K <= N, such as 2/4") from None
 
 
-def _run(paths, options: RunOptions, quiet: bool, shard=None, ray=None):
-    """Run the specs (with `ray`, an address, as tasks on that Ray cluster: `ray_runner`), then the
+def _run(paths, options: RunOptions, quiet: bool, shard=None, ray=None, partitions=None):
+    """Run the specs (with `ray`, an address, as tasks on that Ray cluster: `ray_runner`; with `partitions`
+    too, each search over that many actors of the cluster: `ray_partitions`), then the
     analysis of their violations (`explain.analyse`, within what each search left of its limits). Ctrl-C
     inside a search or the analysis keeps what was found (exit code 3, see `_exit_code`), and Ctrl-C
     between searches (while a spec loads or a model is built) ends the command with exit code 130."""
@@ -259,6 +274,8 @@ def _run(paths, options: RunOptions, quiet: bool, shard=None, ray=None):
         with _spec_output_to_stderr():
             if ray is None:
                 outcomes = run_specs(paths, options, progress=progress, chosen=shard)
+            elif partitions is not None:
+                outcomes = _run_partitioned(paths, options, ray, partitions, shard, progress)
             else:
                 outcomes = _run_on_ray(paths, options, ray, shard, progress)
             progress.clear()
@@ -277,17 +294,26 @@ def _run(paths, options: RunOptions, quiet: bool, shard=None, ray=None):
 def _run_on_ray(paths, options: RunOptions, address: str, shard, progress: Progress):
     """`ray_runner.run_on_ray`, saying on standard error what cluster it joined and what did not come back."""
     from modelcheck.ray_runner import run_on_ray
-
-    def connected(found, resources):
-        click.echo(f"ray: joined the cluster at {found} ({resources.get('CPU', 0):g} CPUs)", err=True)
-
     outcomes = run_on_ray(paths, options, address, chosen=shard, on_progress=progress.tasks,
-                          on_connected=connected)
+                          on_connected=_say_connected)
     progress.clear()
     cut = sum(outcome.result.stopped_by == "interrupted" for outcome in outcomes)
     if cut:
         click.echo(f"ray: interrupted: {cut} of {len(outcomes)} configurations reported as interrupted", err=True)
     return outcomes
+
+
+def _run_partitioned(paths, options: RunOptions, address: str, partitions: int, shard, progress: Progress):
+    """`ray_partitions.run_partitioned`, saying on standard error what cluster it joined."""
+    from modelcheck.ray_partitions import run_partitioned
+    outcomes = run_partitioned(paths, options, address, partitions, chosen=shard, progress=progress,
+                               on_connected=_say_connected)
+    progress.clear()
+    return outcomes
+
+
+def _say_connected(found: str, resources: dict):
+    click.echo(f"ray: joined the cluster at {found} ({resources.get('CPU', 0):g} CPUs)", err=True)
 
 
 def _exit_code(outcomes) -> int:
@@ -451,7 +477,7 @@ def explore(spec, fmt, out, save_traces, **search):
     """Explore one spec and print every property's verdict, with counterexample traces."""
     options, quiet = _options(**search), search["quiet"]
     try:
-        outcomes = _run([spec], options, quiet, ray=search["ray"])
+        outcomes = _run([spec], options, quiet, ray=search["ray"], partitions=search["ray_partitions"])
         text = _render(outcomes, fmt, out, color=fmt == "text" and sys.stdout.isatty())
         _save_traces(outcomes, save_traces, options)
     except ModelcheckError as error:
@@ -482,7 +508,7 @@ def check(paths, fmt, out, junit, markdown_file, save_traces, shard, **search):
         files = _spec_files(paths)
         if not files:
             raise click.UsageError(f"no spec files (*.yaml, *.yml, *.py) in {', '.join(paths)}")
-        outcomes = _run(files, options, quiet, shard, ray=search["ray"])
+        outcomes = _run(files, options, quiet, shard, ray=search["ray"], partitions=search["ray_partitions"])
         if shard is not None:
             click.echo(f"shard {shard.number}/{shard.count}: {shard.taken} of {shard.seen} configurations",
                        err=True)

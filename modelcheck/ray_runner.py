@@ -30,8 +30,8 @@ nothing of a cancelled task (`ray.get` raises TaskCancelledError), so a search c
 configuration not back is reported as interrupted, every verdict bounded and nothing explored. The run
 then ends with exit code 3, as a local run cut short does, and the report names what was not checked.
 
-Left out: one configuration is never split over nodes (that is the distributed search of issue 10,
-item 6b); `--checkpoint` and `--resume` are refused (a checkpoint would be written on a node's disk);
+Left out: one configuration is never split over nodes by this module (`--ray-partitions` does that:
+`ray_partitions`); `--checkpoint` and `--resume` are refused (a checkpoint would be written on a node's disk);
 a node's crash (out of memory, say) is an error naming the configuration, after Ray's own retries.
 
 Ray is an optional extra (`pip install 'modelcheck[ray]'`): only this module imports it, and only when
@@ -99,16 +99,23 @@ class Configuration:
 
 def check_configuration(task: Task) -> Outcome:
     """Run on a node: check the configuration `task` names and return its outcome, without the model."""
+    job = job_of(task)
+    with contextlib.redirect_stdout(sys.stderr):          # a spec's prints go to the node's logs
+        outcome = check_job(job, task.path, task.options)
+    outcome.model = None
+    return outcome
+
+
+def job_of(task: Task) -> Job:
+    """Run on a node: the configuration `task` names, its model rebuilt from the spec's text, once the
+    node is known to run this machine's modelcheck (`code_digest`)."""
     if code_digest() != task.code:
         raise ModelcheckError(f"the Ray node {socket.gethostname()} runs another modelcheck than the machine "
                               f"that sent the task (the package's source files differ): install the same "
                               f"modelcheck on every node")
-    with contextlib.redirect_stdout(sys.stderr):          # a spec's prints go to the node's logs
+    with contextlib.redirect_stdout(sys.stderr):
         jobs = load_models(task.path, task.options, text=task.text, module_as=task.module_as)
-        job = next(itertools.islice(jobs, task.index, None))
-        outcome = check_job(job, task.path, task.options)
-    outcome.model = None
-    return outcome
+        return next(itertools.islice(jobs, task.index, None))
 
 
 @cache
@@ -146,21 +153,31 @@ def run_on_ray(paths: Iterable[str | Path], options: RunOptions, address: str, *
     ("auto" or HOST:PORT); the outcomes in the order of a local run (see the module docstring).
     `on_progress(done, total)` follows the tasks; `on_connected` gets the cluster's address (what "auto"
     found) and its resources."""
+    with on_cluster(paths, options, address, chosen, on_connected) as (ray, work):
+        return _gather(ray, work, options, on_progress)
+
+
+@contextlib.contextmanager
+def on_cluster(paths: Iterable[str | Path], options: RunOptions, address: str, chosen: Shard | None,
+               on_connected: Callable[[str, dict], None] | None):
+    """The `ray` module joined to the cluster at `address`, and the configurations of the specs in `paths`
+    (those the shard takes); leaves the cluster at the end if it joined it here. `on_connected` gets the
+    cluster's address (what "auto" found) and its resources."""
     ray = import_ray()
     if chosen is None and options.shard is not None:
         chosen = Shard(*options.shard)
     work = configurations(paths, options, chosen)
-    connected = _connect(ray, address)
+    connected = connect(ray, address)
     try:
         if on_connected is not None:
             on_connected(ray.get_runtime_context().gcs_address, ray.cluster_resources())
-        return _gather(ray, work, options, on_progress)
+        yield ray, work
     finally:
         if connected:
             ray.shutdown()
 
 
-def _connect(ray, address: str) -> bool:
+def connect(ray, address: str) -> bool:
     """Join the cluster at `address`; False when this process had already joined one (which it keeps)."""
     if ray.is_initialized():
         return False

@@ -166,12 +166,15 @@ def run_spec(path: str | Path, options: RunOptions = RunOptions(), *,
     return outcomes
 
 
-def check_job(job: Job, path, options: RunOptions, progress: Callable | None = None) -> Outcome:
+def check_job(job: Job, path, options: RunOptions, progress: Callable | None = None,
+              search: Callable | None = None) -> Outcome:
     """Explore one configuration and build its `Outcome`: the search, then what the configuration costs
     and, with `options.suggest`, the changes that would fix its violations (each within what the search
-    left of the limits). The unit of work a Ray task runs on a node (`ray_runner`)."""
+    left of the limits). The unit of work a Ray task runs on a node (`ray_runner`). `search(job, limits,
+    progress)` returns the configuration's `Result` in place of `engine.explore` (the distributed search
+    of `ray_partitions`)."""
     limits = limits_for(job.limits, options)
-    result = _explore(job, path, limits, options, progress)
+    result = _explore(job, path, limits, options, progress, search)
     if job.properties is not None:
         result.properties = {name: prop for name, prop in result.properties.items()
                              if name in job.properties or prop.kind == "sometimes"}
@@ -200,9 +203,11 @@ OUT_OF_MEMORY = ("the search ran out of memory: bound it with --max-memory or --
                  "max-memory: / max-states:), or check a smaller configuration")
 
 
-def _explore(job: Job, path, limits: Limits, options: RunOptions, progress):
-    """Explore one job, its failures named by `model_errors_of`."""
+def _explore(job: Job, path, limits: Limits, options: RunOptions, progress, search: Callable | None = None):
+    """Explore one job (with `search`, if given), its failures named by `model_errors_of`."""
     with model_errors_of(path):
+        if search is not None:
+            return search(job, limits, progress)
         return explore(job.model, max_states=limits.max_states, max_depth=limits.max_depth,
                        time_limit=limits.time_limit, workers=options.workers, symmetry=options.symmetry,
                        progress=progress, max_memory=limits.max_memory,

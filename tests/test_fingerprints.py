@@ -316,22 +316,26 @@ def test_a_tiny_fingerprint_hides_states_and_says_how_likely_that_was():
     assert fingerprint(b"state", 8) < 256
 
 
-def test_a_trace_that_replays_elsewhere_is_called_nondeterminism():
+def fickle_model() -> Model:
+    """A model that lists its successors the other way round once a state violated its invariant."""
     violated = []
 
     def below_seven(state):
         if state >= 7:
-            violated.append(state)      # from now on, the model lists its successors the other way round
+            violated.append(state)
         return state < 7
 
     def move(state):
         successors = [("up", state + 1), ("jump", state + 3)] if state < 9 else []
         return successors[::-1] if violated else successors
 
-    model = Model(name="fickle", initial_states=[0], actions=[Action("Move", move)],
-                  properties=[always("below-seven", below_seven)])
+    return Model(name="fickle", initial_states=[0], actions=[Action("Move", move)],
+                 properties=[always("below-seven", below_seven)])
+
+
+def test_a_trace_that_replays_elsewhere_is_called_nondeterminism():
     with pytest.raises(NondeterminismError, match="nondeterministic"):
-        explore(model, seen_set="fingerprint")
+        explore(fickle_model(), seen_set="fingerprint")
 
 
 # --- the command line ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """`check --ray` and `explore --ray` against a Ray cluster of two nodes that this module starts on this
 machine and stops: the same outcomes as a local run, in the same order (a sweep, a shard); Ctrl-C; the
-errors (a spec failing on a node, Ray missing, no cluster at the address, a node with other code)."""
+errors (a spec failing on a node, Ray missing, no cluster at the address, a node with other code). With
+`--ray-partitions`, one search over actors on both nodes: the one-process fingerprint search's counts,
+verdicts and traces, a limit, the fallback for temporal properties and the refusals."""
 
 import json
 import os
@@ -199,3 +201,99 @@ def test_progress_counts_the_configurations_back_on_a_terminal_only(monkeypatch)
         assert ("ray: 3/75 configurations checked" in terminal.text) is shown
         progress.clear()
         assert terminal.text.endswith("\r") or not shown
+
+
+# --- one configuration's search over Ray actors (--ray-partitions, ray_partitions) ---------------------
+
+PARTITIONED = [SPECS / "producer-retry-duplicates.yaml",    # a sweep; violations, with their traces
+               SPECS / "broker-acks-1-failover.yaml",
+               SPECS / "two_phase_actors.py"]               # a Python spec: its states' classes travel
+
+
+def test_a_search_over_two_actors_gives_the_one_process_counts_verdicts_and_traces(cluster, tmp_path):
+    local = run("check", *PARTITIONED, "--seen-set", "fingerprint", "--format", "json", "--quiet")
+    process = modelcheck("check", *PARTITIONED, "--format", "json", "--ray", cluster, "--ray-partitions", 2,
+                         "--save-traces", tmp_path)
+    stdout, stderr = process.communicate(timeout=180)
+    assert process.returncode == local.exit_code == 0, stderr
+    on_ray, here = json.loads(stdout), json.loads(local.stdout)
+    assert without_timing(on_ray) == without_timing(here)        # counts, verdicts, the very traces, order
+    violated = [prop for item in on_ray for each in item.get("configs", [item])
+                for prop in each["properties"].values() if prop["verdict"] == "violated"]
+    assert len(violated) >= 3 and all(prop["trace"] for prop in violated)
+    saved = sorted(tmp_path.glob("*.json"))
+    assert len(saved) == len(violated)
+    replayed = run("replay", *saved)                              # each reproduces its violation
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.output.count("reproduces") == len(saved)
+
+
+def test_a_limit_stops_the_search_over_actors_as_bounded(cluster):
+    process = modelcheck("explore", SPECS / "two_phase_commit.py", "--param", "rms=6", "--max-states", 3000,
+                         "--format", "json", "--ray", cluster, "--ray-partitions", 2, "--quiet")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 3, stderr
+    found = json.loads(stdout)
+    assert found["stats"]["stopped_by"] == "max_states" and 3000 <= found["stats"]["distinct"] < 50816
+    assert found["properties"]["TCConsistent"]["verdict"] == "bounded"          # never "holds"
+    process = modelcheck("explore", SPECS / "two_phase_commit.py", "--param", "rms=9", "--time-limit", 3,
+                         "--format", "json", "--ray", cluster, "--ray-partitions", 2, "--quiet")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 3, stderr
+    found = json.loads(stdout)                     # seconds_left reached the actors on the other node
+    assert found["stats"]["stopped_by"] == "time_limit" and 0 < found["stats"]["distinct"] < 10_340_352
+    assert found["stats"]["seconds"] < 15
+
+
+def test_ctrl_c_ends_a_search_over_actors_with_what_the_levels_before_found(cluster):
+    process = modelcheck("explore", SPECS / "two_phase_commit.py", "--param", "rms=9", "--format", "json",
+                         "--ray", cluster, "--ray-partitions", 2, "--quiet",
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert "joined the cluster" in process.stderr.readline()
+    time.sleep(6)                                  # the actors started, a few levels searched of 10 million states
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 3, stderr
+    found = json.loads(stdout)
+    assert found["stats"]["stopped_by"] == "interrupted" and 0 < found["stats"]["distinct"] < 10_340_352
+    assert found["properties"]["TCConsistent"]["verdict"] == "bounded"
+
+
+def test_temporal_properties_are_searched_on_this_machine_and_say_so(cluster):
+    process = modelcheck("explore", SPECS / "simple_allocator.py", "--format", "json", "--ray", cluster,
+                         "--ray-partitions", 2, "--quiet")
+    stdout, stderr = process.communicate(timeout=120)
+    local = run("explore", SPECS / "simple_allocator.py", "--format", "json", "--quiet")
+    assert process.returncode == local.exit_code, stderr
+    found = json.loads(stdout)
+    assert found["warnings"][0].startswith("searched on this machine by one process, not over 2 Ray partitions")
+    assert found["stats"]["distinct"] == json.loads(local.stdout)["stats"]["distinct"]
+
+
+def test_more_partitions_than_the_cluster_has_cpus_is_refused(cluster):
+    process = modelcheck("explore", SPECS / "tcommit.py", "--ray", cluster, "--ray-partitions", 3, "--quiet")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "--ray-partitions 3: the cluster has 2 CPUs" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("options, message", [
+    ((), "give the cluster too, with --ray auto"),
+    (("--ray", "auto", "--workers", "2"), "--ray-partitions searches without --workers"),
+    (("--ray", "auto", "--counterexamples", "2"), "--ray-partitions searches without --counterexamples"),
+    (("--ray", "auto", "--reduction", "por"), "--ray-partitions searches without --reduction por")])
+def test_what_partitions_leave_out_is_refused_on_the_command_line(options, message):
+    result = run("explore", SPECS / "tcommit.py", "--ray-partitions", 2, *options)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_partition_rebuilds_its_model_from_the_text_and_refuses_other_code():
+    from modelcheck.ray_partitions import PartitionOnNode
+    path = SPECS / "two_phase_actors.py"
+    task = Task("elsewhere/two_phase_actors.py", path.read_text(), module_name(path), 0, RunOptions(), code_digest())
+    partition = PartitionOnNode(task, 1, 2)
+    assert partition.model.name == next(load_models(path)).name and (partition.index, partition.count) == (1, 2)
+    elsewhere = PartitionOnNode(Task(str(path), path.read_text(), module_name(path), 0, RunOptions(), "another digest"),
+                                0, 2)
+    with pytest.raises(ModelcheckError, match="runs another modelcheck"):
+        elsewhere.node()                           # the first call: the error itself, not "the actor died"

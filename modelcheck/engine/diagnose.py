@@ -64,3 +64,17 @@ def model_error(model, actions, properties, state, error: BaseException, *, init
                                         f"{_short(successor)}")
     return InvalidModel(f"model {name!r}: {type(error).__name__}: {error}{_where(error)}, while exploring "
                         f"the state {shown}")
+
+
+def initial_states(model, canonical=None):
+    """The positions and initial states of `model` (as `canonical` maps them, if given), each checked to
+    be hashable: an InvalidModel says when one is not."""
+    for position, state in enumerate(model.get_initial_states()):
+        if canonical is not None:
+            state = canonical(state)
+        try:
+            hash(state)
+        except TypeError as error:
+            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
+                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
+        yield position, state

@@ -45,11 +45,11 @@ from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_ch
 from modelcheck.engine.memory import resident_megabytes
 from modelcheck.engine.parent_links import ParentLinks, largest, widen
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
-from modelcheck.engine.diagnose import model_error
+from modelcheck.engine.diagnose import initial_states, model_error
 from modelcheck.engine.result import FingerprintStats, Result, Stats
-from modelcheck.engine.trace import NONDETERMINISM_HINT, Beyond, RecordedPath
+from modelcheck.engine.trace import Beyond, RecordedPath, follow_positions
 from modelcheck.engine.verdicts import Violations, all_decided, coverage_of, decide, never_fired_warning
-from modelcheck.errors import InvalidModel, ModelcheckError, NondeterminismError
+from modelcheck.errors import InvalidModel, ModelcheckError
 
 EXACT = "exact"                     # the seen-sets a search may keep: states as they are (`bfs`)
 FINGERPRINT = "fingerprint"         # or their fingerprints (this module)
@@ -139,15 +139,8 @@ def fingerprint_bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
         return fingerprint(canonical_bytes, width), canonical_bytes, restores
 
     level = Frontier()
-    for position, state in enumerate(model.get_initial_states()):
+    for position, state in initial_states(model, canonical):
         generated += 1
-        if canonical is not None:
-            state = canonical(state)
-        try:
-            hash(state)
-        except TypeError as error:
-            raise InvalidModel(f"model {model.name!r}: an initial state is not hashable ({error}): states "
-                               f"must be tuples, frozensets or NamedTuples of hashable values") from None
         try:
             number_print, canonical_bytes, restores = fingerprint_of(state)
             if constraint is not None and not constraint(state):
@@ -379,21 +372,5 @@ def _rebuild(model, links: ParentLinks, reference: Numbered, canonical) -> list:
     while parent is not None:
         way.append(links.positions[number])
         number, parent = parent, links.parent(parent)
-    initial = list(model.get_initial_states())[links.positions[number]]
-    state = canonical(initial) if canonical is not None else initial
-    path = [state]
-    actions = model.get_actions()
-    for position in reversed(way):
-        successors = [successor for action in actions for _label, successor in action.step(state)]
-        if position >= len(successors):
-            state = None
-            break
-        state = successors[position]
-        if canonical is not None:
-            state = canonical(state)
-        path.append(state)
-    if state != expected:
-        raise NondeterminismError(
-            f"model {model.name!r} is nondeterministic: replaying the recorded successors from the initial "
-            f"state did not reach the state the search recorded; {NONDETERMINISM_HINT}")
-    return path
+    way.reverse()
+    return follow_positions(model, links.positions[number], way, expected, canonical)

@@ -56,7 +56,7 @@ Which counterexample. `bfs` takes, per property, the first state in its order th
 level is that of the parents, then of each parent's successors; so it is the lexicographic order of
 each state's least sequence of successor numbers from an initial state, and the path is that sequence.
 The workers compute that order without talking to each other: every state of the queue carries a *key*,
-its sequence as bytes (`_key_part`: order-preserving, none a prefix of another, so bytes compare as the
+its sequence as bytes (`order_keys`: order-preserving, none a prefix of another, so bytes compare as the
 sequences do; the number of a successor is its rank among its parent's successors met for the first
 time there, which orders them as their positions do). A worker expands its share of a level in key
 order, so the first time it meets a state is its least key from that worker; a shipped state travels
@@ -114,6 +114,7 @@ from multiprocessing.connection import wait as wait_for
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.limits import Limits, Progress, ProgressCallback, next_check
 from modelcheck.engine.memory import resident_megabytes
+from modelcheck.engine.order_keys import PARTS as _PARTS, key_part as _key_part
 from modelcheck.engine.model import ALWAYS, ALWAYS_STEP, AT_END, SOMETIMES, TEMPORAL
 from modelcheck.engine.result import Result, Stats
 from modelcheck.engine.trace import Beyond, RecordedPath
@@ -135,16 +136,6 @@ _HELD_PER_SHARE = 32            # a bucket moves only if it holds at most this m
 _MAX_MOVES = 64                 # buckets moved at one level boundary, at most
 
 
-def _key_part(number: int) -> bytes:
-    """`number` as bytes that sort as the numbers do, none a prefix of another: one byte below 128, else
-    a byte 128 + length, then the number big-endian. So keys (concatenations) sort as their sequences."""
-    if number < 128:
-        return bytes((number,))
-    size = (number.bit_length() + 7) // 8
-    return bytes((128 + size,)) + number.to_bytes(size, "big")
-
-
-_PARTS = [_key_part(number) for number in range(1024)]
 _ABSENT = object()
 
 

@@ -56,6 +56,33 @@ def path_to(parents: dict, state) -> list:
     return path
 
 
+def follow_positions(model, initial: int, positions: list[int], expected, canonical: Callable | None = None) -> list:
+    """The states from the model's initial state number `initial`, taking at each step the successor at
+    the next of `positions` (actions in their order, each action's successors in the order it lists
+    them), as the searches that keep positions instead of states record a path (`fingerprint_bfs`,
+    `partitioned_bfs`). The last state must be `expected` (as the search recorded it): otherwise the
+    model is nondeterministic, and `NondeterminismError` says so."""
+    state = list(model.get_initial_states())[initial]
+    if canonical is not None:
+        state = canonical(state)
+    path = [state]
+    actions = model.get_actions()
+    for position in positions:
+        successors = [successor for action in actions for _label, successor in action.step(state)]
+        if position >= len(successors):
+            state = None
+            break
+        state = successors[position]
+        if canonical is not None:
+            state = canonical(state)
+        path.append(state)
+    if state != expected:
+        raise NondeterminismError(
+            f"model {model.name!r} is nondeterministic: replaying the recorded successors from the initial "
+            f"state did not reach the state the search recorded; {NONDETERMINISM_HINT}")
+    return path
+
+
 def replay(model, recorded: list, canonical: Callable | None = None, loop_start: int | None = None,
            labels: list | None = None) -> Trace:
     """Replay `recorded` (states as the search stored them) through `model` into a concrete trace.
