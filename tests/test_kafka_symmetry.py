@@ -20,6 +20,7 @@ from modelcheck.kafka.model import build_model
 from modelcheck.kafka.models import on_actors
 from modelcheck.kafka.state import KafkaState
 from modelcheck.spec import expand, load_spec
+from test_specs_classic import reachable
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -35,19 +36,6 @@ def group_config(instances=2, partitions=2, rebalance=1, pause=0, crash=0, commi
     return config_of(cluster__partitions=partitions, workload__messages=messages, workload__keys=["k1", "k2"],
                      consumer__instances=instances, consumer__commit=commit, faults__rebalance=rebalance,
                      faults__consumer__pause=pause, faults__consumer__crash=crash)
-
-
-def reachable(model) -> set:
-    """Every reachable state (a plain search, without the model's canonical form)."""
-    seen = set(model.get_initial_states())
-    frontier = list(seen)
-    while frontier:
-        state = frontier.pop()
-        for _action, _label, successor in model.successors(state):
-            if successor not in seen:
-                seen.add(successor)
-                frontier.append(successor)
-    return seen
 
 
 def permuted(state: KafkaState, order: tuple[int, ...]) -> KafkaState:

@@ -83,15 +83,17 @@ def canonical_state(memo):
     """The model's `canonical`: a KafkaState with its read side replaced by its representative, each
     representative worked out once per read side and kept as the read memo's object (`memo.Memo`)."""
     entry_of = memo.entry
+    pair = tuple.__new__
 
     def canonical(state):
-        entry = entry_of(state.read)
+        write, read = state
+        entry = entry_of(read)
         representative = entry.representative
         if representative is None:
             representative = entry.representative = memo.canonical(canonical_read(entry.side))
-        if representative is state.read:
+        if representative is read:
             return state
-        return state._replace(read=representative)
+        return pair(type(state), (write, representative))
     return canonical
 
 
