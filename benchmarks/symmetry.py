@@ -5,12 +5,14 @@
 
 Tables (what is interchangeable and when: docs/kafka-model.md, "Symmetry"; `modelcheck.kafka.symmetry`):
 
-1. every bundled YAML configuration on the write/read model where the consumers are interchangeable
-   (`symmetry.interchangeable_consumers`): states and CPU seconds of the search without symmetry
+1. every bundled YAML configuration on the write/read model where something is interchangeable (the
+   model has a `canonical` form, `symmetry.canonical_of`): states and CPU seconds of the search without symmetry
    (`--no-symmetry`) and with it, and whether the verdicts agree;
 2. small consumer groups (2 messages, 2 keys, a rebalance): each commit mode with and without a consumer
    crash and a stall, 2 or 3 instances, 1 or 2 partitions;
-3. benchmarks/kafka-big.yaml: whether the reduction applies, and, to show why it would not help there,
+3. interchangeable followers (`symmetry.interchangeable_brokers`): kafka-big.yaml with 3 brokers,
+   replication factor 3 and one partition, 1 to 3 messages, 1 or 2 consumers;
+4. benchmarks/kafka-big.yaml: whether the reduction applies, and, to show why it would not help there,
    how many classes its reachable states fall into when the consumer slots' permutations (and the swap
    of its two brokers) are applied anyway, and with `--big` the cost of forcing the consumers' canonical
    form (`symmetry.canonical_state`) on it with 3 messages; then the same file with a rebalance budget,
@@ -77,7 +79,7 @@ def bundled() -> list[str]:
     rows, left = [], 0
     for path in sorted((ROOT / "specs").glob("*.yaml")):
         for point in expand(load_spec(path)):
-            if on_actors(point.config) or not interchangeable_consumers(point.config):
+            if on_actors(point.config) or build_model(point.config).canonical is None:
                 left += 1
                 continue
             values = ", ".join(f"{k}={v}" for k, v in point.values.items()) or "default"
@@ -106,6 +108,16 @@ def groups() -> list[str]:
                         " | | | | | |")
             continue
         rows.append(row(label, config))
+    return [*HEADER, *rows]
+
+
+def brokers() -> list[str]:
+    rows = []
+    for messages, partitions, consumers in [(1, 1, 1), (2, 1, 1), (3, 1, 1), (2, 1, 2), (3, 1, 2)]:
+        config = big_config(messages, **{"cluster.brokers": 3, "cluster.replication.factor": 3,
+                                         "cluster.partitions": partitions, "consumer.instances": consumers})
+        rows.append(row(f"kafka-big.yaml, messages {messages}, 3 brokers, replication factor 3, "
+                        f"{partitions} partition, {consumers} consumers", config))
     return [*HEADER, *rows]
 
 
@@ -171,10 +183,12 @@ def main() -> None:
     print(f"{stamp} UTC, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"`python3 benchmarks/symmetry.py{arguments}` (one run each, CPU seconds of the search). What is "
           "interchangeable and when: docs/kafka-model.md, \"Symmetry\".\n")
-    print("## Bundled configurations where the consumers are interchangeable\n")
+    print("## Bundled configurations with interchangeable consumers or brokers\n")
     print("\n".join(bundled()))
     print("\n## Small consumer groups (2 messages, 2 keys, a rebalance)\n")
     print("\n".join(groups()))
+    print("\n## Interchangeable followers: three brokers, replication factor 3, one partition\n")
+    print("\n".join(brokers()))
     print("\n## benchmarks/kafka-big.yaml\n")
     print("\n".join(big("--big" in sys.argv)))
 

@@ -1,4 +1,5 @@
-"""Symmetry of the write/read model: which consumers are interchangeable, and a state's representative.
+"""Symmetry of the write/read model: which consumers and brokers are interchangeable, and a state's
+representative.
 
 What it models
 - The consumers of the one group run the same loop with the same settings (`read_side.settings`), and
@@ -13,8 +14,8 @@ What it models
 - `canonical_read(read)`: the representative of a read side's class: the slots sorted by (partitions
   owned, consumer state), the owners renamed to match. Two read sides that differ by a permutation of
   the slots sort to the same slots, and each partition has exactly one owner, so the owners follow.
-- `interchangeable_consumers(config)`: whether the model offers this reduction for `config` (the one
-  place that decides). It needs two things:
+- `interchangeable_consumers(config)`: whether the model offers this reduction for `config`. It needs
+  two things:
   - soundness: the one step that picks a consumer by its number is the stall of `rebalance.pause_steps`,
     which hands the stalled member's partitions to the lowest-numbered other member. With at most two
     instances there is at most one other member, so the choice is forced; with three or more and a
@@ -24,14 +25,23 @@ What it models
     its partitions (a stall hands them on once, but the zombie's batch still tells the two apart), a
     permuted state is never reachable, and the reduction would only cost time (measured:
     benchmarks/symmetry.md).
+- Brokers: two brokers that hold replicas of exactly the same partitions are interchangeable: every
+  write-side step treats a broker by its state (up, the replicas it holds, its place in the ISR and as
+  leader, the requests addressed to it), elections choose among every eligible replica, and no property
+  looks at a broker's number, so a permutation that carries all of that along commutes with the steps.
+  It is worth applying only where nothing tells the brokers apart at the start: a broker that leads a
+  partition at the start (`cluster.initial_cluster` makes replica 0 of each partition its leader) has
+  images in which another leads, reachable only through elections, and on the bundled specs and
+  benchmarks/kafka-big.yaml none is (benchmarks/symmetry.md). `interchangeable_brokers(config)` gives
+  the classes of brokers that hold the same partitions and lead none at the start (with 3 brokers and
+  replication factor 3, the two followers of a single partition); `canonical_write(write, classes)` is
+  the least image of a write side under the permutations within the classes.
+- `canonical_of(config, memos)`: the model's `canonical`, the two representatives side by side (the
+  consumers act on the read side, the brokers on the write side), or None.
 
 What it leaves out
-- Brokers: a broker is told apart by the partitions it leads and holds from the initial state on
-  (`cluster.initial_cluster` places replica i of partition p on broker p+i), and a permuted leadership
-  is reachable only through elections, so followers with identical replica lists are rarely
-  interchangeable in a reachable state; benchmarks/symmetry.md has the measurement behind leaving
-  them out.
 - Partitions and events: the workload gives keys, and so partitions, a fixed order of events.
+- Several producing applications: they exist only with transactions, on the roles.
 - The roles on the actors layer (transactional configurations): no symmetry yet.
 
 Sources: apache/kafka (trunk of 2024-10, Kafka 3.9/4.0): `group-coordinator/.../classic/ClassicGroup.java`
@@ -44,6 +54,8 @@ model checking", 1998).
 """
 
 from __future__ import annotations
+
+from itertools import permutations, product
 
 from modelcheck.kafka import read_side as read_sides
 
@@ -79,22 +91,107 @@ def canonical_read(read):
                          group=read.group._replace(owners=tuple(place[owner] for owner in owners)))
 
 
-def canonical_state(memo):
-    """The model's `canonical`: a KafkaState with its read side replaced by its representative, each
-    representative worked out once per read side and kept as the read memo's object (`memo.Memo`)."""
-    entry_of = memo.entry
+def interchangeable_brokers(config) -> tuple[tuple[int, ...], ...]:
+    """The classes of two or more brokers that hold the same partitions and lead none at the start."""
+    brokers, factor = config.cluster.brokers, config.cluster.replication_factor
+    held: dict[int, set] = {broker: set() for broker in range(brokers)}
+    leaders = set()
+    for partition in range(config.cluster.partitions):
+        replicas = [(partition + i) % brokers for i in range(factor)]
+        leaders.add(replicas[0])
+        for broker in replicas:
+            held[broker].add(partition)
+    classes: dict[frozenset, list] = {}
+    for broker in range(brokers):
+        if broker not in leaders:
+            classes.setdefault(frozenset(held[broker]), []).append(broker)
+    return tuple(tuple(members) for members in classes.values() if len(members) > 1)
+
+
+def _relabel_write(write, mapping: dict[int, int]):
+    """`write` with broker b renamed mapping[b] (a permutation that keeps every partition's replica set)."""
+    source = {new: old for old, new in mapping.items()}
+    cluster = write.cluster
+    partitions = tuple(p._replace(leader=None if p.leader is None else mapping[p.leader],
+                                  isr=frozenset(mapping[b] for b in p.isr),
+                                  replicas=tuple(p.replica_on(source[b]) for b in p.brokers))
+                       for p in cluster.partitions)
+    up = tuple(cluster.up[source[b]] for b in range(len(cluster.up)))
+    producer = write.producer._replace(in_flight=tuple(entry._replace(broker=mapping[entry.broker])
+                                                       for entry in write.producer.in_flight))
+    return write._replace(cluster=cluster._replace(up=up, partitions=partitions), producer=producer,
+                          requests=tuple(r._replace(broker=mapping[r.broker]) for r in write.requests))
+
+
+def _plain(values) -> tuple:
+    return tuple(-1 if value is None else value for value in values)
+
+
+def _broker_key(write) -> tuple:
+    """What a broker permutation changes in `write`, as a tuple that orders (no None, no sets)."""
+    cluster = write.cluster
+    return (cluster.up,
+            tuple((-1 if p.leader is None else p.leader, tuple(sorted(p.isr)),
+                   tuple((tuple(_plain(record) for record in replica.log), replica.epochs) for replica in p.replicas))
+                  for p in cluster.partitions),
+            tuple(entry.broker for entry in write.producer.in_flight),
+            tuple(request.broker for request in write.requests))
+
+
+def canonical_write(write, classes: tuple[tuple[int, ...], ...]):
+    """The representative of `write`'s class under permutations within the broker `classes`: the image
+    with the least `_broker_key` (`write` itself when it is that image)."""
+    best, best_key = write, _broker_key(write)
+    for orders in product(*(permutations(members) for members in classes)):
+        mapping = {b: b for b in range(len(write.cluster.up))}
+        for members, order in zip(classes, orders):
+            mapping.update(zip(members, order))
+        if all(b == target for b, target in mapping.items()):
+            continue
+        image = _relabel_write(write, mapping)
+        key = _broker_key(image)
+        if key < best_key:
+            best, best_key = image, key
+    return best
+
+
+def canonical_state(memos, consumers: bool, broker_classes: tuple = ()):
+    """The model's `canonical`: a KafkaState with its read side's representative under permutations of
+    the consumer slots (when `consumers`) and its write side's under permutations within
+    `broker_classes`, each worked out once per side and kept as the memo's object (`memo.Memo`)."""
+    def side(memo, representative_of):
+        entry_of = memo.entry
+
+        def canonical(value):
+            entry = entry_of(value)
+            representative = entry.representative
+            if representative is None:
+                representative = entry.representative = memo.canonical(representative_of(entry.side))
+            return representative
+        return canonical
+    read_of = side(memos.read, canonical_read) if consumers else None
+    write_of = side(memos.write, lambda write: canonical_write(write, broker_classes)) if broker_classes else None
     pair = tuple.__new__
 
     def canonical(state):
         write, read = state
-        entry = entry_of(read)
-        representative = entry.representative
-        if representative is None:
-            representative = entry.representative = memo.canonical(canonical_read(entry.side))
-        if representative is read:
+        new_write = write if write_of is None else write_of(write)
+        new_read = read if read_of is None else read_of(read)
+        if new_write is write and new_read is read:
             return state
-        return pair(type(state), (write, representative))
+        return pair(type(state), (new_write, new_read))
     return canonical
 
 
-__all__ = ["canonical_read", "canonical_state", "interchangeable_consumers"]
+def canonical_of(config, memos):
+    """The model's `canonical` for `config`, or None where nothing is interchangeable (the one place that
+    decides, from `interchangeable_consumers` and `interchangeable_brokers`)."""
+    consumers = interchangeable_consumers(config)
+    broker_classes = interchangeable_brokers(config)
+    if not consumers and not broker_classes:
+        return None
+    return canonical_state(memos, consumers, broker_classes)
+
+
+__all__ = ["canonical_of", "canonical_read", "canonical_state", "canonical_write", "interchangeable_brokers",
+           "interchangeable_consumers"]
