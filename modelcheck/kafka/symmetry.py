@@ -58,6 +58,7 @@ from __future__ import annotations
 from itertools import permutations, product
 
 from modelcheck.kafka import read_side as read_sides
+from modelcheck.kafka.cluster import initial_cluster
 
 
 def interchangeable_consumers(config) -> bool:
@@ -93,18 +94,13 @@ def canonical_read(read):
 
 def interchangeable_brokers(config) -> tuple[tuple[int, ...], ...]:
     """The classes of two or more brokers that hold the same partitions and lead none at the start."""
-    brokers, factor = config.cluster.brokers, config.cluster.replication_factor
-    held: dict[int, set] = {broker: set() for broker in range(brokers)}
-    leaders = set()
-    for partition in range(config.cluster.partitions):
-        replicas = [(partition + i) % brokers for i in range(factor)]
-        leaders.add(replicas[0])
-        for broker in replicas:
-            held[broker].add(partition)
+    initial = initial_cluster(config)
+    leaders = {partition.leader for partition in initial.partitions}
     classes: dict[frozenset, list] = {}
-    for broker in range(brokers):
+    for broker in range(len(initial.up)):
         if broker not in leaders:
-            classes.setdefault(frozenset(held[broker]), []).append(broker)
+            held = frozenset(index for index, partition in enumerate(initial.partitions) if broker in partition.brokers)
+            classes.setdefault(held, []).append(broker)
     return tuple(tuple(members) for members in classes.values() if len(members) > 1)
 
 
