@@ -54,6 +54,8 @@ def main(argv=None) -> int:
     print(f"\nslowest configuration: {slowest:.2f} s")
     print("\nPartial-order reduction (`--reduction por`), per spec where it applies: reduction.md "
           "(`python3 benchmarks/reduction.py`).")
+    print("\nSymmetry reduction (on unless `--no-symmetry`), per configuration where it applies, with and "
+          "without it: symmetry.md (`python3 benchmarks/symmetry.py`).")
     return 0
 
 

@@ -78,7 +78,7 @@ def test_the_tutorial_commands_run_and_print_what_it_shows(tmp_path, monkeypatch
         outputs[command] = squeezed(result.output)
 
     explored = outputs["modelcheck explore myspec.yaml"]
-    assert "15,578 distinct states" in explored
+    assert "7,993 distinct states" in explored
     for line in shown_after("opens with what was explored") + shown_after("twelve steps"):
         assert squeezed(line) in explored, line
     for line in shown_after("lists those under which the violated property holds"):

@@ -35,10 +35,11 @@ DEFAULT_LIMIT = 100_000
 
 class Entry:
     """What is known so far of one side: `side` itself; for a write side, its successors (None until
-    worked out) and its readable logs; for a read side, its successors per readable logs; property
-    verdicts by name. Successors are kept as the model makes them (`model`)."""
+    worked out) and its readable logs; for a read side, its successors per readable logs and, under
+    symmetry, its representative (`symmetry`); property verdicts by name. Successors are kept as the
+    model makes them (`model`)."""
 
-    __slots__ = ("side", "successors", "logs", "by_logs", "verdicts")
+    __slots__ = ("side", "successors", "logs", "by_logs", "verdicts", "representative")
 
     def __init__(self, side):
         self.side = side
@@ -46,6 +47,7 @@ class Entry:
         self.logs = None
         self.by_logs: dict[int, tuple[Any, Any]] = {}
         self.verdicts: dict[str, bool] = {}
+        self.representative = None
 
     def successors_with(self, logs, work_out: Callable[[Any, Any], Any]):
         """This read side's successors given the readable `logs`, `work_out(side, logs)` the first time.

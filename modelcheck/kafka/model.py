@@ -13,6 +13,9 @@ one that never did. The properties are `properties.build_properties`; the report
 Speed: a side's steps are pure functions of that side (and the readable logs), and the search meets each
 side in many states, so they are worked out once per distinct side and remembered (`memo`); the
 properties that look at one side share the same memos. benchmarks/kafka.md has the figures.
+
+Symmetry: where the configuration makes consumers or brokers interchangeable (`symmetry`), the model
+gives the engine a `canonical` form that permutes them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from modelcheck.kafka.cluster import readable_logs
 from modelcheck.kafka.config import KafkaConfig
 from modelcheck.kafka.memo import SideMemos
 from modelcheck.kafka.state import KafkaState
+from modelcheck.kafka.symmetry import canonical_of
 from modelcheck.kafka.write_side import initial_write, write_actions
 
 
@@ -149,4 +153,5 @@ def build_model(config: KafkaConfig, read_side=None, name: str = "kafka") -> Mod
         state_parts=lambda state: explain.state_parts(config, read_side, state),
         explain_step=lambda before, label, after: explain.explain_step(config, read_side, before, label, after),
         explain_violation=lambda prop, trace: explain.explain_violation(config, read_side, prop, trace),
+        canonical=canonical_of(config, memos) if separate else None,
     )
