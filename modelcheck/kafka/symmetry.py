@@ -41,8 +41,9 @@ What it models
 
 What it leaves out
 - Partitions and events: the workload gives keys, and so partitions, a fixed order of events.
-- Several producing applications: they exist only with transactions, on the roles.
-- The roles on the actors layer (transactional configurations): no symmetry yet.
+- Several producing applications, and standby instances: they are checked on the roles.
+- The roles on the actors layer (transactions, several or standby producing applications, a group
+  coordinator crash): no symmetry yet.
 
 Sources: apache/kafka (trunk of 2024-10, Kafka 3.9/4.0): `group-coordinator/.../classic/ClassicGroup.java`
 (`generateMemberId`), `clients/.../consumer/RangeAssignor.java` (members sorted before partitions are
