@@ -165,7 +165,8 @@ def _client_line(draw) -> str:
 SEARCHED = ["producer.acks", "producer.retries", "consumer.commit", "consumer.max.poll.records",
             "consumer.isolation.level", "cluster.brokers", "cluster.partitions", "workload.keyed",
             "producer.transactional.id", "faults.consumer.crash", "faults.producer.crash", "faults.broker.crash",
-            "faults.request.lost", "faults.response.lost", "faults.request.delayed", "faults.transaction.abort"]
+            "faults.request.lost", "faults.response.lost", "faults.request.delayed", "faults.transaction.abort",
+            "faults.producer.pause", "faults.group.coordinator.crash", "producer.instances", "producer.source"]
 
 
 def spec_texts() -> st.SearchStrategy:

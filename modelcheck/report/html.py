@@ -70,7 +70,7 @@ td code, th code { white-space: nowrap; }
 table.verdicts td code, table.matrix td code { white-space: normal; overflow-wrap: anywhere; }
 tr.mismatch td { background: var(--bad-bg); }
 .scroll { overflow-x: auto; max-width: 100%; }
-table.matrix td:first-child { white-space: nowrap; }
+table.matrix td:first-child { overflow-wrap: break-word; }
 table.matrix th.property { vertical-align: bottom; padding: .4rem .2rem; }
 table.matrix th.property > span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 table.matrix td.mark { white-space: nowrap; min-width: 2.6rem; }
