@@ -24,6 +24,16 @@ in-flight batches, retries, idempotence and epoch bumps). On the actors layer:
   `NetworkClient` fails every in-flight request of a connection it closes, and each is retried or
   given up in turn. A request that failed this way may still have been written (ambiguous).
 
+Standby instances (`faults.producer.pause`; `system` builds one per pause the budget allows, and the
+position store, `position_store`): a standby monitors the instance it stands by for and starts when that
+one stalls (`TakesOver`: the `Down` notice stands for an orchestrator's failed liveness probe). It does
+the same work: it reads where the work stands from the store (`ReadsPosition`, `LearnsPosition`), and
+every instance with a store writes the position there after each acknowledgement (the oldest event its
+producer still holds; a transactional one after each commit instead). An instance that resumes after a
+stall knows from its own clock that it has been replaced (`resumed`) and goes on as a zombie: nothing
+stops one without transactions (`transactional` says what stops a transactional one). A replaced instance
+does not crash here: its crash would only stop it.
+
 Durable state (`AppDurable`): the application's input position (it goes on with the next event after a
 restart), its database and outbox rows, the incarnation (a restarted producer has a new producer id,
 so idempotence does not survive it) and, as an observer's record for the `acked-durable` property,
@@ -216,8 +226,13 @@ class ProducingApplication(KafkaRole):
         return bool(producer.in_flight or any(producer.queues) or memory.awaiting_send or memory.relay_handed)
 
     def restart(self, durable) -> ActorState:
+        """A new incarnation: a new producer (and producer id); a standby that has started reads the position
+        store again (`_started`)."""
         session = durable.session + 1
-        return ActorState(durable._replace(session=session), self._fresh(session))
+        memory = self._fresh(session)
+        if self.replaces is not None and not durable.standby:
+            memory = self._started(memory)
+        return ActorState(durable._replace(session=session), memory)
 
     def resumed(self, state) -> ActorState:
         """With a standby to take over (a position store), an instance that stalled knows from its own

@@ -54,13 +54,11 @@ record of its position (the unit of work is done once the database has committed
 For `transaction-atomicity` each record carries an observer's note of the transaction it was sent in
 (`Record.written_in`), and the application notes how each of its transactions ended as it was told.
 
-Standby instances (`faults.producer.pause`, `system` builds them): a standby monitors the instance it
-stands by for and starts when that one stalls (the `Down` notice stands for an orchestrator's failed
-liveness probe). It does the same work: once it has its producer id it reads where the work stands from
-the position store (`position_store`), and every instance writes the position there after each commit
-it is told of. An instance that resumes after a stall knows from its own clock that it missed its
-liveness deadline: it goes on with what it was doing, a zombie, and shuts down (`Stops`) at its first
-error from the coordinator instead of retrying or recreating its producer. Without that rule two live
+Standby instances (`faults.producer.pause`; the mechanics are `application`'s): a transactional standby
+reads where the work stands once it has its producer id, and every instance writes the position after
+each commit it is told of. An instance that resumes after a stall goes on with what it was doing, a
+zombie, and shuts down (`Stops`) at its first error from the coordinator instead of retrying or
+recreating its producer. Without that rule two live
 instances under one id would fence each other for ever: initTransactions() retries
 CONCURRENT_TRANSACTIONS (until `max.block.ms`) and each retry aborts the other's transaction.
 
