@@ -213,8 +213,9 @@ def _search_options(function):
                      help="Turn symmetry reduction off (the model's canonical form is ignored)."),
         click.option("--reduction", type=click.Choice(REDUCTIONS), default=NONE, show_default=True,
                      help="por: partial-order reduction, for models that declare the independence of their "
-                          "steps (an actor system given `observes`); same verdicts, fewer states, traces "
-                          "possibly longer than shortest (docs/engine.md). One process only."),
+                          "steps (an actor system given `observes`); same verdicts and shortest traces "
+                          "(a final search without it restores them), fewer states (docs/engine.md). "
+                          "One process only."),
         click.option("--checkpoint", type=click.Path(file_okay=False), default=None, metavar="DIR",
                      help="Write each search's state to DIR at intervals and when it stops, to go on later "
                           "with --resume DIR (one process only)."),

@@ -32,7 +32,8 @@ has a plain path for the common case (no symmetry, no recorded graph, depth boun
 Verdicts and traces are made by `verdicts`, shared with the parallel search.
 
 Partial-order reduction (`reduction="por"`, `reduction`): the one hook is the list of steps a state is
-expanded with, which the `Reducer` narrows to an ample set.
+expanded with, which the `Reducer` narrows to an ample set; once the search ends,
+`reduction.shortest_counterexamples` makes its counterexamples the full graph's shortest.
 """
 
 from __future__ import annotations
@@ -394,5 +395,8 @@ def bfs(model, limits: Limits = Limits(), *, symmetry: bool = True,
                   terminal=terminal, queue=queued,
                   peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   workers=1, coverage=coverage)
-    return Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,
-                  warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}), limits=limits)
+    result = Result(model=model.name, properties=results, stats=stats, stopped_by=stopped_by,
+                    warnings=warnings, parameters=dict(getattr(model, "parameters", {}) or {}), limits=limits)
+    if reducer is not None and stopped_by != "interrupted":
+        result = reductions.shortest_counterexamples(model, result, limits, symmetry=symmetry, progress=progress)
+    return result

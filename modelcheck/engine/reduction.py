@@ -36,8 +36,9 @@ and symmetry reduction (the two combine only with care we do not take).
 
 Counterexamples: the search is breadth-first over the reduced graph, so a trace is a shortest one of
 the reduced graph; it may be longer than the shortest of the full graph (a step of another owner is
-taken later than it could have been). benchmarks/reduction.md records by how much; `--reduction none`
-gives the shortest.
+taken later than it could have been). `shortest_counterexamples` restores the shortest: a final
+breadth-first search of the full graph over the violating region (no deeper than the longest
+counterexample found) replaces each trace with a shorter one where there is one.
 
 Sources: D. Peled, "All from one, one for all: on model checking using representatives" (CAV 1993) and
 Clarke, Grumberg, Peled, "Model Checking", ch. 10 (C0-C3); P. Godefroid, "Partial-Order Methods for the
@@ -47,7 +48,7 @@ proviso as above.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Hashable
 
 from modelcheck.engine.model import ALWAYS_STEP, TEMPORAL
@@ -188,3 +189,37 @@ class Reducer:
 
 
 __all__ = ["NONE", "POR", "REDUCTIONS", "Independence", "Reducer", "reducer_for", "refusal"]
+
+
+def shortest_counterexamples(model, result, limits, *, symmetry: bool = True, progress=None):
+    """`result` of a reduced search with each counterexample replaced by a shortest one of the full graph.
+
+    A breadth-first search without the reduction, bounded to the depth of the longest counterexample of
+    `result` (the violating region: a shorter counterexample, if any, lies within it), and within what
+    is left of `limits`' time. A trace it finds shorter replaces the reduced search's; the verdicts and
+    the counts are the reduced search's. Nothing is searched when nothing was violated."""
+    from modelcheck.engine.bfs import bfs
+    from modelcheck.engine.result import VIOLATED
+    violated = {name: found for name, found in result.properties.items()
+                if found.verdict == VIOLATED and found.trace is not None}
+    if not violated:
+        return result
+    depth = max(len(found.trace) for found in violated.values()) + 1          # states on the longest path
+    time_limit = limits.time_limit
+    if time_limit is not None:
+        time_limit -= result.stats.seconds
+        if time_limit <= 0:
+            result.warnings.append("the counterexamples are the reduced search's, which may be longer than the "
+                                   "shortest: the time limit left none for the search that restores them")
+            return result
+    plain = bfs(model, replace(limits, max_depth=depth, time_limit=time_limit), symmetry=symmetry,
+                progress=progress)
+    for name, found in violated.items():
+        again = plain.properties.get(name)
+        if again is not None and again.verdict == VIOLATED and again.trace is not None \
+                and len(again.trace) < len(found.trace):
+            result.properties[name] = replace(found, trace=again.trace, more=())
+    if plain.stopped_by is not None and plain.stopped_by != "max_depth":
+        result.warnings.append(f"the search that makes the counterexamples shortest was stopped ({plain.stopped_by}) "
+                               f"before depth {depth}: some may be longer than the shortest")
+    return result
