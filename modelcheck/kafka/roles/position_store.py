@@ -48,9 +48,6 @@ class PositionStore(KafkaRole):
     def initial(self) -> ActorState:
         return ActorState(self.first_events, None)
 
-    def restart(self, durable) -> ActorState:
-        return ActorState(durable, None)
-
     def receive(self, state, envelope):
         message = envelope.message
         kind = type(message)

@@ -91,7 +91,7 @@ from modelcheck.kafka.config import INSTANCE
 from modelcheck.kafka.application import key_of
 from modelcheck.kafka.records import Record
 from modelcheck.kafka.roles.application import (DROPPED, AppMemory, Hears, LearnsPosition, LosesConnection,
-                                                ProducingApplication, ReadsPosition)
+                                                LosesPositionRead, ProducingApplication, ReadsPosition)
 from modelcheck.kafka.roles.txn_client import (ABORT_SENT, ABORTING, COMMIT_SENT, COMMITTING, COORDINATOR_ANSWERS, DONE,
                                                FATAL, IGNORED, IN_TRANSACTION, INIT, INIT_SENT, PHASE_NAMES, POSITION,
                                                POSITION_SENT, READY, RECORDING, RETRY, STOPPED, TxnClient, answered)
@@ -145,7 +145,6 @@ class RecreatesProducer(NamedTuple):
 
 class LosesTxnRequest(NamedTuple):
     what: str
-    peer: str = "the coordinator"
 
 
 class IgnoresAnswer(NamedTuple):
@@ -446,8 +445,7 @@ class TransactionalApplication(ProducingApplication):
             durable, memory = state
             if memory.transaction.phase != POSITION_SENT:
                 return []
-            return [Out(LosesTxnRequest("ReadPosition", "the position store"),
-                        ActorState(durable, _with(memory, phase=POSITION)))]
+            return [Out(LosesPositionRead(self.work), ActorState(durable, _with(memory, phase=POSITION)))]
         if link.acceptor != self.coordinator:
             return [self._dropping_when_aborting(out) for out in super().failed(state, link, requests)]
         durable, memory = state
@@ -512,7 +510,7 @@ class TransactionalApplication(ProducingApplication):
         if kind is Stops:
             return f"gets {rpc.ERROR_NAMES[what.error]}: it knows it has been replaced, so it shuts down"
         if kind is LosesTxnRequest:
-            return f"loses the connection to {what.peer}; will send {what.what} again"
+            return f"loses the connection to the coordinator; will send {what.what} again"
         return super().describe(what)
 
     def describe_state(self, state) -> str:
